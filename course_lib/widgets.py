@@ -1,0 +1,141 @@
+"""Turn a model function into an explorer: labelled controls, one figure, one readout.
+
+Design (why it is fast and testable):
+
+* The matplotlib ``Figure`` is built once, off pyplot (no global state, no duplicate
+  inline display). Each update changes artists in place (``set_data``, ``set_height``...)
+  and renders the figure to PNG into an ``ipywidgets.Image`` of fixed size: no new figure,
+  no flicker, no output growing.
+* The readout is an ``ipywidgets.HTML`` of fixed height. A callback that raises shows the
+  error there, in red, instead of losing it in a log.
+* Controls know their unit: ``explorer.values()`` hands quantities to the model.
+* Everything runs synchronously when a control's ``.value`` is set, so tests drive the
+  explorer without a browser. ``last_update_ms`` records the cost of the last update.
+"""
+from __future__ import annotations
+
+import html
+import io
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+import ipywidgets as W
+import numpy as np
+
+from .units import Q_
+
+__all__ = ["Control", "slider", "choice", "Explorer"]
+
+_STYLE = {"description_width": "11em"}
+_LAYOUT = W.Layout(width="30em")
+
+
+@dataclass
+class Control:
+    """A widget and the unit its value is in (``None`` for choices and plain numbers)."""
+
+    widget: W.ValueWidget
+    unit: str | None = None
+
+    @property
+    def value(self):
+        return self.widget.value
+
+    @value.setter
+    def value(self, v):
+        self.widget.value = v
+
+    def quantity(self):
+        """The value as a Quantity (plain value when the control has no unit)."""
+        return self.widget.value if self.unit is None else Q_(self.widget.value, self.unit)
+
+
+def slider(label: str, unit: str | None, min: float, max: float, value: float,
+           step: float | None = None, log: bool = False, fmt: str = ".3g",
+           continuous: bool = True) -> Control:
+    """A labelled slider whose description shows its unit, e.g. ``Model size [Gparam]``.
+
+    ``log=True`` makes a logarithmic slider between ``min`` and ``max`` (both > 0).
+    ``continuous=False`` updates only on release, for models slower than about 100 ms.
+    """
+    description = f"{label} [{unit}]" if unit else label
+    common = dict(description=description, readout_format=fmt, style=_STYLE,
+                  layout=_LAYOUT, continuous_update=continuous)
+    if log:
+        if min <= 0:
+            raise ValueError(f"a log slider needs min > 0, got {min}")
+        lo, hi = np.log10(min), np.log10(max)
+        widget = W.FloatLogSlider(value=value, base=10, min=lo, max=hi,
+                                  step=step or (hi - lo) / 200, **common)
+    else:
+        widget = W.FloatSlider(value=value, min=min, max=max,
+                               step=step or (max - min) / 200, **common)
+    return Control(widget, unit)
+
+
+def choice(label: str, options, value=None) -> Control:
+    """A labelled dropdown (number formats, accelerators, recipes...)."""
+    options = list(options)
+    widget = W.Dropdown(options=options, value=options[0] if value is None else value,
+                        description=label, style=_STYLE, layout=_LAYOUT)
+    return Control(widget)
+
+
+class Explorer:
+    """Controls -> ``update`` -> figure artists and readout.
+
+    ``setup(fig)`` builds the axes and artists once and returns whatever ``update`` needs
+    (for instance a dict of artists). ``update(artists, **values)`` changes those artists
+    in place and returns the readout text (HTML allowed). ``values`` are quantities for
+    controls with a unit.
+    """
+
+    def __init__(self, controls: Mapping[str, Control], setup: Callable[[Any], Any],
+                 update: Callable[..., str], figsize=(6.4, 3.2), dpi: int = 80,
+                 title: str = ""):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        self.controls = dict(controls)
+        self.figure = Figure(figsize=figsize, dpi=dpi, layout="constrained")
+        FigureCanvasAgg(self.figure)
+        self.artists = setup(self.figure)
+        self._update = update
+        width, height = int(figsize[0] * dpi), int(figsize[1] * dpi)
+        self.image = W.Image(format="png", width=width, height=height)
+        self.readout = W.HTML(layout=W.Layout(min_height="4.5em", width=f"{width}px"))
+        self.error: str | None = None
+        self.last_update_ms = float("nan")
+        header = [W.HTML(f"<b>{html.escape(title)}</b>")] if title else []
+        self.widget = W.VBox(header + [c.widget for c in self.controls.values()]
+                             + [self.readout, self.image])
+        for c in self.controls.values():
+            c.widget.observe(self._on_change, names="value")
+        self.refresh()
+
+    def values(self) -> dict[str, Any]:
+        return {name: c.quantity() for name, c in self.controls.items()}
+
+    def _on_change(self, _change) -> None:
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Recompute, update the artists, re-render the figure and the readout."""
+        start = time.perf_counter()
+        try:
+            text = self._update(self.artists, **self.values())
+            self.error = None
+        except Exception as exc:  # shown to the student rather than lost in a log
+            self.error = f"{type(exc).__name__}: {exc}"
+            text = f'<span style="color:#b00">{html.escape(self.error)}</span>'
+        self.readout.value = text
+        buf = io.BytesIO()
+        self.figure.savefig(buf, format="png")
+        self.image.value = buf.getvalue()
+        self.last_update_ms = (time.perf_counter() - start) * 1e3
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)

@@ -1,0 +1,62 @@
+import numpy as np
+import pytest
+
+from course_lib.checks import check
+from course_lib.units import Q_
+
+
+def run(answer, expected, **kw):
+    fb = check(answer, expected, quiet=True, **kw)
+    return bool(fb), fb.message
+
+
+def test_placeholder_is_reported_as_unanswered():
+    ok, msg = run(..., Q_(80, "GB"))
+    assert not ok and "Not answered" in msg
+
+
+def test_correct_answers_pass_in_any_unit_of_the_dimension():
+    assert run(Q_(80, "GB"), Q_(80, "GB"))[0]
+    assert run("640 Gbit", Q_(80, "GB"))[0]
+    assert run(Q_(0.0804, "TB"), Q_(80, "GB"))[0]          # within 1 %
+    assert not run(Q_(0.0804, "TB"), Q_(80, "GB"), rtol=1e-3)[0]
+    assert run(3, 3)[0]
+
+
+def test_missing_unit_is_named_with_a_fix():
+    ok, msg = run(80, Q_(80, "GB"))
+    assert not ok and "no unit" in msg and "Q_(80, 'GB')" in msg
+
+
+def test_wrong_dimension_names_both_dimensions():
+    ok, msg = run(Q_(80, "s"), Q_(80, "GB"))
+    assert not ok and "[time]" in msg and "[information]" in msg
+
+
+def test_inverted_answer_is_spotted():
+    ok, msg = run(Q_(1, "s/GB"), Q_(1, "GB/s"))
+    assert "upside down" in msg
+
+
+@pytest.mark.parametrize("answer, fragment", [
+    (Q_(640, "GB"), "bits and bytes"),
+    (Q_(10, "GB"), "bits and bytes"),
+    (Q_(80, "GiB"), "GB vs GiB"),
+    (Q_(80, "TB"), "prefix slip"),
+    (Q_(80, "MB"), "prefix slip"),
+    (Q_(160, "GB"), "keys and values"),
+])
+def test_off_by_a_factor_names_the_usual_suspect(answer, fragment):
+    ok, msg = run(answer, Q_(80, "GB"))
+    assert not ok and fragment in msg
+
+
+def test_arrays_are_compared_elementwise():
+    ok, msg = run(Q_(np.array([1.0, 2.0, 5.0]), "GB"), Q_(np.array([1.0, 2.0, 3.0]), "GB"))
+    assert not ok and "index 2" in msg
+    assert run(Q_(np.array([1.0, 2.0]), "GB"), Q_(np.array([1.0, 2.0]), "GB"))[0]
+
+
+def test_check_prints_once(capsys):
+    fb = check(Q_(80, "GB"), Q_(80, "GB"))
+    assert capsys.readouterr().out.strip() == fb.message

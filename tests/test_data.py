@@ -1,0 +1,93 @@
+import csv
+import re
+
+import pytest
+
+from course_lib import data
+from course_lib.units import Q_, ureg
+
+TABLES = sorted(p.stem for p in data.DATA_DIR.glob("*.csv"))
+
+
+def test_there_are_tables():
+    assert {"accelerators", "models", "number_formats", "training_recipes"} <= set(TABLES)
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_every_row_parses_with_valid_units_a_source_and_a_status(table):
+    units = data.table_units(table)
+    for unit in units.values():
+        ureg.Unit(unit)  # raises on an invalid unit
+    rows = data.read_table(table)
+    assert rows
+    for row in rows:
+        assert row["source"] and len(row["source"]) > 10, row["name"]
+        assert row["status"] in data.STATUSES, row["name"]
+        for field in units:
+            value = row[field]
+            if value is not None:
+                assert value.m >= 0, (row["name"], field)
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_every_source_names_a_url_or_a_citable_reference(table):
+    for row in data.read_table(table):
+        assert re.search(r"https?://|arXiv:\d{4}\.\d{4,5}|IEEE", row["source"]), row["name"]
+
+
+def test_accelerator_table_is_complete():
+    names = {a.name for a in data.accelerators()}
+    assert names == {"A100 SXM", "H100 SXM", "H200 SXM", "B200", "GB200", "B300", "GB300",
+                     "L40S", "L20", "MI300X", "MI355X"}
+    for a in data.accelerators():
+        assert a.memory.check("[information]") and a.memory.m > 0
+        assert a.memory_bandwidth.check("[information]/[time]")
+        assert a.power.check("[power]")
+        assert a.peak and all(v.check("[computation]/[time]") for v in a.peak.values())
+        assert 2019 <= a.year <= 2026
+
+
+def test_hand_checked_accelerator_figures():
+    h100 = data.accelerator("H100 SXM")
+    # dense BF16 is half the datasheet's sparse 1,979 TFLOP/s
+    assert h100.peak["BF16"].to("TFLOP/s").m == pytest.approx(1979 / 2, rel=1e-3)
+    # NVLink 4: 900 GB/s both directions = 450 GB/s per direction
+    assert h100.scale_up_bandwidth == Q_(450, "GB/s")
+    # peak silicon efficiency, facts A.2: 1.41e12 FLOP/J
+    assert (h100.peak["BF16"] / h100.power).to("FLOP/J").m == pytest.approx(1.41e12, rel=0.01)
+    assert data.accelerator("gb200").peak["FP4"].to("PFLOP/s").m == pytest.approx(10)
+    assert "FP8" not in data.accelerator("A100").peak
+
+
+def test_names_match_loosely_and_unknown_names_suggest():
+    assert data.accelerator("h100 sxm").name == "H100 SXM"
+    assert data.accelerator("H100").name == "H100 SXM"
+    assert data.accelerator("mi-300x").name == "MI300X"
+    with pytest.raises(KeyError, match="H100 SXM"):
+        data.accelerator("H10")
+
+
+def test_models_table_hand_checked():
+    m = data.model("Llama-3-70B")
+    assert (m.layers, m.kv_heads, m.head_dim) == (80, 8, 128)
+    assert data.model("llama 2 13b").kv_heads == 40
+
+
+def test_records_are_read_only():
+    a = data.accelerator("H100")
+    with pytest.raises(Exception):
+        a.memory = Q_(1, "GB")
+    with pytest.raises(TypeError):
+        a.peak["BF16"] = Q_(1, "FLOP/s")
+
+
+def test_headers_carry_units_and_conventions_are_documented():
+    readme = (data.DATA_DIR / "README.md").read_text()
+    for table in TABLES:
+        with (data.DATA_DIR / f"{table}.csv").open() as f:
+            header = next(csv.reader(f))
+        for column in header:
+            name = column.split(" [")[0]
+            assert f"`{name}`" in readme, f"{table}.{name} is not explained in data/README.md"
+    for convention in ("dense", "per direction", "GiB"):
+        assert convention in readme
