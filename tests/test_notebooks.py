@@ -1,0 +1,37 @@
+"""Every chapter keeps the header contract; nbval (see pyproject addopts) executes them all."""
+import pathlib
+import re
+
+import nbformat
+import pytest
+
+NOTEBOOKS = sorted((pathlib.Path(__file__).resolve().parent.parent / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def test_there_are_chapters():
+    assert NOTEBOOKS
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_header_contract(path):
+    nb = nbformat.read(path, as_version=4)
+    markdown = [c.source for c in nb.cells if c.cell_type == "markdown"]
+    assert re.match(rf"# {path.stem[:2]} · \S", markdown[0]), "first cell: '# NN · Title'"
+    header = markdown[1]
+    for field in ("**Learning goals**", "**Prerequisites**", "**Time**"):
+        assert field in header, f"{path.name}: header lacks {field}"
+    assert re.search(r"\*\*Time\*\*: about \d+ minutes", header)
+    text = "\n".join(markdown)
+    for section in ("## Summary", "## Exercises"):
+        assert section in text, f"{path.name}: no '{section}' section"
+    assert re.search(r"\*\*Verdict", text), f"{path.name}: no claim verdict"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_lesson_cells_are_output_checked_and_stored(path):
+    nb = nbformat.read(path, as_version=4)
+    checked = [c for c in nb.cells if c.cell_type == "code" and "NBVAL_CHECK_OUTPUT" in c.source]
+    assert len(checked) >= 3
+    assert all(c.outputs for c in checked), "run the notebook and save it with outputs"
+    assert not any(o.output_type == "error" for c in nb.cells if c.cell_type == "code"
+                   for o in c.outputs)
