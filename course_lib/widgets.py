@@ -3,9 +3,13 @@
 Design (why it is fast and testable):
 
 * The matplotlib ``Figure`` is built once, off pyplot (no global state, no duplicate
-  inline display). Each update changes artists in place (``set_data``, ``set_height``...)
+  inline display). Each update changes artists in place (``set_data``, ``set_width``...)
   and renders the figure to PNG into an ``ipywidgets.Image`` of fixed size: no new figure,
   no flicker, no output growing.
+* Blitting: the artists that ``setup`` returns are the moving parts. Everything else
+  (axes, ticks, labels, legend) is drawn once into a cached background; an update redraws
+  only the moving artists on top of it. Axis limits are watched: when an update changes
+  them, the background is redrawn once. The layout is computed once, then frozen.
 * The readout is an ``ipywidgets.HTML`` of fixed height. A callback that raises shows the
   error there, in red, instead of losing it in a log.
 * Controls know their unit: ``explorer.values()`` hands quantities to the model.
@@ -25,7 +29,7 @@ import numpy as np
 
 from .units import Q_
 
-__all__ = ["Control", "slider", "choice", "Explorer"]
+__all__ = ["Control", "slider", "choice", "Explorer", "nice_limit"]
 
 _STYLE = {"description_width": "11em"}
 _LAYOUT = W.Layout(width="30em")
@@ -99,9 +103,14 @@ class Explorer:
 
         self.controls = dict(controls)
         self.figure = Figure(figsize=figsize, dpi=dpi, layout="constrained")
-        FigureCanvasAgg(self.figure)
+        self._canvas = FigureCanvasAgg(self.figure)
         self.artists = setup(self.figure)
+        self._moving = _artists_in(self.artists)
+        for artist in self._moving:
+            artist.set_animated(True)
         self._update = update
+        self._background = None
+        self._limits = None
         width, height = int(figsize[0] * dpi), int(figsize[1] * dpi)
         self.image = W.Image(format="png", width=width, height=height)
         self.readout = W.HTML(layout=W.Layout(min_height="4.5em", width=f"{width}px"))
@@ -130,12 +139,58 @@ class Explorer:
             self.error = f"{type(exc).__name__}: {exc}"
             text = f'<span style="color:#b00">{html.escape(self.error)}</span>'
         self.readout.value = text
-        buf = io.BytesIO()
-        self.figure.savefig(buf, format="png")
-        self.image.value = buf.getvalue()
+        self.image.value = self._render()
         self.last_update_ms = (time.perf_counter() - start) * 1e3
+
+    def _render(self) -> bytes:
+        """PNG of the figure: cached background plus the moving artists."""
+        from PIL import Image
+
+        canvas, axes = self._canvas, self.figure.axes
+        limits = [(ax.get_xlim(), ax.get_ylim()) for ax in axes]
+        if self._background is None or limits != self._limits:
+            canvas.draw()                                   # static parts, full layout
+            self.figure.set_layout_engine("none")           # keep that layout from now on
+            self._background = canvas.copy_from_bbox(self.figure.bbox)
+            self._limits = limits
+        else:
+            canvas.restore_region(self._background)
+        for artist in self._moving:
+            if artist.get_visible():
+                self.figure.draw_artist(artist)
+        buf = io.BytesIO()
+        width, height = canvas.get_width_height()
+        Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1
+                         ).save(buf, format="png", compress_level=1)
+        return buf.getvalue()
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
 
         display(self.widget)
+
+
+def nice_limit(x: float) -> float:
+    """The smallest of 1, 2, 5 x 10^k that is >= ``x`` (> 0): axis limits that change
+    rarely, so that most updates reuse the cached background."""
+    if not x > 0:
+        return 1.0
+    power = 10.0 ** np.floor(np.log10(x))
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= x * (1 - 1e-12))
+
+
+def _artists_in(obj) -> list:
+    """The matplotlib artists (not axes or figures) inside what ``setup`` returned."""
+    from matplotlib.artist import Artist
+    from matplotlib.axes import Axes
+    from matplotlib.figure import FigureBase
+
+    if isinstance(obj, (Axes, FigureBase)):
+        return []
+    if isinstance(obj, Artist):
+        return [obj]
+    if isinstance(obj, Mapping):
+        obj = obj.values()
+    if isinstance(obj, (list, tuple)) or hasattr(obj, "__iter__") and not isinstance(obj, str):
+        return [a for item in obj for a in _artists_in(item)]
+    return []
