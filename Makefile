@@ -6,29 +6,48 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-EXTRAS ?= test
+DEV    := $(VENV)/.installed-dev
 PORT   ?= 8888
 # Jupyter refuses to run as root unless told; classroom servers and containers often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 
-.PHONY: lab test install clean
+.PHONY: lab test install editions grade refresh clean
 
+# The kit for students: the library and JupyterLab.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
+	$(BIN)/python -m pip install --quiet -e .
 	@# jsonschema's optional rfc3987-syntax builds a grammar at import and adds 2-3 s to
 	@# every Jupyter process; nothing in the kit validates IRIs, so it is removed.
 	$(BIN)/python -m pip uninstall --quiet --yes rfc3987-syntax 2>/dev/null || true
 	touch $(STAMP)
+
+# Tests, editions (otter-grader) and browser tests (playwright) on top.
+$(DEV): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[test,instructor,browser]"
+	$(BIN)/python -m pip uninstall --quiet --yes rfc3987-syntax 2>/dev/null || true
+	touch $(DEV)
 
 install: $(STAMP)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 --port=$(PORT) $(ROOT_FLAG)
 
-test: $(STAMP)
+test: $(DEV)
 	$(BIN)/python -m pytest
+
+# Student, solutions and autograder editions under editions/ (git-ignored).
+editions: $(DEV)
+	$(BIN)/python tools/editions.py build
+
+# Grade a class: make grade CHAPTER=00 SUBMISSIONS="submissions/*.ipynb"
+grade: $(DEV)
+	$(BIN)/python tools/editions.py grade $(CHAPTER) $(SUBMISSIONS)
+
+# Re-run the master notebooks and save their outputs (after editing a chapter).
+refresh: $(DEV)
+	$(BIN)/python tools/editions.py refresh
 
 clean:
 	rm -rf $(VENV) .cache editions screenshots
