@@ -11,7 +11,7 @@ PORT   ?= 8888
 # Jupyter refuses to run as root unless told; classroom servers and containers often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 
-.PHONY: lab test install editions grade refresh clean
+.PHONY: lab test bench install editions grade refresh clean
 
 # The kit for students: the library and JupyterLab.
 $(STAMP): pyproject.toml
@@ -36,6 +36,10 @@ lab: $(STAMP)
 
 test: $(DEV)
 	$(BIN)/python -m pytest
+
+# Speed figures (a table; never asserted): widget updates, browser latency, imports, sweeps.
+bench: $(DEV)
+	$(BIN)/python benchmarks/bench.py
 
 # Student, solutions and autograder editions under editions/ (git-ignored).
 editions: $(DEV)

@@ -26,6 +26,12 @@ def _bytes_per(fmt) -> float:
     return number_format(fmt).effective_bits / 8
 
 
+def _gb(count, bytes_each) -> pint.Quantity:
+    """``count * bytes_each`` bytes as GB, in one pass over ``count`` (a number or an array):
+    math on magnitudes inside, a quantity at the edge."""
+    return Q_(count * (bytes_each * 1e-9), "GB")
+
+
 def weights_memory(params, fmt="BF16") -> pint.Quantity:
     """Bytes to store ``params`` parameters in number format ``fmt``, in GB.
 
@@ -35,8 +41,8 @@ def weights_memory(params, fmt="BF16") -> pint.Quantity:
 
     ``params`` is a count: a number, an array, or a quantity in ``param`` (``"70 Gparam"``).
     """
-    n = as_count(params, "params", "param")
-    return (n.m_as("param") * _bytes_per(fmt) * Q_(1, "B")).to("GB")
+    n = as_count(params, "params", "param").m_as("param")
+    return _gb(n, _bytes_per(fmt))
 
 
 def kv_cache_memory(layers, kv_heads, head_dim, tokens, batch=1, fmt="BF16") -> pint.Quantity:
@@ -54,8 +60,8 @@ def kv_cache_memory(layers, kv_heads, head_dim, tokens, batch=1, fmt="BF16") -> 
               for v, name in ((layers, "layers"), (kv_heads, "kv_heads"),
                               (head_dim, "head_dim"), (batch, "batch"))]
     n_tokens = as_count(tokens, "tokens", "token").m_as("token")
-    elements = 2 * np.prod(np.broadcast_arrays(*counts), axis=0) * n_tokens
-    return (elements * _bytes_per(fmt) * Q_(1, "B")).to("GB")
+    per_token = 2 * np.prod(np.broadcast_arrays(*counts), axis=0)
+    return _gb(n_tokens, per_token * _bytes_per(fmt))
 
 
 def activation_memory(layers, hidden, heads, tokens, batch=1, recompute="none") -> pint.Quantity:
@@ -80,7 +86,7 @@ def activation_memory(layers, hidden, heads, tokens, batch=1, recompute="none") 
     factor = per_layer_factor[recompute]
     if factor is None:
         factor = 34 + 5 * a * s / h
-    return (L * s * b * h * factor * Q_(1, "B")).to("GB")
+    return _gb(s, L * b * h * factor)
 
 
 @dataclass(frozen=True)

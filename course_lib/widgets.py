@@ -32,7 +32,7 @@ from .units import Q_
 __all__ = ["Control", "slider", "choice", "Explorer", "nice_limit"]
 
 _STYLE = {"description_width": "11em"}
-_LAYOUT = W.Layout(width="30em")
+_LAYOUT = W.Layout(width="36em")
 
 
 @dataclass
@@ -56,25 +56,35 @@ class Control:
 
 
 def slider(label: str, unit: str | None, min: float, max: float, value: float,
-           step: float | None = None, log: bool = False, fmt: str = ".3g",
+           step: float | None = None, log: bool = False, fmt: str | None = None,
            continuous: bool = True) -> Control:
     """A labelled slider whose description shows its unit, e.g. ``Model size [Gparam]``.
 
     ``log=True`` makes a logarithmic slider between ``min`` and ``max`` (both > 0).
+    The grid of positions is shifted (by less than one step) so that ``value`` lies on it:
+    otherwise the browser snaps the start value to the grid and the student sees 392
+    where the chapter says 400. ``fmt`` is the readout's d3 format (default: whole numbers
+    with thousands separators from 100 up, else 3 significant digits).
     ``continuous=False`` updates only on release, for models slower than about 100 ms.
     """
+    if not min < max or not min <= value <= max:
+        raise ValueError(f"slider {label!r}: need min < max and min <= value <= max, "
+                         f"got {min}, {max}, {value}")
     description = f"{label} [{unit}]" if unit else label
+    fmt = fmt or (",.0f" if max >= 100 else ".3g")
     common = dict(description=description, readout_format=fmt, style=_STYLE,
                   layout=_LAYOUT, continuous_update=continuous)
     if log:
         if min <= 0:
             raise ValueError(f"a log slider needs min > 0, got {min}")
-        lo, hi = np.log10(min), np.log10(max)
-        widget = W.FloatLogSlider(value=value, base=10, min=lo, max=hi,
-                                  step=step or (hi - lo) / 200, **common)
+        lo, hi, v = np.log10(min), np.log10(max), np.log10(value)
+        step = step or (hi - lo) / 200
+        lo = v - np.floor((v - lo) / step) * step        # put value on the grid
+        widget = W.FloatLogSlider(value=value, base=10, min=lo, max=hi, step=step, **common)
     else:
-        widget = W.FloatSlider(value=value, min=min, max=max,
-                               step=step or (max - min) / 200, **common)
+        step = step or (max - min) / 200
+        min = value - np.floor((value - min) / step) * step
+        widget = W.FloatSlider(value=value, min=min, max=max, step=step, **common)
     return Control(widget, unit)
 
 

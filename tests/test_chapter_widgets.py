@@ -5,26 +5,20 @@ the exact code a student runs; nbval only ever fires each callback once.
 """
 import pathlib
 import re
+import sys
 
-import nbformat
 import pytest
 
 from course_lib import Q_, devices_to_fit, kv_cache_memory, model, weights_memory
 
-NOTEBOOKS = pathlib.Path(__file__).resolve().parent.parent / "notebooks"
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+from chapters import MAIN_EXPLORERS, NOTEBOOKS, namespace_until  # noqa: E402
 
 
-def namespace_until(notebook: str, name: str) -> dict:
-    """Execute the notebook's code cells in order until ``name`` is defined."""
-    nb = nbformat.read(NOTEBOOKS / notebook, as_version=4)
-    ns: dict = {}
-    for cell in nb.cells:
-        if cell.cell_type != "code" or cell.source.startswith("# HIDDEN"):
-            continue
-        exec(compile(cell.source, f"{notebook}", "exec"), ns)
-        if name in ns:
-            return ns
-    raise AssertionError(f"{notebook} never defines {name}")
+def test_every_chapter_has_a_main_explorer():
+    on_disk = {p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")}
+    assert on_disk == set(MAIN_EXPLORERS)
 
 
 def plain(html: str) -> str:

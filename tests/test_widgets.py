@@ -62,3 +62,14 @@ def test_output_size_is_fixed():
     w = ex.image.width
     ex.controls["size"].value = 100
     assert ex.image.width == w
+
+
+@pytest.mark.parametrize("kw", [dict(min=1, max=3200, value=400, log=True),
+                                dict(min=1, max=2000, value=405, log=True),
+                                dict(min=0, max=10, value=3.3)])
+def test_start_value_lies_on_the_slider_grid(kw):
+    """The browser snaps values to the grid; the start value must survive that."""
+    w = slider("x", "GB", **kw).widget
+    position = (np.log10(kw["value"]) if kw.get("log") else kw["value"]) - w.min
+    assert position / w.step == pytest.approx(round(position / w.step), abs=1e-9)
+    assert w.value == pytest.approx(kw["value"])

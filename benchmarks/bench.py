@@ -1,0 +1,157 @@
+"""What a student feels, measured on this machine: one table, each figure against its floor.
+
+    python benchmarks/bench.py            # or: make bench
+    python benchmarks/bench.py --no-browser
+
+Rows (goal in brackets):
+* widget update per chapter, median and p95, in the kernel process: recompute + redraw +
+  PNG, as ``Explorer.last_update_ms`` records it (<= 30 ms);
+* the same update end to end in Chromium: key press on the slider until the readout
+  changes (<= 100 ms);
+* the whole notebook suite, executed in fresh kernels, vs N x a bare kernel start (<= 3x);
+* ``import course_lib`` vs ``import numpy, pint``, registry cache warm (<= 1.5x);
+* a 1e6-point unit-aware sweep vs the same arithmetic in raw numpy (<= 2x).
+Figures are printed, never asserted: a slow machine must not fail the tests.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import pathlib
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+os.environ.setdefault("COURSE_LIB_CACHE", str(ROOT / ".cache" / "course_lib"))
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import chapters  # noqa: E402
+
+ROWS: list[tuple[str, float, float, float, str]] = []
+
+
+def row(name: str, value: float, floor: float, goal: float, unit: str):
+    ROWS.append((name, value, floor, goal, unit))
+    ratio = value / floor if floor else float("nan")
+    print(f"  {name:44} {value:9.1f} {unit:3} floor {floor:8.1f} {unit:3} "
+          f"ratio {ratio:5.2f} (goal <= {goal:g})  {'ok' if ratio <= goal else 'MISSED'}",
+          flush=True)
+
+
+def p95(values):
+    return statistics.quantiles(values, n=20)[18]
+
+
+def widget_updates(samples: int = 60):
+    for notebook in chapters.MAIN_EXPLORERS:
+        explorer, control = chapters.main_explorer(notebook)
+        w = control.widget
+        grid = [w.min + (w.max - w.min) * k / samples for k in range(samples)]
+        times = []
+        for position in grid:
+            w.value = 10 ** position if hasattr(w, "base") else position
+            times.append(explorer.last_update_ms)
+        stem = notebook.split("_")[0]
+        row(f"widget update {stem}, median (kernel)", statistics.median(times), 30, 1, "ms")
+        row(f"widget update {stem}, p95 (kernel)", p95(times), 30, 1, "ms")
+
+
+def browser_updates(samples: int = 20):
+    import lab_driver
+
+    reason = lab_driver.missing()
+    if reason:
+        print(f"  browser rows skipped: {reason}")
+        return
+    with lab_driver.lab_server() as (base, token, _), lab_driver.browser() as page:
+        for notebook in chapters.MAIN_EXPLORERS:
+            lab_driver.open_and_run_all(page, base, token, notebook)
+            times = [1e3 * t for t in lab_driver.slider_latency(
+                page, lab_driver.explorers(page).first, 0, samples)]
+            stem = notebook.split("_")[0]
+            row(f"slider to readout {stem}, median (browser)", statistics.median(times), 100, 1, "ms")
+            row(f"slider to readout {stem}, p95 (browser)", p95(times), 100, 1, "ms")
+
+
+def notebook_suite():
+    import nbformat
+    from jupyter_client.manager import start_new_kernel
+    from nbclient import NotebookClient
+
+    def bare_kernel():
+        start = time.perf_counter()
+        km, kc = start_new_kernel(kernel_name="python3")
+        kc.execute_interactive("pass", timeout=60)
+        elapsed = time.perf_counter() - start
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+        return elapsed
+
+    bare = statistics.median(bare_kernel() for _ in range(3))
+    paths = sorted(chapters.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    start = time.perf_counter()
+    for path in paths:
+        nb = nbformat.read(path, as_version=4)
+        NotebookClient(nb, timeout=300, kernel_name="python3",
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+    suite = time.perf_counter() - start
+    row(f"notebook suite ({len(paths)} notebooks)", suite, len(paths) * bare, 3, "s")
+
+
+def _import_time(statement: str, repeats: int = 9) -> float:
+    """Best of ``repeats`` fresh interpreters (the minimum is the cost without noise from
+    other processes on a 2-core machine)."""
+    code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
+    runs = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                 check=True).stdout) for _ in range(repeats)]
+    return 1e3 * min(runs)
+
+
+def imports():
+    _import_time("import course_lib", 1)                       # warm the registry cache
+    row("import course_lib (warm cache)", _import_time("import course_lib"),
+        _import_time("import numpy, pint"), 1.5, "ms")
+
+
+def sweep(n: int = 1_000_000, repeats: int = 7):
+    import numpy as np
+    from course_lib import weights_memory
+
+    params = np.logspace(9, 13, n)
+    weights_memory(params, "NVFP4")                              # warm caches
+
+    def best(f):
+        out = []
+        for _ in range(repeats):
+            t = time.perf_counter()
+            f()
+            out.append(time.perf_counter() - t)
+        return 1e3 * min(out)
+
+    kit = best(lambda: weights_memory(params, "NVFP4").m_as("GB"))
+    raw = best(lambda: params * 4.5 / 8 / 1e9)
+    row("1e6-point weights_memory sweep", kit, raw, 2, "ms")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="print the kit's speed figures")
+    parser.add_argument("--no-browser", action="store_true")
+    args = parser.parse_args()
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores")
+    widget_updates()
+    if not args.no_browser:
+        browser_updates()
+    notebook_suite()
+    imports()
+    sweep()
+    missed = [r[0] for r in ROWS if r[1] / r[2] > r[3]]
+    print(f"{len(ROWS) - len(missed)} of {len(ROWS)} figures within their goal"
+          + (f"; missed: {', '.join(missed)}" if missed else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,200 @@
+"""Drive JupyterLab in a real Chromium, as a student would: open a chapter, run all cells,
+move a slider, read what the page shows. Used by tests/test_browser.py and benchmarks/.
+
+Nothing is written to the user's home: the server and the browser get a scratch HOME,
+Jupyter config, settings and workspace folders, and the server runs on a copy of the
+notebooks (JupyterLab autosaves). The server binds 127.0.0.1 with its own token; news and
+update pop-ups are switched off in the scratch settings. Debian's Chromium is launched by
+Playwright (no browser download).
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import pathlib
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+CHROMIUM = pathlib.Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-quic", "--disable-dev-shm-usage"]
+
+
+def missing() -> str | None:
+    """Why the browser tests cannot run here, or None when they can."""
+    if not CHROMIUM.exists():
+        return f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Playwright not installed (pip install playwright; never 'playwright install')"
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def lab_server(notebooks: pathlib.Path = ROOT / "notebooks"):
+    """A JupyterLab server on a scratch copy of ``notebooks``; yields (base_url, token, dir)."""
+    scratch = pathlib.Path(tempfile.mkdtemp(prefix="kit-lab-"))
+    work = scratch / "notebooks"
+    shutil.copytree(notebooks, work, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    settings = scratch / "lab-settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True)
+    (settings / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    env = dict(os.environ, HOME=str(scratch), JUPYTER_CONFIG_DIR=str(scratch / "config"),
+               IPYTHONDIR=str(scratch / "ipython"), MPLCONFIGDIR=str(scratch / "mpl"),
+               XDG_CONFIG_HOME=str(scratch / "xdg-config"), XDG_CACHE_HOME=str(scratch / "xdg-cache"),
+               XDG_DATA_HOME=str(scratch / "xdg-data"),
+               JUPYTERLAB_SETTINGS_DIR=str(scratch / "lab-settings"),
+               JUPYTERLAB_WORKSPACES_DIR=str(scratch / "workspaces"),
+               COURSE_LIB_CACHE=os.environ.get("COURSE_LIB_CACHE", str(ROOT / ".cache" / "course_lib")))
+    port, token = _free_port(), secrets.token_hex(16)
+    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+           f"--ServerApp.port={port}", f"--IdentityProvider.token={token}",
+           f"--ServerApp.root_dir={work}", "--LabApp.news_url=None",
+           "--LabApp.expose_app_in_browser=True", "--ServerApp.port_retries=0"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")
+    log = open(scratch / "server.log", "w")
+    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=work)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("JupyterLab did not start:\n"
+                                       + (scratch / "server.log").read_text()[-2000:])
+                time.sleep(0.3)
+        yield base, token, work
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def browser():
+    """A headless Debian Chromium driven by Playwright; yields a fresh page."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = b.new_page(viewport={"width": 1280, "height": 900})
+            yield page
+        finally:
+            b.close()
+
+
+def open_and_run_all(page, base: str, token: str, notebook: str, timeout_s: float = 120):
+    """Open a notebook, run all cells, wait until the kernel is idle with every cell run."""
+    page.goto(f"{base}/lab/tree/{notebook}?token={token}")
+    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=60_000)
+    page.wait_for_function(
+        """(path) => {
+            const panel = window.jupyterapp?.shell?.currentWidget;
+            return panel?.context?.path === path &&
+                   panel.sessionContext?.session?.kernel?.status === 'idle';
+        }""", arg=notebook, timeout=60_000, polling=250)
+    # saved outputs carry execution counts: clear them so "every cell ran" means this run
+    page.evaluate("""async () => {
+        await window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs');
+        await window.jupyterapp.commands.execute('notebook:run-all-cells');
+    }""")
+    page.wait_for_function(
+        """(path) => {
+            const panel = window.jupyterapp.shell.currentWidget;
+            if (panel?.context?.path !== path) return false;
+            const cells = panel.content.widgets.filter(c => c.model.type === 'code');
+            return panel.sessionContext?.session?.kernel?.status === 'idle' &&
+                   cells.length > 0 && cells.every(c => c.model.executionCount !== null);
+        }""", arg=notebook, timeout=timeout_s * 1000, polling=250)
+
+
+CURRENT = ".jp-NotebookPanel:not(.lm-mod-hidden)"   # the notebook tab in front
+
+
+def error_outputs(page) -> list[str]:
+    """Texts of error outputs (tracebacks) shown in the notebook in front."""
+    return page.evaluate(
+        """(current) => Array.from(document.querySelectorAll(current + ' .jp-OutputArea-output'))
+                 .filter(e => (e.getAttribute('data-mime-type') || '').includes('stderr') ||
+                              e.querySelector('.jp-RenderedText[data-mime-type*="error"]'))
+                 .map(e => e.innerText).filter(t => /Error|Traceback/.test(t))""", CURRENT)
+
+
+def explorers(page):
+    """The explorers of the notebook in front (a VBox each: controls, readout, image)."""
+    return page.locator(f"{CURRENT} .jp-OutputArea-output .widget-vbox:has(.widget-image)")
+
+
+def move_slider(page, explorer, index: int = 0, presses: int = 10, key: str = "ArrowRight"):
+    """Move the index-th slider of an explorer with the keyboard, like a student would, and
+    return (readout before, readout after, seconds until the explorer's readout settled)."""
+    slider = explorer.locator(".widget-slider").nth(index)
+    slider.scroll_into_view_if_needed()
+    readout = explorer.locator(".widget-html-content").last
+    before_value = slider.locator(".widget-readout").inner_text()
+    before_text = readout.inner_text()
+    handle = slider.locator(".noUi-handle")
+    handle.focus()
+    start = time.perf_counter()
+    for _ in range(presses):
+        handle.press(key)
+    after_value = slider.locator(".widget-readout").inner_text()
+    page.wait_for_function("([el, old]) => el.innerText !== old",
+                           arg=[readout.element_handle(), before_text], timeout=10_000)
+    # the kernel lags behind fast moves: wait until the text stops changing
+    last, stable_since = readout.inner_text(), time.perf_counter()
+    while time.perf_counter() - stable_since < 0.5:
+        time.sleep(0.05)
+        now = readout.inner_text()
+        if now != last:
+            last, stable_since = now, time.perf_counter()
+    settled = stable_since - start
+    return before_value, after_value, last, settled
+
+
+def slider_latency(page, explorer, index: int = 0, samples: int = 10) -> list[float]:
+    """Seconds from one key press on a slider to the explorer's readout changing."""
+    slider = explorer.locator(".widget-slider").nth(index)
+    slider.scroll_into_view_if_needed()
+    readout = explorer.locator(".widget-html-content").last.element_handle()
+    handle = slider.locator(".noUi-handle")
+    handle.focus()
+    times = []
+    for i in range(samples):
+        key = "ArrowRight" if i % 2 == 0 else "ArrowLeft"
+        elapsed = page.evaluate(
+            """([el, handle, key]) => new Promise(resolve => {
+                const t0 = performance.now();
+                const obs = new MutationObserver(() => { obs.disconnect(); resolve(performance.now() - t0); });
+                obs.observe(el, {childList: true, subtree: true, characterData: true});
+                handle.dispatchEvent(new KeyboardEvent('keydown', {key, bubbles: true}));
+            })""", [readout, handle.element_handle(), key])
+        times.append(elapsed / 1000)
+        time.sleep(0.2)
+    return times
