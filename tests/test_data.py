@@ -91,3 +91,23 @@ def test_headers_carry_units_and_conventions_are_documented():
             assert f"`{name}`" in readme, f"{table}.{name} is not explained in data/README.md"
     for convention in ("dense", "per direction", "GiB"):
         assert convention in readme
+
+
+def test_power_scales_hand_checked():
+    rows = {r["name"]: r for r in data.read_table("power_scales")}
+    # IEA: 415 TWh in 2024 = 47.3 GW on average over 8766 hours
+    world = rows["World data centres (2024 average)"]["power"]
+    assert world.m_as("GW") == pytest.approx((Q_(415, "TWh") / Q_(8766, "hour")).m_as("GW"), rel=1e-3)
+    # 1361 W/m2 x pi R_E^2
+    sun_on_earth = (Q_(1361, "W/m^2") * 3.141592653589793 * Q_(6371, "km") ** 2).to("W")
+    assert rows["Sunlight intercepted by Earth"]["power"].m == pytest.approx(sun_on_earth.m, rel=1e-3)
+
+
+def test_number_format_and_recipe_tables_hand_checked():
+    rows = {r["name"]: r for r in data.read_table("number_formats")}
+    assert (rows["FP8 E4M3"]["exponent_bits"], rows["FP8 E4M3"]["mantissa_bits"]) == (4, 3)
+    assert (rows["NVFP4"]["block_size"], rows["MXFP4"]["block_size"]) == (16, 32)
+    recipes = {r["name"]: r for r in data.read_table("training_recipes")}
+    zero = recipes["mixed-precision Adam"]                 # ZeRO: 2 + 2 + 12 bytes
+    assert sum(zero[k].m_as("B/param") for k in ("weights", "gradients", "master_weights",
+                                                  "optimizer")) == 16
