@@ -77,9 +77,8 @@ def browser_updates(samples: int = 20):
 
 
 def notebook_suite():
-    import nbformat
+    from editions import execute
     from jupyter_client.manager import start_new_kernel
-    from nbclient import NotebookClient
 
     def bare_kernel():
         start = time.perf_counter()
@@ -94,9 +93,7 @@ def notebook_suite():
     paths = sorted(chapters.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
     start = time.perf_counter()
     for path in paths:
-        nb = nbformat.read(path, as_version=4)
-        NotebookClient(nb, timeout=300, kernel_name="python3",
-                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        execute(path)
     suite = time.perf_counter() - start
     row(f"notebook suite ({len(paths)} notebooks)", suite, len(paths) * bare, 3, "s")
 
