@@ -35,3 +35,15 @@ def test_lesson_cells_are_output_checked_and_stored(path):
     assert all(c.outputs for c in checked), "run the notebook and save it with outputs"
     assert not any(o.output_type == "error" for c in nb.cells if c.cell_type == "code"
                    for o in c.outputs)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_solutions_and_tests_are_folded_in_the_masters(path):
+    """Self-study from the repository: no answer is visible without a deliberate click."""
+    nb = nbformat.read(path, as_version=4)
+    answer_cells = [c for c in nb.cells if c.cell_type == "code" and (
+        "# SOLUTION" in c.source or c.source.startswith("# HIDDEN") or "quiet=True).passed" in c.source)]
+    assert answer_cells
+    for cell in answer_cells:
+        fold = cell.metadata.get("jupyter", {})
+        assert fold.get("source_hidden") and fold.get("outputs_hidden"), cell.source[:60]

@@ -61,7 +61,7 @@ def _clean(nb, unfold: bool):
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
         if unfold:
-            cell.metadata.get("jupyter", {}).pop("source_hidden", None)
+            cell.metadata.pop("jupyter", None)        # source_hidden, outputs_hidden
     return nb
 
 
