@@ -30,7 +30,8 @@ def test_header_contract(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_lesson_cells_are_output_checked_and_stored(path):
     nb = nbformat.read(path, as_version=4)
-    checked = [c for c in nb.cells if c.cell_type == "code" and "NBVAL_CHECK_OUTPUT" in c.source]
+    checked = [c for c in nb.cells if c.cell_type == "code"
+               and "nbval-check-output" in c.metadata.get("tags", [])]
     assert len(checked) >= 3
     assert all(c.outputs for c in checked), "run the notebook and save it with outputs"
     assert not any(o.output_type == "error" for c in nb.cells if c.cell_type == "code"
@@ -47,3 +48,20 @@ def test_solutions_and_tests_are_folded_in_the_masters(path):
     for cell in answer_cells:
         fold = cell.metadata.get("jupyter", {})
         assert fold.get("source_hidden") and fold.get("outputs_hidden"), cell.source[:60]
+
+
+def test_nbval_catches_a_changed_lesson_output(tmp_path):
+    """Guard the harness itself: a tagged cell whose stored output differs must fail."""
+    import subprocess
+    import sys
+
+    nb = nbformat.read(NOTEBOOKS[0], as_version=4)
+    cell = next(c for c in nb.cells if "nbval-check-output" in c.metadata.get("tags", []))
+    cell.outputs[0].text = cell.outputs[0].text.replace("0", "1", 1)
+    nbformat.write(nb, tmp_path / "changed.ipynb")
+    root = NOTEBOOKS[0].parent.parent
+    run = subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "-p", "no:cacheprovider",
+                          "-q", "-c", str(root / "pyproject.toml"), "--rootdir", str(tmp_path),
+                          str(tmp_path / "changed.ipynb")], capture_output=True, text=True,
+                         cwd=root)
+    assert run.returncode == 1 and "1 failed" in run.stdout, run.stdout[-2000:]
