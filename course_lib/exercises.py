@@ -49,17 +49,19 @@ EXERCISES: dict[str, Exercise] = {
 }
 
 
-def expected(exercise_id: str):
-    """The expected answer of an exercise (this reveals it)."""
+def _exercise(exercise_id: str) -> Exercise:
     try:
-        return EXERCISES[exercise_id].expected()
+        return EXERCISES[exercise_id]
     except KeyError:
         raise KeyError(f"No exercise {exercise_id!r}; known: {', '.join(EXERCISES)}") from None
 
 
+def expected(exercise_id: str):
+    """The expected answer of an exercise (this reveals it)."""
+    return _exercise(exercise_id).expected()
+
+
 def feedback(exercise_id: str, answer, quiet: bool = False) -> Feedback:
     """Unit-aware feedback on ``answer`` to exercise ``exercise_id`` (e.g. ``"00.1"``)."""
-    ex = EXERCISES.get(exercise_id)
-    if ex is None:
-        raise KeyError(f"No exercise {exercise_id!r}; known: {', '.join(EXERCISES)}")
+    ex = _exercise(exercise_id)
     return check(answer, ex.expected(), rtol=ex.rtol, quiet=quiet)

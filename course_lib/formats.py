@@ -73,7 +73,7 @@ class NumberFormat:
         top = 2 ** f.exponent_bits - 1           # the all-ones exponent field
         frac = 1 - 2.0 ** -f.mantissa_bits       # all-ones mantissa, as a fraction
         if f.special == "ieee":
-            top, frac = top - 1, frac
+            top -= 1                             # the all-ones exponent is inf/NaN
         elif f.special == "fn":
             frac -= 2.0 ** -f.mantissa_bits      # the all-ones pattern is NaN
         elif f.special == "e8m0":

@@ -8,7 +8,6 @@ its counts, so a sweep over model sizes is one call.
 from __future__ import annotations
 
 import functools
-import math
 from dataclasses import dataclass, fields
 
 import numpy as np

@@ -201,6 +201,6 @@ def _artists_in(obj) -> list:
         return [obj]
     if isinstance(obj, Mapping):
         obj = obj.values()
-    if isinstance(obj, (list, tuple)) or hasattr(obj, "__iter__") and not isinstance(obj, str):
+    if hasattr(obj, "__iter__") and not isinstance(obj, str):
         return [a for item in obj for a in _artists_in(item)]
     return []

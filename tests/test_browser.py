@@ -88,7 +88,7 @@ def test_chapter_in_the_browser(lab, page, notebook):
     index, expect = CHAPTERS[notebook]
     main = explorers.first
     before = main.locator(".widget-html-content").last.inner_text()
-    _, value, readout, _ = lab_driver.move_slider(page, main, index)
+    value, readout, _ = lab_driver.move_slider(page, main, index)
     assert readout != before
     expect(value, readout)
     SHOTS.mkdir(exist_ok=True)

@@ -151,16 +151,22 @@ def explorers(page):
     return page.locator(f"{CURRENT} .jp-OutputArea-output .widget-vbox:has(.widget-image)")
 
 
-def move_slider(page, explorer, index: int = 0, presses: int = 10, key: str = "ArrowRight"):
-    """Move the index-th slider of an explorer with the keyboard, like a student would, and
-    return (readout before, readout after, seconds until the explorer's readout settled)."""
+def _focus_slider(explorer, index: int):
+    """Scroll to the index-th slider of an explorer and focus its handle; returns
+    (slider, handle, the explorer's readout)."""
     slider = explorer.locator(".widget-slider").nth(index)
     slider.scroll_into_view_if_needed()
-    readout = explorer.locator(".widget-html-content").last
-    before_value = slider.locator(".widget-readout").inner_text()
-    before_text = readout.inner_text()
     handle = slider.locator(".noUi-handle")
     handle.focus()
+    return slider, handle, explorer.locator(".widget-html-content").last
+
+
+def move_slider(page, explorer, index: int = 0, presses: int = 10, key: str = "ArrowRight"):
+    """Move the index-th slider of an explorer with the keyboard, like a student would, and
+    return (the slider's readout after, the explorer's readout once settled, seconds until
+    it settled)."""
+    slider, handle, readout = _focus_slider(explorer, index)
+    before_text = readout.inner_text()
     start = time.perf_counter()
     for _ in range(presses):
         handle.press(key)
@@ -174,17 +180,13 @@ def move_slider(page, explorer, index: int = 0, presses: int = 10, key: str = "A
         now = readout.inner_text()
         if now != last:
             last, stable_since = now, time.perf_counter()
-    settled = stable_since - start
-    return before_value, after_value, last, settled
+    return after_value, last, stable_since - start
 
 
 def slider_latency(page, explorer, index: int = 0, samples: int = 10) -> list[float]:
     """Seconds from one key press on a slider to the explorer's readout changing."""
-    slider = explorer.locator(".widget-slider").nth(index)
-    slider.scroll_into_view_if_needed()
-    readout = explorer.locator(".widget-html-content").last.element_handle()
-    handle = slider.locator(".noUi-handle")
-    handle.focus()
+    _, handle, readout = _focus_slider(explorer, index)
+    readout = readout.element_handle()
     times = []
     for i in range(samples):
         key = "ArrowRight" if i % 2 == 0 else "ArrowLeft"
