@@ -5,23 +5,65 @@
 
 * no answer yet (the ``...`` placeholder or ``None``);
 * a plain number where a quantity was expected, or an unreadable string;
-* a wrong dimension (which one was given, which one was expected);
-* the right dimension but off by a factor, with the usual suspects named: 8 (bits vs
-  bytes), 1.024^k (GB vs GiB and friends), 10^3k (a prefix slip), 2 (a factor of two,
-  e.g. keys and values, or both directions of a link);
+* a wrong dimension, named in words ("you gave a power (watts), the question asks for
+  an energy (joules)");
+* the right dimension but off by a factor: first the likely mistakes the exercise
+  declares (``mistakes``: the ratio answer / expected each one produces, and what it
+  means), then the generic suspects: 8 (bits vs bytes), 1.024^k (GB vs GiB and friends),
+  10^3k (a prefix slip);
 * correct, within a relative tolerance ``rtol``.
+
+Strings are read as quantities (``"50 GB/s"``) everywhere, so feedback and grading agree.
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
 import numpy as np
 import pint
 
-from .units import Q_
+from .units import Q_, ureg
 
-__all__ = ["check", "Feedback"]
+__all__ = ["check", "Feedback", "describe_dimension", "compare_estimate"]
+
+# What a dimension is, in words a student uses, keyed by a unit of that dimension.
+_DIMENSION_WORDS = {
+    "B": "an amount of data (bytes)",
+    "B/s": "a data rate (bytes per second)",
+    "s": "a time (seconds)",
+    "J": "an energy (joules)",
+    "W": "a power (watts)",
+    "FLOP": "an amount of computation (FLOP)",
+    "FLOP/s": "a compute rate (FLOP/s)",
+    "FLOP/J": "an energy efficiency (FLOP per joule)",
+    "param": "a number of parameters",
+    "token": "a number of tokens",
+    "token/s": "a token rate (tokens per second)",
+    "USD": "an amount of money (USD)",
+    "USD/kWh": "a price of energy (USD per kWh)",
+    "kg": "a mass (kilograms)",
+    "m": "a length (metres)",
+    "m^2": "an area (square metres)",
+    "K": "a temperature (kelvin)",
+    "": "a plain number (no unit)",
+}
+
+
+@functools.lru_cache(maxsize=None)
+def _words_by_dimension() -> dict:
+    return {ureg.get_dimensionality(unit): words for unit, words in _DIMENSION_WORDS.items()}
+
+
+def describe_dimension(q) -> str:
+    """A dimension in words: ``"a power (watts)"`` rather than pint's base dimensions.
+
+    >>> describe_dimension(Q_(3, "kWh"))
+    'an energy (joules)'
+    """
+    dims = (q if isinstance(q, pint.Quantity) else Q_(q)).dimensionality
+    return _words_by_dimension().get(dims, f"a quantity of dimension {dims}")
 
 
 @dataclass(frozen=True)
@@ -47,10 +89,7 @@ def _fmt(q) -> str:
     return f"{q:.4g}" if isinstance(q, (int, float)) else repr(q)
 
 
-def _factor_hint(ratio: float) -> str:
-    """Name the likely slip behind an answer that is ``ratio`` times the expected one."""
-    r = ratio if ratio >= 1 else 1 / ratio
-    direction = "too large" if ratio >= 1 else "too small"
+def _generic_suspects():
     suspects = [(8, "a factor 8 usually means bits and bytes were mixed up")]
     suspects += [(1.024 ** k, f"a factor 1.024^{k} usually means decimal and binary "
                   f"prefixes were mixed up ({'kMGT'[k - 1]}B vs {'KMGT'[k - 1]}iB)")
@@ -59,28 +98,44 @@ def _factor_hint(ratio: float) -> str:
                  for k in (1, 2, 3)]
     suspects += [(1000.0 ** k, f"a factor 10^{3 * k} usually means a prefix slip "
                   "(k, M, G, T, P are 10^3 apart)") for k in (1, 2, 3, 4, 5)]
-    suspects += [(2, "a factor 2 often means keys and values, both directions of a link, "
-                  "or sparse vs dense FLOP/s")]
-    for value, hint in suspects:
+    return suspects
+
+
+def _factor_hint(ratio: float, mistakes=(), rtol: float = 0.01) -> str:
+    """Name the likely slip behind an answer that is ``ratio`` times the expected one:
+    the exercise's declared ``mistakes`` (signed ratios) first, generic suspects after."""
+    r = ratio if ratio >= 1 else 1 / ratio
+    direction = "too large" if ratio >= 1 else "too small"
+    tol = max(rtol, 0.005)
+    named = [hint for factor, hint in mistakes if math.isclose(ratio, factor, rel_tol=tol)]
+    if named:
+        return f"Your answer is {r:.4g} times {direction}: " + " Or: ".join(
+            h.rstrip(".") + "." for h in named)
+    for value, hint in _generic_suspects():
         if math.isclose(r, value, rel_tol=0.005):
-            return f"Your answer is {r:.4g} times {direction}: {hint}".rstrip(".") + "."
+            return f"Your answer is {r:.4g} times {direction}: {hint}."
     return f"Your answer is {r:.3g} times {direction}."
 
 
-def check(answer, expected, rtol: float = 0.01, quiet: bool = False) -> Feedback:
+def check(answer, expected, rtol: float = 0.01, quiet: bool = False, mistakes=()) -> Feedback:
     """Compare ``answer`` with ``expected`` and explain any difference.
 
     ``expected`` is a Quantity (or a plain number for dimensionless answers). ``answer``
     may be a Quantity, a string such as ``"80 GB"``, or a number. Arrays are compared
-    element by element. Prints the message unless ``quiet``; returns a :class:`Feedback`.
+    element by element. ``mistakes`` are ``(ratio, hint)`` pairs: an answer ``ratio``
+    times the expected one gets ``hint``. Prints the message unless ``quiet``; returns a
+    :class:`Feedback`.
+
+    >>> check("400 GB/s", Q_(50, "GB/s"), quiet=True).message
+    'Not quite: 400 GB/s. Your answer is 8 times too large: a factor 8 usually means bits and bytes were mixed up.'
     """
-    fb = _judge(answer, expected, rtol)
+    fb = _judge(answer, expected, rtol, mistakes)
     if not quiet:
         print(fb.message)
     return fb
 
 
-def _judge(answer, expected, rtol) -> Feedback:
+def _judge(answer, expected, rtol, mistakes=()) -> Feedback:
     if answer is ... or answer is None:
         return Feedback(False, "Not answered yet: replace the ... with your answer.")
     expected = Q_(expected) if not isinstance(expected, pint.Quantity) else expected
@@ -99,13 +154,11 @@ def _judge(answer, expected, rtol) -> Feedback:
             same = np.allclose(answer.m, expected.m, rtol=rtol)
             hint = (f" The number matches if it is in {expected.units:~P}: attach the unit,"
                     f" e.g. Q_({answer.m:.4g}, '{expected.units:~P}').") if same else ""
-            return Feedback(False, f"Your answer {_fmt(answer.m)} has no unit; expected "
-                            f"{expected.dimensionality} (like {_fmt(expected)}).{hint}")
+            return Feedback(False, f"Your answer {_fmt(answer.m)} has no unit; the question "
+                            f"asks for {describe_dimension(expected)}.{hint}")
     if answer.dimensionality != expected.dimensionality:
-        given = answer.dimensionality or "dimensionless"
-        wanted = expected.dimensionality or "dimensionless"
-        msg = (f"Wrong dimension: your answer {_fmt(answer)} is {given}, but the expected "
-               f"answer is {wanted} (like {_fmt(expected)}).")
+        msg = (f"Wrong dimension: you gave {_fmt(answer)}, {describe_dimension(answer)}; "
+               f"the question asks for {describe_dimension(expected)}.")
         if (1 / answer).dimensionality == expected.dimensionality:
             msg += " It looks upside down: did you divide the wrong way round?"
         return Feedback(False, msg)
@@ -123,4 +176,34 @@ def _judge(answer, expected, rtol) -> Feedback:
         return Feedback(False, f"Not quite{where}: {_fmt(answer)} vs expected "
                         f"{_fmt(expected)}; check the sign and for zeros.")
     return Feedback(False, f"Not quite{where}: {_fmt(answer.to(expected.units))}. "
-                    + _factor_hint(r))
+                    + _factor_hint(r, mistakes, rtol))
+
+
+def compare_estimate(guess, value, quiet: bool = False) -> str:
+    """Compare a student's estimate with the computed ``value``: by what factor, and in
+    which direction. Any guess is fine: the point is to calibrate.
+
+    >>> compare_estimate(Q_(3, "GB"), Q_(10, "GB"), quiet=True)
+    'Your estimate was 3.3 times too low: within an order of magnitude.'
+    """
+    form = _judge(guess, value, 0.0)
+    if guess is ... or guess is None:
+        text = "Write your estimate first (replace the ...), then compute."
+    elif not form.passed and ("dimension" in form.message or "no unit" in form.message
+                              or "Could not read" in form.message):
+        text = "Your estimate: " + form.message
+    else:
+        ratio = float(np.asarray((Q_(value) / Q_(guess)).m_as("")))
+        factor, way = (ratio, "low") if ratio >= 1 else (1 / ratio, "high")
+        if not ratio > 0:
+            text = "Your estimate has the wrong sign (or is zero)."
+        elif factor < 1.5:
+            text = f"Your estimate was within {100 * (factor - 1):.0f} % of the result. Well judged."
+        elif factor <= 10:
+            text = f"Your estimate was {factor:.2g} times too {way}: within an order of magnitude."
+        else:
+            text = (f"Your estimate was {factor:.3g} times too {way}: more than an order of "
+                    "magnitude off. Find the step of your estimate that slipped.")
+    if not quiet:
+        print(text)
+    return text

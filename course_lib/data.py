@@ -1,38 +1,72 @@
 """Typed, read-only access to the tables in ``data/``.
 
-Every table is a CSV file whose header cells carry units in brackets
-(``memory [GB]``); those columns come back as pint quantities, blank cells as ``None``.
-Every row has a ``source`` and a ``status`` (verified / secondary / unverified); see
-``data/README.md`` for the conventions (dense FLOP/s, per-direction bandwidth, GB = 1e9 B).
+Every table is a CSV file whose header cells carry units in brackets (``memory [GiB]``);
+those columns come back as pint quantities, blank cells as ``None`` (blank is "not
+published", never zero). Every row has a ``source`` and a ``status`` (verified /
+secondary / unverified); ``data/README.md`` states the conventions (binary HBM capacities,
+dense FLOP/s, per-direction bandwidth).
 
-Lookups match names and aliases case-, space-, dash- and underscore-insensitively; an unknown
-name raises ``KeyError`` that lists close matches.
+The CSV files live in ``data/`` at the top of the repository and are installed with the
+package as ``course_lib._tables``, read through ``importlib.resources``: a wheel or a
+non-editable install works outside the source tree.
+
+One generic layer serves every table: :func:`read_table` (rows), :func:`lookup` (a record
+by name or alias, case-, space-, dash- and underscore-insensitive, with close matches in
+the ``KeyError``) and :func:`records` (rows turned into frozen dataclasses).
 """
 from __future__ import annotations
 
 import csv
+import dataclasses
 import difflib
 import functools
-import os
-import pathlib
+import io
 import re
 from dataclasses import dataclass, field
+from importlib import resources
 from types import MappingProxyType
-from typing import Mapping
+from typing import Callable, Mapping, Sequence
 
 import pint
 
 from .units import Q_
 
-DATA_DIR = pathlib.Path(os.environ.get("COURSE_LIB_DATA",
-                                       pathlib.Path(__file__).resolve().parent.parent / "data"))
+__all__ = ["read_table", "table_names", "table_units", "lookup", "records", "normalize",
+           "Accelerator", "accelerator", "accelerators", "Model", "model", "models",
+           "PowerScale", "power_scale", "power_scales", "STATUSES"]
+
 STATUSES = ("verified", "secondary", "unverified")
 _UNIT_HEADER = re.compile(r"^(?P<field>[^\[]+?)\s*\[(?P<unit>[^\]]+)\]$")
+_TABLES = "course_lib._tables"
 
 
 def normalize(name: str) -> str:
     """The key names are matched by: upper case, without spaces, dashes, underscores."""
     return re.sub(r"[\s_\-]+", "", str(name)).upper()
+
+
+def _text(table: str) -> str:
+    path = resources.files(_TABLES) / f"{table}.csv"
+    if not path.is_file():
+        raise KeyError(f"No data table {table!r}. Known: {', '.join(table_names())}.")
+    return path.read_text(encoding="utf-8")
+
+
+def table_names() -> list[str]:
+    """The names of the installed tables (``accelerators``, ``models``, ...)."""
+    return sorted(p.name[:-4] for p in resources.files(_TABLES).iterdir()
+                  if p.name.endswith(".csv"))
+
+
+def _header(table: str) -> list[tuple[str, str | None]]:
+    header = next(csv.reader(io.StringIO(_text(table))))
+    return [(m["field"], m["unit"]) if (m := _UNIT_HEADER.match(c.strip())) else (c.strip(), None)
+            for c in header]
+
+
+def table_units(table: str) -> dict[str, str]:
+    """The unit of each unit-bearing column of a table, as written in its header."""
+    return {name: unit for name, unit in _header(table) if unit}
 
 
 def _cell(text: str, unit: str | None):
@@ -53,66 +87,96 @@ def _cell(text: str, unit: str | None):
 def read_table(table: str) -> tuple[Mapping[str, object], ...]:
     """Rows of ``data/<table>.csv`` as read-only mappings, unit columns as quantities.
 
-    Keys are the column names without their unit (``memory``, not ``memory [GB]``).
+    Keys are the column names without their unit (``memory``, not ``memory [GiB]``).
+
+    >>> read_table("accelerators")[0]["name"]
+    'A100 SXM'
     """
-    path = DATA_DIR / f"{table}.csv"
-    with path.open(newline="", encoding="utf-8") as f:
-        reader = csv.reader(f)
-        header = next(reader)
-        columns = []
-        for cell in header:
-            m = _UNIT_HEADER.match(cell.strip())
-            columns.append((m["field"], m["unit"]) if m else (cell.strip(), None))
-        rows = []
-        for line, values in enumerate(reader, start=2):
-            if len(values) != len(columns):
-                raise ValueError(f"{path.name}, line {line}: {len(values)} cells, "
-                                 f"expected {len(columns)}")
-            rows.append(MappingProxyType({name: _cell(v, unit)
-                                          for (name, unit), v in zip(columns, values)}))
+    reader = csv.reader(io.StringIO(_text(table)))
+    columns = _header(table)
+    next(reader)
+    rows = []
+    for line, values in enumerate(reader, start=2):
+        if len(values) != len(columns):
+            raise ValueError(f"{table}.csv, line {line}: {len(values)} cells, "
+                             f"expected {len(columns)}")
+        rows.append(MappingProxyType({name: _cell(v, unit)
+                                      for (name, unit), v in zip(columns, values)}))
     return tuple(rows)
 
 
-def table_units(table: str) -> dict[str, str]:
-    """The unit of each unit-bearing column of a table, as written in its header."""
-    with (DATA_DIR / f"{table}.csv").open(newline="", encoding="utf-8") as f:
-        header = next(csv.reader(f))
-    return {m["field"]: m["unit"] for m in map(_UNIT_HEADER.match, header) if m}
+def _aliases(row) -> tuple[str, ...]:
+    return tuple(a.strip() for a in (row.get("aliases") or "").split(";") if a.strip())
 
 
-def _find(records, name: str, what: str):
+def records(table: str, cls, **computed: Callable[[Mapping], object]) -> tuple:
+    """Each row of ``table`` as an instance of the dataclass ``cls``.
+
+    A field takes the column of the same name (``aliases`` split on ``;``, ``notes``
+    blank as ``""``) unless ``computed`` gives a function of the row for it.
+    """
+    def build(row):
+        values = {}
+        for f in dataclasses.fields(cls):
+            if f.name in computed:
+                values[f.name] = computed[f.name](row)
+            elif f.name == "aliases":
+                values[f.name] = _aliases(row)
+            elif f.name == "notes":
+                values[f.name] = row.get("notes") or ""
+            elif f.name in row:
+                values[f.name] = row[f.name]
+        return cls(**values)
+
+    return tuple(build(row) for row in read_table(table))
+
+
+def lookup(items: Sequence, name, what: str):
+    """The item of ``items`` whose ``name`` or one of whose ``aliases`` matches ``name``.
+
+    Matching ignores case, spaces, dashes and underscores. An unknown name raises
+    ``KeyError`` listing close matches and every known name.
+
+    >>> lookup(accelerators(), "h100", "accelerator").name
+    'H100 SXM'
+    """
     key = normalize(name)
-    for record in records:
-        if key == normalize(record.name) or key in map(normalize, record.aliases):
-            return record
-    names = [r.name for r in records]
+    for item in items:
+        if key == normalize(item.name) or key in map(normalize, getattr(item, "aliases", ())):
+            return item
+    names = [i.name for i in items]
     close = difflib.get_close_matches(str(name), names, n=3, cutoff=0.4)
     close += [n for n in names if key and key in normalize(n) and n not in close]
     hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
     raise KeyError(f"No {what} named {name!r}.{hint} Known: {', '.join(names)}.")
 
 
-def _aliases(row) -> tuple[str, ...]:
-    return tuple(a.strip() for a in (row["aliases"] or "").split(";") if a.strip())
-
+# ---- accelerators ----------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Accelerator:
     """One accelerator (GPU) as sold, from ``data/accelerators.csv``.
 
-    ``peak`` maps a number format (``"FP64"``, ``"TF32"``, ``"BF16"``, ``"FP16"``, ``"FP8"``,
-    ``"FP4"``) to the **dense** tensor-core peak in FLOP/s; formats the part lacks are absent.
+    ``memory`` is the capacity the software sees, in GiB: HBM and GDDR are built from
+    binary-sized stacks and chips, so the H100's "80 GB" is about 80 GiB (nvidia-smi:
+    81,559 MiB). ``memory_marketed`` is the datasheet's figure, in the datasheet's unit.
+    ``peak`` maps a number format (``"FP64"``, ``"TF32"``, ``"BF16"``, ``"FP16"``,
+    ``"FP8"``, ``"FP4"``) to the **dense** tensor-core peak in FLOP/s.
     ``power`` is the board power (TDP), not the facility power.
-    ``scale_up_bandwidth`` is **per direction** (NVLink: half the marketed bidirectional
-    figure); ``None`` where no source gives it.
+    ``scale_up_bandwidth`` is the GPU's total scale-up bandwidth **per direction**
+    (NVLink: half the marketed bidirectional figure); ``scale_up_per_peer`` what it can
+    send to any single peer (equal behind an NVLink switch; one link's share in a
+    point-to-point mesh such as AMD's Infinity Fabric). ``None`` where no source gives it.
     """
 
     name: str
     memory: pint.Quantity
+    memory_marketed: pint.Quantity
     memory_bandwidth: pint.Quantity
     peak: Mapping[str, pint.Quantity]
     power: pint.Quantity
     scale_up_bandwidth: pint.Quantity | None
+    scale_up_per_peer: pint.Quantity | None
     scale_up_link: str
     year: int
     source: str
@@ -128,25 +192,22 @@ _PEAK_COLUMNS = {"FP64": "fp64_dense", "TF32": "tf32_dense", "BF16": "bf16_dense
 @functools.lru_cache(maxsize=None)
 def accelerators() -> tuple[Accelerator, ...]:
     """All accelerators in ``data/accelerators.csv``."""
-    return tuple(
-        Accelerator(
-            name=r["name"], memory=r["memory"], memory_bandwidth=r["memory_bandwidth"],
-            peak=MappingProxyType({fmt: r[col] for fmt, col in _PEAK_COLUMNS.items()
-                                   if r[col] is not None}),
-            power=r["power"], scale_up_bandwidth=r["scale_up_bandwidth"],
-            scale_up_link=r["scale_up_link"] or "", year=r["year"], source=r["source"],
-            status=r["status"], notes=r["notes"] or "", aliases=_aliases(r),
-        )
-        for r in read_table("accelerators")
-    )
+    return records("accelerators", Accelerator,
+                   peak=lambda r: MappingProxyType({fmt: r[col] for fmt, col in _PEAK_COLUMNS.items()
+                                                    if r[col] is not None}),
+                   scale_up_link=lambda r: r["scale_up_link"] or "")
 
 
 def accelerator(name: str | Accelerator) -> Accelerator:
-    """The accelerator called ``name`` (e.g. ``"H100 SXM"``, ``"h100"``, ``"GB200"``)."""
-    if isinstance(name, Accelerator):
-        return name
-    return _find(accelerators(), name, "accelerator")
+    """The accelerator called ``name`` (e.g. ``"H100 SXM"``, ``"h100"``, ``"GB200"``).
 
+    >>> accelerator("H100").memory
+    <Quantity(80.0, 'gibibyte')>
+    """
+    return name if isinstance(name, Accelerator) else lookup(accelerators(), name, "accelerator")
+
+
+# ---- models ----------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Model:
@@ -154,16 +215,20 @@ class Model:
 
     ``params`` are the parameters stored; ``active_params`` those used per token
     (smaller for mixture-of-experts models). ``kv_heads`` is ``None`` where the model does
-    not use per-head keys and values (e.g. multi-head latent attention).
+    not cache per-head keys and values (e.g. multi-head latent attention). ``hidden`` is
+    the model width and ``vocab`` the vocabulary size (embedding and output head).
     """
 
     name: str
     params: pint.Quantity
     active_params: pint.Quantity
     layers: int
+    hidden: int
     attention_heads: int
     kv_heads: int | None
     head_dim: int | None
+    vocab: int
+    tied_embeddings: str
     source: str
     status: str
     notes: str = ""
@@ -173,17 +238,43 @@ class Model:
 @functools.lru_cache(maxsize=None)
 def models() -> tuple[Model, ...]:
     """All model architectures in ``data/models.csv``."""
-    return tuple(
-        Model(name=r["name"], params=r["params"], active_params=r["active_params"],
-              layers=r["layers"], attention_heads=r["attention_heads"], kv_heads=r["kv_heads"],
-              head_dim=r["head_dim"], source=r["source"], status=r["status"],
-              notes=r["notes"] or "", aliases=_aliases(r))
-        for r in read_table("models")
-    )
+    return records("models", Model)
 
 
 def model(name: str | Model) -> Model:
-    """The model architecture called ``name`` (e.g. ``"Llama-3-70B"``)."""
-    if isinstance(name, Model):
-        return name
-    return _find(models(), name, "model")
+    """The model architecture called ``name`` (e.g. ``"Llama-3-70B"``).
+
+    >>> model("Llama-3-70B").kv_heads
+    8
+    """
+    return name if isinstance(name, Model) else lookup(models(), name, "model")
+
+
+# ---- reference powers ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PowerScale:
+    """A reference power for orders of magnitude, from ``data/power_scales.csv``;
+    ``basis`` says what the figure is (a rated maximum, an annual average...)."""
+
+    name: str
+    power: pint.Quantity
+    basis: str
+    year: int
+    source: str
+    status: str
+
+
+@functools.lru_cache(maxsize=None)
+def power_scales() -> tuple[PowerScale, ...]:
+    """The ladder of reference powers, from one GPU to the Sun."""
+    return records("power_scales", PowerScale)
+
+
+def power_scale(name: str) -> PowerScale:
+    """One reference power by name.
+
+    >>> power_scale("Sun luminosity").power
+    <Quantity(3.828e+26, 'watt')>
+    """
+    return lookup(power_scales(), name, "reference power")

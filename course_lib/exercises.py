@@ -1,67 +1,97 @@
-"""The answer key of the kit's exercises, and the feedback a student asks for.
+"""Feedback on exercises, and the verdict that grades them: one rule for both.
 
-Each exercise has an id (``"00.1"``: chapter 00, exercise 1), an expected answer computed
-with the library from sourced data (never typed in), and a tolerance. Students call
-``feedback("00.1", answer)``: it prints the unit-aware message of
-:func:`course_lib.checks.check` and returns a truthy :class:`~course_lib.checks.Feedback`
-when right. The autograder's tests call the same function, so a student's feedback and
-their grade never disagree.
+The answer to exercise ``"NN.k"`` is written once, in the chapter's master notebook, as
+the hidden test of that exercise::
 
-Reading this file reveals the answers: that is a deliberate act, not an accident.
+    # HIDDEN
+    verdict("01.1", llama8_fp8, weights_memory(model("Llama-3-8B").params, "FP8"))
+
+The autograder runs that cell; the student edition never contains it; and this installed
+package holds no answer. :func:`feedback` reads the same expressions from the masters when
+they are at hand (self-study from the repository, or an instructor's grading machine), so
+the student's immediate feedback and the grade use the same expected value, tolerance and
+rule (:func:`course_lib.checks.check`). Elsewhere (a kit installed from a wheel, with the
+student edition) feedback still checks the form of the answer: that it is read as a
+quantity, has a unit and the dimension the question asks for.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
+import ast
+import functools
+import json
+import os
+import pathlib
 
-from .checks import Feedback, check
-from .data import accelerator, model
-from .memory import devices_to_fit, kv_cache_memory, training_memory, weights_memory
+from .chapters import exercise
+from .checks import Feedback, _judge, check, describe_dimension
 from .units import Q_
 
-__all__ = ["feedback", "expected", "EXERCISES"]
+__all__ = ["feedback", "verdict", "answer_key", "masters_folder"]
 
 
-@dataclass(frozen=True)
-class Exercise:
-    expected: Callable[[], object]
-    rtol: float = 0.01
+def masters_folder() -> pathlib.Path | None:
+    """Where the master notebooks are: ``$COURSE_LIB_MASTERS``, or ``notebooks/`` beside
+    the package in a repository checkout (an editable install); ``None`` otherwise."""
+    folder = os.environ.get("COURSE_LIB_MASTERS")
+    path = pathlib.Path(folder) if folder else pathlib.Path(__file__).resolve().parents[1] / "notebooks"
+    return path if any(path.glob("[0-9][0-9]_*.ipynb")) else None
 
 
-def _h100():
-    return accelerator("H100 SXM")
+def _hidden_verdicts(notebook: pathlib.Path):
+    """(exercise id, source of the expected expression) of each hidden verdict cell."""
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    for cell in cells:
+        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        if cell["cell_type"] != "code" or not source.startswith("# HIDDEN"):
+            continue
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "verdict":
+                yield node.args[0].value, ast.get_source_segment(source, node.args[2])
 
 
-EXERCISES: dict[str, Exercise] = {
-    # 00: units and estimates
-    "00.1": Exercise(lambda: Q_(400, "Gbit/s").to("GB/s")),
-    "00.2": Exercise(lambda: _h100().memory.to("GiB")),
-    "00.3": Exercise(lambda: (_h100().power * Q_(1, "year")).to("kWh")),
-    "00.4": Exercise(lambda: (_h100().peak["BF16"] * Q_(1, "hour")).to("EFLOP")),
-    "00.5": Exercise(lambda: (weights_memory(405e9, "BF16") / _h100().memory_bandwidth).to("ms")),
-    # 01: FP4 memory math
-    "01.1": Exercise(lambda: weights_memory(70e9, "FP8")),
-    "01.2": Exercise(lambda: weights_memory(1e12, "NVFP4") - weights_memory(1e12, "FP4")),
-    "01.3": Exercise(lambda: kv_cache_memory(80, 8, 128, 128_000)),
-    "01.4": Exercise(lambda: training_memory(70e9, "mixed-precision Adam").total),
-    "01.5": Exercise(lambda: devices_to_fit(weights_memory(1e12, "NVFP4"), "GB200"), rtol=0),
-    "01.6": Exercise(lambda: weights_memory(1e12, "BF16") / weights_memory(1e12, "NVFP4")),
-}
+@functools.lru_cache(maxsize=None)
+def answer_key() -> dict[str, str]:
+    """Exercise id -> the expression of its expected answer, read from the masters'
+    hidden tests (empty when the masters are not at hand)."""
+    folder = masters_folder()
+    if folder is None:
+        return {}
+    return {eid: expr for nb in sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+            for eid, expr in _hidden_verdicts(nb)}
 
 
-def _exercise(exercise_id: str) -> Exercise:
-    try:
-        return EXERCISES[exercise_id]
-    except KeyError:
-        raise KeyError(f"No exercise {exercise_id!r}; known: {', '.join(EXERCISES)}") from None
+@functools.lru_cache(maxsize=None)
+def _expected(exercise_id: str):
+    import course_lib
+    import numpy as np
+
+    namespace = {name: getattr(course_lib, name) for name in course_lib.__all__}
+    namespace.update(np=np, Q_=Q_)
+    return eval(answer_key()[exercise_id], namespace)  # the kit's own masters
 
 
-def expected(exercise_id: str):
-    """The expected answer of an exercise (this reveals it)."""
-    return _exercise(exercise_id).expected()
+def verdict(exercise_id: str, answer, expected) -> bool:
+    """Whether ``answer`` passes exercise ``exercise_id`` against ``expected``: the rule of
+    the hidden tests, and of :func:`feedback`."""
+    ex = exercise(exercise_id)
+    return check(answer, expected, rtol=ex.rtol, quiet=True).passed
 
 
 def feedback(exercise_id: str, answer, quiet: bool = False) -> Feedback:
-    """Unit-aware feedback on ``answer`` to exercise ``exercise_id`` (e.g. ``"00.1"``)."""
-    ex = _exercise(exercise_id)
-    return check(answer, ex.expected(), rtol=ex.rtol, quiet=quiet)
+    """Unit-aware feedback on ``answer`` to exercise ``exercise_id`` (e.g. ``"00.1"``).
+
+    With the answer key at hand: correct or not, and the likely slip the exercise
+    declares. Without it: whether the answer has the form the question asks for.
+    """
+    ex = exercise(exercise_id)
+    if exercise_id in answer_key():
+        return check(answer, _expected(exercise_id), rtol=ex.rtol, quiet=quiet,
+                     mistakes=ex.mistakes)
+    form = _judge(answer, Q_(1, ex.unit), rtol=0)
+    if form.passed or form.message.startswith("Not quite"):
+        form = Feedback(True, f"Form checked: {describe_dimension(Q_(1, ex.unit))}, as asked. "
+                        "This copy of the kit has no answer key; the value is graded when "
+                        "you hand in the notebook.")
+    if not quiet:
+        print(form.message)
+    return form

@@ -1,9 +1,10 @@
 """How many bytes a model needs: weights, KV cache, training state, activations.
 
-Conventions: results are in decimal gigabytes (1 GB = 1e9 B); byte counts per parameter
-come from the number format's ``effective_bits`` (block scales included) or from a named
-training recipe in ``data/training_recipes.csv``. Every function accepts numpy arrays for
-its counts, so a sweep over model sizes is one call.
+Conventions: results are in decimal gigabytes (1 GB = 1e9 B); accelerator capacities are
+binary (an H100 holds 80 GiB = 85.9 GB), and the conversion happens in pint, never by
+hand. Bytes per parameter come from the number format's ``effective_bits`` (block scales
+included) or from a named training recipe in ``data/training_recipes.csv``. Every
+function accepts numpy arrays for its counts, so a sweep over model sizes is one call.
 """
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from dataclasses import dataclass, fields
 import numpy as np
 import pint
 
-from .data import Accelerator, _aliases, _find, accelerator as _accelerator, read_table
+from .data import Accelerator, accelerator as _accelerator, lookup, records
 from .formats import number_format
-from .units import Q_, as_count, as_quantity, require_fraction, require_positive
+from .units import Q_, accepts, count, fraction, quantity
 
 __all__ = ["weights_memory", "kv_cache_memory", "activation_memory", "training_memory",
            "training_recipes", "devices_to_fit", "MemoryBreakdown", "TrainingRecipe"]
@@ -25,44 +26,61 @@ def _bytes_per(fmt) -> float:
     return number_format(fmt).effective_bits / 8
 
 
-def _gb(count, bytes_each) -> pint.Quantity:
-    """``count * bytes_each`` bytes as GB, in one pass over ``count`` (a number or an array):
-    math on magnitudes inside, a quantity at the edge."""
-    return Q_(count * (bytes_each * 1e-9), "GB")
+def _gb(count_, bytes_each) -> pint.Quantity:
+    """``count_ * bytes_each`` bytes as GB, in one pass over ``count_`` (a number or an
+    array): math on magnitudes inside, a quantity at the edge."""
+    return Q_(count_ * (bytes_each * 1e-9), "GB")
 
 
+@accepts(params=count("param"))
 def weights_memory(params, fmt="BF16") -> pint.Quantity:
     """Bytes to store ``params`` parameters in number format ``fmt``, in GB.
 
     Model: ``params * effective_bits / 8``, where ``effective_bits`` includes block scales
-    (MXFP4: 4.25 bits, NVFP4: 4.5 bits). Weights only: no KV cache, activations, optimizer
-    state or runtime overhead. Check: 70e9 parameters in FP16 are 140 GB (facts B).
+    (MXFP4: 4.25 bits, NVFP4: 4.5 bits). A lower bound for a real checkpoint: weights
+    only (no KV cache, activations, optimizer state or runtime), and every tensor in
+    ``fmt``, whereas real FP8/NVFP4 checkpoints keep embeddings, the output head and norms
+    in BF16 (about 3 GB more for Llama-3-70B in NVFP4).
+    Check: 70e9 parameters in FP16 are 140 GB (2 bytes each).
 
-    ``params`` is a count: a number, an array, or a quantity in ``param`` (``"70 Gparam"``).
+    Parameters
+    ----------
+    params : count of parameters (a number, an array, or a quantity such as ``"70 Gparam"``)
+    fmt : number format name (``"BF16"``, ``"FP8"``, ``"NVFP4"``, ...)
+
+    >>> weights_memory("70 Gparam", "FP16")
+    <Quantity(140.0, 'gigabyte')>
     """
-    n = as_count(params, "params", "param").m_as("param")
-    return _gb(n, _bytes_per(fmt))
+    return _gb(params.m_as("param"), _bytes_per(fmt))
 
 
+@accepts(layers=count(), kv_heads=count(), head_dim=count(), tokens=count("token"),
+         batch=count())
 def kv_cache_memory(layers, kv_heads, head_dim, tokens, batch=1, fmt="BF16") -> pint.Quantity:
     """Bytes of the attention key-value cache, in GB.
 
     Model: ``2 * layers * kv_heads * head_dim * tokens * batch * bytes_per_element``:
     the factor 2 is for keys and values; ``kv_heads`` is the number of key-value heads
-    (smaller than the attention heads under grouped-query attention, equal to them under
-    multi-head attention). Assumes standard per-head K/V caching (not multi-head latent
-    attention) and no cache quantization beyond ``fmt``.
+    (fewer than the query heads under grouped-query attention). Assumes per-head K/V
+    caching (not multi-head latent attention) and the whole cache stored in ``fmt``.
     Checks: Llama-3-70B (80 layers, 8 KV heads, head dim 128) is 320 KiB per token in BF16;
     LLaMA-2-13B (40 layers, 40 heads, head dim 128) at 8192 tokens is 6.7 GB.
+
+    Parameters
+    ----------
+    layers, kv_heads, head_dim, batch : counts (numbers or arrays)
+    tokens : tokens per sequence (a number, an array, or ``"128000 token"``)
+    fmt : number format of the cached keys and values
+
+    >>> kv_cache_memory(80, 8, 128, 1).to("KiB")
+    <Quantity(320.0, 'kibibyte')>
     """
-    counts = [as_count(v, name).m_as("")
-              for v, name in ((layers, "layers"), (kv_heads, "kv_heads"),
-                              (head_dim, "head_dim"), (batch, "batch"))]
-    n_tokens = as_count(tokens, "tokens", "token").m_as("token")
-    per_token = 2 * np.prod(np.broadcast_arrays(*counts), axis=0)
-    return _gb(n_tokens, per_token * _bytes_per(fmt))
+    per_token = 2 * layers.m * kv_heads.m * head_dim.m * batch.m
+    return _gb(tokens.m_as("token"), per_token * _bytes_per(fmt))
 
 
+@accepts(layers=count(), hidden=count(positive=True), heads=count(), tokens=count("token"),
+         batch=count())
 def activation_memory(layers, hidden, heads, tokens, batch=1, recompute="none") -> pint.Quantity:
     """Activation memory of a transformer's training step, in GB (16-bit activations).
 
@@ -74,18 +92,27 @@ def activation_memory(layers, hidden, heads, tokens, batch=1, recompute="none") 
     * ``"selective"``: ``34*s*b*h`` bytes (attention scores recomputed);
     * ``"full"``: ``2*s*b*h`` bytes (only each layer's input kept).
 
-    Excludes the embedding and output layers (a few percent) and any framework buffers.
+    Excludes the embedding and output layers (a few percent) and framework buffers.
+
+    Parameters
+    ----------
+    layers, hidden, heads, batch : counts
+    tokens : sequence length
+    recompute : ``"none"``, ``"selective"`` or ``"full"``
+
+    >>> activation_memory(1, 12288, 96, 2048, recompute="full").to("MB")
+    <Quantity(50.331648, 'megabyte')>
     """
     per_layer_factor = {"none": None, "selective": 34.0, "full": 2.0}
     if recompute not in per_layer_factor:
-        raise ValueError(f"recompute must be one of {list(per_layer_factor)}, got {recompute!r}")
-    L, h, a, b = (as_count(v, n).m_as("") for v, n in
-                  ((layers, "layers"), (hidden, "hidden"), (heads, "heads"), (batch, "batch")))
-    s = as_count(tokens, "tokens", "token").m_as("token")
+        raise ValueError(f"activation_memory(): recompute must be one of "
+                         f"{list(per_layer_factor)}, got {recompute!r}")
+    s = tokens.m_as("token")
+    h, a = hidden.m, heads.m
     factor = per_layer_factor[recompute]
     if factor is None:
         factor = 34 + 5 * a * s / h
-    return _gb(s, L * b * h * factor)
+    return _gb(s, layers.m * batch.m * h * factor)
 
 
 @dataclass(frozen=True)
@@ -110,11 +137,7 @@ class TrainingRecipe:
 @functools.lru_cache(maxsize=None)
 def training_recipes() -> tuple[TrainingRecipe, ...]:
     """The named recipes of ``data/training_recipes.csv``."""
-    return tuple(TrainingRecipe(
-        name=r["name"], weights=r["weights"], gradients=r["gradients"],
-        master_weights=r["master_weights"], optimizer=r["optimizer"], source=r["source"],
-        status=r["status"], notes=r["notes"] or "", aliases=_aliases(r))
-        for r in read_table("training_recipes"))
+    return records("training_recipes", TrainingRecipe)
 
 
 @dataclass(frozen=True)
@@ -135,38 +158,60 @@ class MemoryBreakdown:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-def training_memory(params, recipe="mixed-precision Adam", activations=None) -> MemoryBreakdown:
+@accepts(params=count("param"), activations=quantity("GB", optional=True))
+def training_memory(params, recipe="mixed-precision Adam", activations=None,
+                    weights_format=None) -> MemoryBreakdown:
     """Resident training memory for ``params`` parameters under a named ``recipe``, in GB.
 
-    Model: ``params * bytes_per_param`` for each component of the recipe (weights,
+    Model: ``params * bytes_per_param`` for each component of the recipe (working weights,
     gradients, fp32 master weights, optimizer moments), e.g. 16 B/param for
-    ``"mixed-precision Adam"`` (ZeRO, arXiv:1910.02054). Unsharded: divide by the number of
+    ``"mixed-precision Adam"`` (ZeRO, arXiv:1910.02054, section 3.1). ``weights_format``
+    (e.g. ``"NVFP4"``) stores the working copy of the weights in that format instead of
+    the recipe's 16 bits; everything else is unchanged. Unsharded: divide by the number of
     data-parallel ranks for ZeRO-3 / FSDP. ``activations`` (a memory, e.g. from
     :func:`activation_memory`) is added as its own component; ``None`` counts 0.
+
+    Parameters
+    ----------
+    params : count of parameters
+    recipe : recipe name (see :func:`training_recipes`) or a TrainingRecipe
+    activations : memory, optional
+    weights_format : number format of the working weights, optional
+
+    >>> training_memory("70 Gparam").total
+    <Quantity(1120.0, 'gigabyte')>
     """
-    r = recipe if isinstance(recipe, TrainingRecipe) else _find(training_recipes(), recipe,
-                                                                  "training recipe")
-    n = as_count(params, "params", "param")
-    act = Q_(0, "GB") if activations is None else require_positive(
-        as_quantity(activations, "activations", "GB"), "activations", allow_zero=True).to("GB")
-    per = {f: (n * getattr(r, f)).to("GB") for f in
-           ("weights", "gradients", "master_weights", "optimizer")}
+    r = recipe if isinstance(recipe, TrainingRecipe) else lookup(training_recipes(), recipe,
+                                                                 "training recipe")
+    n = params.m_as("param")
+    per = {f: _gb(n, getattr(r, f).m_as("B/param")) for f in
+           ("gradients", "master_weights", "optimizer")}
+    per["weights"] = (_gb(n, r.weights.m_as("B/param")) if weights_format is None
+                      else _gb(n, _bytes_per(weights_format)))
+    act = Q_(0, "GB") if activations is None else activations.to("GB")
     return MemoryBreakdown(activations=act, **per)
 
 
+@accepts(memory=quantity("GB", example='memory="140 GB"'), usable_fraction=fraction())
 def devices_to_fit(memory, accelerator, usable_fraction=0.9):
     """How many accelerators it takes just to hold ``memory`` (an integer, or an array).
 
-    Model: ``ceil(memory / (device memory * usable_fraction))``. ``usable_fraction``
-    (default 0.9, the default share of GPU memory that the vLLM inference server
-    reserves for itself) leaves room for the runtime, fragmentation and buffers.
-    Capacity only: it says nothing about speed, and assumes the memory can be split
-    evenly (tensor/pipeline parallelism).
+    Model: ``ceil(memory / (device memory * usable_fraction))``, with the device memory
+    binary as the hardware has it (80 GiB for an H100). ``usable_fraction`` (default 0.9,
+    the share of GPU memory that the vLLM inference server takes by default) leaves room
+    for the runtime, fragmentation and buffers. Capacity only: it says nothing about
+    speed, and assumes the memory can be split evenly (tensor/pipeline parallelism).
+
+    Parameters
+    ----------
+    memory : memory to hold (a quantity of information, or an array)
+    accelerator : accelerator name or record
+    usable_fraction : share of each device's memory available, in (0, 1]
+
+    >>> devices_to_fit(weights_memory("405 Gparam", "BF16"), "H100")
+    11
     """
-    mem = require_positive(as_quantity(memory, "memory", "GB", 'memory="140 GB"'),
-                           "memory", allow_zero=True)
     acc = accelerator if isinstance(accelerator, Accelerator) else _accelerator(accelerator)
-    frac = require_fraction(usable_fraction, "usable_fraction")
-    ratio = (mem / (acc.memory * frac)).m_as("")
+    ratio = (memory / (acc.memory * usable_fraction)).m_as("")
     n = np.ceil(np.round(ratio, 9)).astype(int)  # round first: 2.0000000001 is 2 devices
     return int(n) if np.ndim(n) == 0 else n

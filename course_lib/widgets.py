@@ -29,7 +29,7 @@ import numpy as np
 
 from .units import Q_
 
-__all__ = ["Control", "slider", "choice", "Explorer", "nice_limit"]
+__all__ = ["Control", "slider", "choice", "Explorer", "nice_limit", "round_values"]
 
 _STYLE = {"description_width": "11em"}
 _LAYOUT = W.Layout(width="36em")
@@ -55,36 +55,63 @@ class Control:
         return self.widget.value if self.unit is None else Q_(self.widget.value, self.unit)
 
 
-def slider(label: str, unit: str | None, min: float, max: float, value: float,
-           step: float | None = None, log: bool = False, fmt: str | None = None,
-           continuous: bool = True) -> Control:
+def round_values(min: float, max: float, extra=()) -> list[float]:
+    """The 1, 2, 5 x 10^k values from ``min`` to ``max`` (both included), plus ``extra``
+    (e.g. a table's own value such as 405): the stops of a logarithmic slider.
+
+    >>> round_values(1, 2000, extra=[405])
+    [1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 405.0, 500.0, 1000.0, 2000.0]
+    """
+    stops = {float(min), float(max), *map(float, extra)}
+    for k in range(int(np.floor(np.log10(min))), int(np.ceil(np.log10(max))) + 1):
+        stops.update(m * 10.0 ** k for m in (1, 2, 5) if min <= m * 10.0 ** k <= max)
+    return sorted(float(f"{v:.12g}") for v in stops)
+
+
+def _label(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:g}"
+
+
+def slider(label: str, unit: str | None, min: float | None = None, max: float | None = None,
+           value: float | None = None, step: float | None = None, log: bool = False,
+           fmt: str | None = None, continuous: bool = True, values=None) -> Control:
     """A labelled slider whose description shows its unit, e.g. ``Model size [Gparam]``.
 
-    ``log=True`` makes a logarithmic slider between ``min`` and ``max`` (both > 0).
-    The grid of positions is shifted (by less than one step) so that ``value`` lies on it:
-    otherwise the browser snaps the start value to the grid and the student sees 392
-    where the chapter says 400. ``fmt`` is the readout's d3 format (default: whole numbers
-    with thousands separators from 100 up, else 3 significant digits).
+    Every position is a round value, and the readout shows exactly the value the model
+    gets (the browser never snaps 400 to 392):
+
+    * ``values=[...]``: exactly these stops (a table's own values, powers of two...);
+    * ``log=True``: the 1, 2, 5 x 10^k stops between ``min`` and ``max``, plus ``value``;
+    * otherwise a linear slider whose ``step`` (default: a 1-2-5 step near a hundredth of
+      the range) puts ``min`` and ``value`` on the grid.
+
     ``continuous=False`` updates only on release, for models slower than about 100 ms.
     """
+    description = f"{label} [{unit}]" if unit else label
+    common = dict(description=description, style=_STYLE, layout=_LAYOUT,
+                  continuous_update=continuous)
+    if values is not None or log:
+        if values is None:
+            if not 0 < min < max:
+                raise ValueError(f"slider {label!r}: a log slider needs 0 < min < max, "
+                                 f"got {min}, {max}")
+            values = round_values(min, max, [] if value is None else [value])
+        values = sorted(float(v) for v in values)
+        value = values[0] if value is None else float(value)
+        if value not in values:
+            raise ValueError(f"slider {label!r}: start value {value} is not one of {values}")
+        widget = W.SelectionSlider(options=[(_label(v), v) for v in values], value=value,
+                                   **common)
+        return Control(widget, unit)
     if not min < max or not min <= value <= max:
         raise ValueError(f"slider {label!r}: need min < max and min <= value <= max, "
                          f"got {min}, {max}, {value}")
-    description = f"{label} [{unit}]" if unit else label
-    fmt = fmt or (",.0f" if max >= 100 else ".3g")
-    common = dict(description=description, readout_format=fmt, style=_STYLE,
-                  layout=_LAYOUT, continuous_update=continuous)
-    if log:
-        if min <= 0:
-            raise ValueError(f"a log slider needs min > 0, got {min}")
-        lo, hi, v = np.log10(min), np.log10(max), np.log10(value)
-        step = step or (hi - lo) / 200
-        lo = v - np.floor((v - lo) / step) * step        # put value on the grid
-        widget = W.FloatLogSlider(value=value, base=10, min=lo, max=hi, step=step, **common)
-    else:
-        step = step or (max - min) / 200
-        min = value - np.floor((value - min) / step) * step
-        widget = W.FloatSlider(value=value, min=min, max=max, step=step, **common)
+    step = step or nice_limit((max - min) / 100)
+    if abs((value - min) / step - round((value - min) / step)) > 1e-9:
+        raise ValueError(f"slider {label!r}: value {value} is not on the grid "
+                         f"{min} + k x {step}")
+    widget = W.FloatSlider(value=value, min=min, max=max, step=step,
+                           readout_format=fmt or (",.0f" if step >= 1 else ".3g"), **common)
     return Control(widget, unit)
 
 
@@ -102,12 +129,14 @@ class Explorer:
     ``setup(fig)`` builds the axes and artists once and returns whatever ``update`` needs
     (for instance a dict of artists). ``update(artists, **values)`` changes those artists
     in place and returns the readout text (HTML allowed). ``values`` are quantities for
-    controls with a unit.
+    controls with a unit. ``inactive(**values)``, if given, returns ``{control: reason}``
+    for the controls that do not apply to the current setting: they are disabled and the
+    reason is shown under the readout.
     """
 
     def __init__(self, controls: Mapping[str, Control], setup: Callable[[Any], Any],
                  update: Callable[..., str], figsize=(6.4, 3.2), dpi: int = 80,
-                 title: str = ""):
+                 title: str = "", inactive: Callable[..., Mapping[str, str]] | None = None):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
@@ -119,6 +148,7 @@ class Explorer:
         for artist in self._moving:
             artist.set_animated(True)
         self._update = update
+        self._inactive = inactive
         self._background = None
         self._limits = None
         width, height = int(figsize[0] * dpi), int(figsize[1] * dpi)
@@ -143,7 +173,14 @@ class Explorer:
         """Recompute, update the artists, re-render the figure and the readout."""
         start = time.perf_counter()
         try:
-            text = self._update(self.artists, **self.values())
+            values = self.values()
+            text = self._update(self.artists, **values)
+            if self._inactive is not None:
+                off = self._inactive(**values)
+                for name, control in self.controls.items():
+                    control.widget.disabled = name in off
+                text += "".join(f'<br><span style="color:#666">{html.escape(reason)}</span>'
+                                for reason in dict.fromkeys(off.values()))
             self.error = None
         except Exception as exc:  # shown to the student rather than lost in a log
             self.error = f"{type(exc).__name__}: {exc}"

@@ -1,20 +1,25 @@
 """Build the student, solutions and autograder editions of the chapters, and grade a class.
 
-    python tools/editions.py build [notebooks/00_*.ipynb ...]   # default: every chapter
-    python tools/editions.py grade CHAPTER SUBMISSION.ipynb ...  # e.g. grade 00 subs/*.ipynb
-    python tools/editions.py refresh [notebooks/00_*.ipynb ...] # re-run masters, save outputs
+    python -m tools.editions build [notebooks/00_*.ipynb ...]    # default: every chapter
+    python -m tools.editions student                              # the student edition only
+    python -m tools.editions grade CHAPTER SUBMISSION.ipynb ...   # e.g. grade 00 subs/*/*.ipynb
+    python -m tools.editions refresh [notebooks/00_*.ipynb ...]  # re-run masters, save outputs
 
 The master notebooks in ``notebooks/`` are written in otter-grader's ``otter assign`` format
 (questions, folded solutions, public and hidden tests in one notebook). ``build`` executes each
 master in a fresh kernel, runs ``otter assign`` on it (which checks the solutions against all
 tests), and writes:
 
-    editions/student/NN_name.ipynb              no solutions, no hidden tests, no outputs
-    editions/solutions/NN_name.ipynb            solutions unfolded
+    editions/student/NN_name_student.ipynb      no solutions, no hidden tests, no outputs
+    editions/solutions/NN_name_solutions.ipynb  solutions unfolded
     editions/autograder/NN_name-autograder.zip  public and hidden tests, for ``grade``
 
 ``grade`` runs the autograder on each submission locally (``otter run``, no containers) in
-this environment and prints and saves a score table (editions/grades-NN.csv).
+this environment and prints and saves a score table (editions/grades-NN.csv), one row per
+submission named by its folder and file (an LMS download has one folder per student).
+``refresh`` stores the masters with the lesson's outputs (nbval compares them) and without
+the outputs of exercise cells and explorers (no answer, no "Correct", no raw widget text
+before the student runs anything).
 Needs the ``instructor`` extra (otter-grader).
 """
 from __future__ import annotations
@@ -32,18 +37,24 @@ import time
 import nbformat
 from nbclient import NotebookClient
 
+from course_lib.chapters import CHAPTERS
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 OUT = ROOT / "editions"
-MASTER_ONLY_TAG = "master-only"   # cells for self-study in the repository copy only
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 def chapters(names=None) -> list[pathlib.Path]:
-    paths = [pathlib.Path(n).resolve() for n in names] if names else sorted(
-        NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
-    if not paths:
-        raise SystemExit("no chapter notebooks found")
-    return paths
+    """The masters of the declared chapters (or the notebooks named)."""
+    if names:
+        return [pathlib.Path(n).resolve() for n in names]
+    return [NOTEBOOKS / c.notebook for c in CHAPTERS if not c.planned]
+
+
+def edition_path(master: pathlib.Path, edition: str, out: pathlib.Path = OUT) -> pathlib.Path:
+    """Where an edition of a master goes: ``editions/student/00_name_student.ipynb``."""
+    return out / edition / f"{master.stem}_{edition}.ipynb"
 
 
 def execute(path: pathlib.Path, cwd: pathlib.Path = NOTEBOOKS, timeout: int = 300):
@@ -55,8 +66,7 @@ def execute(path: pathlib.Path, cwd: pathlib.Path = NOTEBOOKS, timeout: int = 30
 
 
 def _clean(nb, unfold: bool):
-    """Drop self-study cells and volatile metadata; unfold solution cells if asked."""
-    nb.cells = [c for c in nb.cells if MASTER_ONLY_TAG not in c.metadata.get("tags", [])]
+    """Drop volatile metadata and widget state; unfold solution cells if asked."""
     nb.metadata.pop("widgets", None)
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
@@ -65,19 +75,34 @@ def _clean(nb, unfold: bool):
     return nb
 
 
+def _strip_answers_and_widgets(nb):
+    """Clear the outputs of exercise cells and of cells that show a widget."""
+    inside = False
+    for cell in nb.cells:
+        source = cell.source.strip()
+        if cell.cell_type == "raw" and source.startswith("# BEGIN QUESTION"):
+            inside = True
+        elif cell.cell_type == "raw" and source.startswith("# END QUESTION"):
+            inside = False
+        elif cell.cell_type == "code" and (inside or any(
+                WIDGET_VIEW in o.get("data", {}) for o in cell.outputs)):
+            cell.outputs, cell.execution_count = [], None
+    return nb
+
+
 def build_one(master: pathlib.Path, out: pathlib.Path = OUT) -> dict[str, pathlib.Path]:
     stem = master.stem
     with tempfile.TemporaryDirectory(prefix=f"editions-{stem}-") as tmp:
         work = pathlib.Path(tmp)
         nbformat.write(execute(master), work / master.name)
-        subprocess.run([sys.executable, "-m", "otter", "assign", "--no-pdfs",
-                        str(work / master.name), str(work / "dist")], check=True,
-                       cwd=NOTEBOOKS, capture_output=True, text=True)
+        _run([sys.executable, "-m", "otter", "assign", "--no-pdfs",
+              str(work / master.name), str(work / "dist")], cwd=NOTEBOOKS,
+             what=f"otter assign {master.name}")
         made = {}
         for edition, source in (("student", work / "dist" / "student" / master.name),
                                 ("solutions", work / "dist" / "autograder" / master.name)):
             nb = _clean(nbformat.read(source, as_version=4), unfold=True)
-            target = out / edition / master.name
+            target = edition_path(master, edition, out)
             target.parent.mkdir(parents=True, exist_ok=True)
             nbformat.write(nb, target)
             made[edition] = target
@@ -89,18 +114,34 @@ def build_one(master: pathlib.Path, out: pathlib.Path = OUT) -> dict[str, pathli
     return made
 
 
+def _run(command: list[str], cwd: pathlib.Path, what: str):
+    """Run a command; on failure, stop with the command's own error output."""
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    if done.returncode:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-25:]
+        raise SystemExit(f"{what} failed:\n" + "\n".join(tail))
+    return done
+
+
+def submission_name(path: pathlib.Path) -> str:
+    """A grade row's name: the submission's folder and file (``alice/01_fp4.ipynb``)."""
+    return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
+
+
 def grade(autograder: pathlib.Path, submissions: list[pathlib.Path]) -> list[dict]:
     """Score each submission with the autograder; returns one row per submission."""
+    autograder = pathlib.Path(autograder).resolve()
     rows = []
-    for sub in submissions:
+    for sub in map(lambda p: pathlib.Path(p).resolve(), submissions):
+        if not sub.is_file():
+            raise SystemExit(f"no submission at {sub}")
         with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
-            subprocess.run([sys.executable, "-m", "otter", "run", "--no-logo", "-a",
-                            str(autograder), "-o", tmp, str(sub)], check=True, cwd=sub.parent,
-                           capture_output=True, text=True)
+            _run([sys.executable, "-m", "otter", "run", "--no-logo", "-a", str(autograder),
+                  "-o", tmp, str(sub)], cwd=sub.parent, what=f"grading {sub}")
             results = json.loads((pathlib.Path(tmp) / "results.json").read_text())
         scores = {t["name"]: t["score"] for t in results["tests"] if "score" in t}
         possible = {t["name"]: t["max_score"] for t in results["tests"] if "max_score" in t}
-        rows.append({"submission": sub.name, "score": sum(scores.values()),
+        rows.append({"submission": submission_name(sub), "score": sum(scores.values()),
                      "possible": sum(possible.values()), **scores})
     return rows
 
@@ -115,12 +156,22 @@ def main(argv=None) -> int:
     g.add_argument("submissions", nargs="+", type=pathlib.Path)
     r = sub.add_parser("refresh", help="re-execute masters in place (nbval compares outputs)")
     r.add_argument("notebooks", nargs="*")
+    sub.add_parser("student", help="build the editions when a master is newer than its "
+                                   "student edition (what make lab serves)")
     args = parser.parse_args(argv)
 
     if args.command == "refresh":
         for master in chapters(args.notebooks):
-            nbformat.write(_clean(execute(master), unfold=False), master)
+            nb = _strip_answers_and_widgets(_clean(execute(master), unfold=False))
+            nbformat.write(nb, master)
             print(f"{master.stem}: executed and saved")
+        return 0
+    if args.command == "student":
+        for master in chapters():
+            target = edition_path(master, "student")
+            if not target.exists() or target.stat().st_mtime < master.stat().st_mtime:
+                build_one(master)
+                print(f"{master.stem}: student edition -> {target.relative_to(ROOT)}")
         return 0
 
     if args.command == "build":
@@ -130,7 +181,7 @@ def main(argv=None) -> int:
             print(f"{master.stem}: {time.perf_counter() - start:.1f} s -> "
                   + ", ".join(str(p.relative_to(ROOT)) for p in made.values()))
         return 0
-    (zip_path,) = OUT.glob(f"autograder/{args.chapter}_*-autograder.zip") or [None]
+    (zip_path,) = list(OUT.glob(f"autograder/{args.chapter}_*-autograder.zip")) or [None]
     if zip_path is None:
         raise SystemExit(f"no autograder for chapter {args.chapter}: run 'make editions' first")
     rows = grade(zip_path, args.submissions)
@@ -141,7 +192,7 @@ def main(argv=None) -> int:
         writer.writeheader()
         writer.writerows(rows)
     for row in rows:
-        print(f"{row['submission']:40} {row['score']:g} / {row['possible']:g}")
+        print(f"{row['submission']:48} {row['score']:g} / {row['possible']:g}")
     print(f"saved {out.relative_to(ROOT)}")
     return 0
 

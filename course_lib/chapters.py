@@ -1,0 +1,172 @@
+"""The chapters of the kit, declared once.
+
+Each :class:`Chapter` names its notebook, title, library module, explorers (the first is
+the main one, with its main control), and its exercises: the variable each answer goes
+in, the unit it is asked in, and the likely mistakes that feedback names. The answers
+themselves are not here: see :mod:`course_lib.exercises`.
+
+Tests, the browser test, ``make bench``, the editions tool and the README/INSTRUCTORS
+tables are driven by (or checked against) ``CHAPTERS``. To add a chapter, follow
+CONTRIBUTING.md.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+
+__all__ = ["Chapter", "Exercise", "CHAPTERS", "chapter", "exercise"]
+
+GIB_OVER_GB = 2 ** 30 / 1e9        # 1.0737: the factor behind every GB vs GiB slip
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One graded exercise: ``id`` ("01.3"), the ``variable`` the answer is stored in, the
+    ``unit`` it is asked in (its dimension is checked), the relative tolerance, and
+    ``mistakes``: ``(ratio, hint)`` pairs, where ``ratio`` is answer / expected for that
+    slip (signed: 0.5 means half the right answer)."""
+
+    id: str
+    variable: str
+    unit: str
+    mistakes: tuple[tuple[float, str], ...] = ()
+    rtol: float = 0.01
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """A chapter: notebook ``NN_slug.ipynb``, its module, explorers and exercises.
+
+    ``explorers`` are function names in ``course_lib.explorers.<module>``; the first is
+    the main explorer, and ``main_control`` its main slider (moved by the browser test
+    and the benchmarks). ``planned`` chapters are listed but not written yet.
+    """
+
+    number: str
+    slug: str
+    title: str
+    topic: str
+    module: str
+    claims: str = "-"
+    minutes: int = 0
+    explorers: tuple[str, ...] = ()
+    main_control: str = ""
+    exercises: tuple[Exercise, ...] = ()
+    planned: bool = False
+    goals: str = field(default="", repr=False)
+
+    @property
+    def notebook(self) -> str:
+        return f"{self.number}_{self.slug}.ipynb"
+
+    def explorer(self, name: str | None = None):
+        """Build one of the chapter's explorers (default: the main one)."""
+        module = importlib.import_module(f"course_lib.explorers.{self.module}")
+        return getattr(module, name or self.explorers[0])()
+
+
+CHAPTERS: tuple[Chapter, ...] = (
+    Chapter(
+        "00", "units_and_estimates", "Units and estimates",
+        "units with pint, prefixes, bits vs bytes, orders of magnitude, reading a claim, "
+        "how exercises work", module="estimates", minutes=50,
+        goals="quantities with pint; GB vs GiB, bits vs bytes; orders of magnitude; a Fermi "
+              "estimate; using `feedback`",
+        explorers=("transfer_explorer",), main_control="params",
+        exercises=(
+            Exercise("00.1", "nic_rate", "GB/s", (
+                (8, "you kept the number of bits: 1.6 Tb/s is terabits, divide by 8 for bytes"),
+                (1 / 8, "you divided twice or multiplied where you should divide: "
+                        "1 byte = 8 bits, so there are fewer bytes per second than bits"))),
+            Exercise("00.2", "ssd_gib", "GiB", (
+                (GIB_OVER_GB, "you kept 1000 and changed the unit: a GiB is 7.4 % bigger than "
+                              "a GB, so there are fewer of them"),
+                (GIB_OVER_GB ** 2, "you kept 1000 and changed the unit: a GiB is 7.4 % bigger "
+                                   "than a GB, so there are fewer of them"))),
+            Exercise("00.3", "b200_year_energy", "MWh", (
+                (1 / 365.25, "that is one day, not one year"),
+                (1 / 8766, "that is one hour, not one year"))),
+            Exercise("00.4", "b200_flop_hour", "EFLOP", (
+                (2, "you used the datasheet's 2:4-sparse figure; the table's peak is dense"),
+                (1 / 60, "that is one minute, not one hour"),
+                (1 / 3600, "that is one second, not one hour"))),
+            Exercise("00.5", "read_70b_fp8", "ms", (
+                (2, "you read the weights in BF16 (2 bytes each), not FP8 (1 byte)"),
+                (4.8 / 3.35, "you used the H100's memory bandwidth (3.35 TB/s), not the H200's"),
+                (1 / 1000, "check the prefix of your time"))),
+            Exercise("00.6", "dc_in_h100s", ""),
+        )),
+    Chapter(
+        "01", "fp4_memory_math", "FP4 memory math",
+        "number formats, FP4 and block scales, model memory, GPUs to fit",
+        module="memory", claims="C1, C2", minutes=75,
+        goals="formats from their bits; overflow; block scales (MXFP4, NVFP4) and why NVFP4 "
+              "wins; weights, KV cache and training memory; GPUs to fit; claims C1, C2",
+        explorers=("memory_explorer",), main_control="context",
+        exercises=(
+            Exercise("01.1", "llama8_fp8", "GB", (
+                (2, "that is BF16 (2 bytes per parameter); FP8 is 1 byte"),
+                (8, "FP8 is 8 bits, which is 1 byte per parameter, not 8 bytes"))),
+            Exercise("01.2", "mxfp4_scale_cost", "GB", (
+                (2, "that is NVFP4's scale cost (8 bits per 16 values); MXFP4 has one 8-bit "
+                    "scale per 32 values"),
+                (8, "the scale costs 0.25 bit per value, which is 1/32 byte, not 0.25 byte"))),
+            Exercise("01.3", "kv_8b", "GB", (
+                (0.5, "you forgot the factor 2: keys and values are both cached"),
+                (2, "that is a BF16 cache (2 bytes per number); this one is FP8"),
+                (4, "you used the 32 query heads; only the 8 key-value heads are cached"),
+                (0.25, "you forgot the batch of 4 conversations"))),
+            Exercise("01.4", "train_8b", "GB", (
+                (1 / 8, "you counted only the 2-byte weights; training also keeps gradients, "
+                        "fp32 master weights and the optimizer state (16 bytes per parameter)"),
+                (0.5, "you forgot the optimizer state: Adam's two fp32 moments are 8 of the "
+                      "16 bytes per parameter"),
+                (0.75, "you forgot the fp32 master weights (4 of the 16 bytes)"))),
+            Exercise("01.5", "h200_for_405b", "", (
+                (4 / 3, "you read 141 GB as 10^9 bytes; HBM capacities are binary, about "
+                        "141 GiB (151 GB)"),
+                (2, "that is BF16; the weights are in FP8")), rtol=0),
+            Exercise("01.6", "mxfp6_over_fp8", "", (
+                (8 / 6 / 1.28, "you forgot the block scale: MXFP6 costs 6 + 8/32 = 6.25 bits "
+                               "per value, not 6"),
+                (1 / 1.28 ** 2, "upside down: how many *more* parameters fit in MXFP6"))),
+            Exercise("01.7", "gb200_for_405b_serving", "", (
+                (2 / 3, "you left out the KV cache, or the weights: both must fit"),), rtol=0),
+        )),
+    Chapter("02", "interconnect_bandwidth", "Interconnect bandwidth",
+            "alpha-beta model, collectives, NVLink domains vs scale-out, light-speed latency",
+            module="interconnect", claims="C3, C4", planned=True),
+    Chapter("03", "inference_fleets", "Inference fleets",
+            "roofline, decode tokens/s, latency budget, tokens per joule",
+            module="inference", claims="C5, C6", planned=True),
+    Chapter("04", "datacenter_power", "Datacenter power",
+            "TDP to facility, PUE, energy and cost, growth vs supply, land and water",
+            module="power", claims="C7-C13", planned=True),
+    Chapter("05", "launch_cadence", "Launch cadence",
+            "solar arrays and radiators in orbit, W/kg, launches per GW",
+            module="orbit", claims="C14-C16", planned=True),
+    Chapter("06", "limits_of_computation", "Limits of computation",
+            "Landauer, CMOS ceiling, 10^30 FLOP/s, compounding, queueing",
+            module="limits", claims="C17-C19", planned=True),
+    Chapter("07", "capstone_earth_or_orbit", "Capstone: Earth or orbit",
+            "the next N GW: ground vs orbit, every lever, Monte Carlo uncertainty",
+            module="capstone", planned=True),
+)
+
+
+def chapter(number: str) -> Chapter:
+    """The chapter numbered ``number`` (``"01"``) or with that notebook name."""
+    for c in CHAPTERS:
+        if number in (c.number, c.notebook, c.notebook[:-6]):
+            return c
+    raise KeyError(f"No chapter {number!r}; known: {', '.join(c.number for c in CHAPTERS)}")
+
+
+def exercise(exercise_id: str) -> Exercise:
+    """The declared exercise ``"NN.k"``."""
+    for c in CHAPTERS:
+        for e in c.exercises:
+            if e.id == exercise_id:
+                return e
+    known = ", ".join(e.id for c in CHAPTERS for e in c.exercises)
+    raise KeyError(f"No exercise {exercise_id!r}; known: {known}")

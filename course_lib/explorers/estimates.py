@@ -1,0 +1,53 @@
+"""Chapter 00's explorer: how long it takes to send a model's weights over one link."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..memory import weights_memory
+from ..units import Q_
+from ..widgets import Explorer, choice, slider
+
+# Link speeds as sold (Ethernet and InfiniBand generations), in Gbit/s.
+LINK_SPEEDS = (1, 10, 25, 100, 200, 400, 800, 1600, 3200)
+_CURVE = np.logspace(0, np.log10(3200), 60)          # Gbit/s
+
+
+def _setup(fig):
+    ax = fig.add_subplot()
+    curve, = ax.plot(_CURVE, _CURVE, color="tab:blue")
+    marker, = ax.plot([1], [1], "o", color="tab:red")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(_CURVE[0], _CURVE[-1])
+    ax.set_xlabel("link speed [Gbit/s]")
+    ax.set_ylabel("time to send [s]")
+    ax.grid(True, which="major", alpha=0.3)
+    return ax, curve, marker
+
+
+def _update(artists, params, fmt, speed):
+    ax, curve, marker = artists
+    size = weights_memory(params, fmt)
+    t = (size / speed).to("s")
+    times = (size / Q_(_CURVE, "Gbit/s")).m_as("s")
+    curve.set_ydata(times)
+    marker.set_data([speed.m_as("Gbit/s")], [t.m])
+    # whole decades around the curve: the marker never leaves the axes
+    ax.set_ylim(10.0 ** np.floor(np.log10(times.min())), 10.0 ** np.ceil(np.log10(times.max())))
+    return (f"{params.to('Gparam'):.4g~P} in {fmt}: <b>{size.to_compact():.4g~P}</b> "
+            f"= {size.to('Tbit'):.4g~P}. Over {speed:.4g~P} ({speed.to('GB/s'):.4g~P}): "
+            f"<b>{t:.3g~P}</b> = {t.to('min'):.3g~P}.")
+
+
+def transfer_explorer() -> Explorer:
+    """Time to send a model's weights over one link: size / speed, with the link speed in
+    bits per second as links are sold (model: :func:`course_lib.weights_memory`, no
+    latency or protocol overhead)."""
+    return Explorer(
+        {"params": slider("Model size", "Gparam", 1, 2000, 405, log=True),
+         "fmt": choice("Format", ["FP32", "BF16", "FP8", "NVFP4", "MXFP4"], "BF16"),
+         "speed": slider("Link speed", "Gbit/s", value=400, values=LINK_SPEEDS)},
+        _setup, _update, title="Time to send a model's weights")
+
+
+__all__ = ["transfer_explorer", "LINK_SPEEDS"]

@@ -1,0 +1,86 @@
+"""Chapter 01's explorer: what must fit in GPU memory, and how many GPUs that takes."""
+from __future__ import annotations
+
+from ..data import accelerator, model
+from ..memory import devices_to_fit, kv_cache_memory, training_memory, weights_memory
+from ..units import Q_
+from ..widgets import Explorer, choice, nice_limit, slider
+
+COMPONENTS = ["weights", "KV cache", "gradients", "master weights", "optimizer"]
+COLORS = ["tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple"]
+USABLE = 0.9          # devices_to_fit's default share of memory
+
+
+def _setup(fig):
+    ax = fig.add_subplot()
+    bars = [ax.barh([0], [1.0], left=[0.0], color=c, label=n)[0]
+            for n, c in zip(COMPONENTS, COLORS)]
+    capacity = ax.axvline(1.0, color="k", ls="--", lw=1)
+    ax.set_yticks([])
+    ax.set_xlabel("memory [GB]")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.35), ncol=5, fontsize=8,
+              frameon=False)
+    return ax, bars, capacity
+
+
+def parts(name, fmt, kv_fmt, context, batch, mode) -> dict:
+    """The memory components the explorer draws, by name (GB quantities)."""
+    m = model(name)
+    if mode == "training":
+        b = training_memory(m.params, "mixed-precision Adam", weights_format=fmt)
+        return {"weights": b.weights, "gradients": b.gradients,
+                "master weights": b.master_weights, "optimizer": b.optimizer}
+    return {"weights": weights_memory(m.params, fmt),
+            "KV cache": kv_cache_memory(m.layers, m.kv_heads, m.head_dim, context, batch,
+                                        kv_fmt)}
+
+
+def _update(artists, name, fmt, kv_fmt, context, batch, gpu, mode):
+    ax, bars, capacity = artists
+    acc = accelerator(gpu)
+    shown = parts(name, fmt, kv_fmt, context, batch, mode)
+    left = 0.0
+    for bar, comp in zip(bars, COMPONENTS):
+        width = shown.get(comp, Q_(0, "GB")).m_as("GB")
+        bar.set_x(left)
+        bar.set_width(width)
+        left += width
+    total = sum(shown.values(), Q_(0, "GB"))
+    n = devices_to_fit(total, acc, USABLE)
+    usable = (USABLE * acc.memory).to("GB")
+    capacity.set_xdata([usable.m] * 2)
+    ax.set_xlim(0, nice_limit(max(left, acc.memory.m_as("GB"))))
+    detail = ", ".join(f"{k} {v:.3g~P}" for k, v in shown.items())
+    return (f"<b>{total:.4g~P}</b> in total ({detail}).<br>"
+            f"One {acc.name} holds {USABLE:.0%} of {acc.memory:.0f~P} = {usable:.1f~P} "
+            f"(dashed line): <b>{n} GPU{'s' if n > 1 else ''}</b> just to hold it.")
+
+
+def _inactive(mode, **_):
+    if mode != "training":
+        return {}
+    reason = ("Training: no KV cache (context, batch and cache format do not apply); "
+              "activations are left out; the weights format sets the working copy.")
+    return dict.fromkeys(["kv_fmt", "context", "batch"], reason)
+
+
+def memory_explorer() -> Explorer:
+    """What must fit in memory to serve (weights + KV cache) or train (mixed-precision
+    Adam, working weights in the chosen format, no activations) a model, and how many
+    accelerators that takes at 90 % usable memory (:func:`course_lib.devices_to_fit`)."""
+    return Explorer(
+        {"name": choice("Model", ["Llama-3-8B", "Llama-3-70B", "Llama-3.1-405B", "Llama-2-13B"],
+                        "Llama-3-70B"),
+         "fmt": choice("Weights format", ["BF16", "FP8", "MXFP4", "NVFP4"], "BF16"),
+         "kv_fmt": choice("KV cache format", ["BF16", "FP8", "NVFP4"], "BF16"),
+         "context": slider("Context", "token", value=8192,
+                           values=[2 ** k for k in range(10, 21)]),
+         "batch": slider("Batch", None, value=1, values=[2 ** k for k in range(9)]),
+         "gpu": choice("Accelerator", ["H100 SXM", "H200 SXM", "B200", "GB200", "B300",
+                                       "MI300X", "L20"], "B200"),
+         "mode": choice("Use", ["serving", "training"])},
+        _setup, _update, figsize=(6.4, 2.4), title="What must fit in GPU memory",
+        inactive=_inactive)
+
+
+__all__ = ["memory_explorer", "parts"]

@@ -1,0 +1,1 @@
+"""The data tables (data/*.csv), installed with course_lib as course_lib._tables."""
