@@ -24,13 +24,16 @@ class Exercise:
     """One graded exercise: ``id`` ("01.3"), the ``variable`` the answer is stored in, the
     ``unit`` it is asked in (its dimension is checked), the relative tolerance, and
     ``mistakes``: ``(ratio, hint)`` pairs, where ``ratio`` is answer / expected for that
-    slip (signed: 0.5 means half the right answer)."""
+    slip (signed: 0.5 means half the right answer). ``in_unit`` requires the answer in
+    exactly ``unit``: for a conversion exercise, where pint would otherwise accept the
+    question's own input in its own unit."""
 
     id: str
     variable: str
     unit: str
     mistakes: tuple[tuple[float, str], ...] = ()
     rtol: float = 0.01
+    in_unit: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,15 +77,15 @@ CHAPTERS: tuple[Chapter, ...] = (
               "estimate; using `feedback`",
         explorers=("transfer_explorer",), main_control="params",
         exercises=(
-            Exercise("00.1", "nic_rate", "GB/s", (
-                (8, "you kept the number of bits: 1.6 Tb/s is terabits, divide by 8 for bytes"),
-                (1 / 8, "you divided twice or multiplied where you should divide: "
-                        "1 byte = 8 bits, so there are fewer bytes per second than bits"))),
+            Exercise("00.1", "send_time", "s", (
+                (1 / 8, "you read Tb/s as terabytes per second: b is bits, 8 bits per byte"),
+                (8, "you multiplied by 8 twice: the size is in bytes, the link in bits"),
+                (1 / GIB_OVER_GB, "you read 500 GiB as 500 GB: a GiB is 2^30 bytes"))),
             Exercise("00.2", "ssd_gib", "GiB", (
                 (GIB_OVER_GB, "you kept 1000 and changed the unit: a GiB is 7.4 % bigger than "
                               "a GB, so there are fewer of them"),
-                (GIB_OVER_GB ** 2, "you kept 1000 and changed the unit: a GiB is 7.4 % bigger "
-                                   "than a GB, so there are fewer of them"))),
+                (1 / GIB_OVER_GB, "you converted the wrong way round: a GiB is bigger than "
+                                  "a GB, so there are fewer of them")), in_unit=True),
             Exercise("00.3", "b200_year_energy", "MWh", (
                 (1 / 365.25, "that is one day, not one year"),
                 (1 / 8766, "that is one hour, not one year"))),
@@ -105,8 +108,10 @@ CHAPTERS: tuple[Chapter, ...] = (
         explorers=("memory_explorer",), main_control="context",
         exercises=(
             Exercise("01.1", "llama8_fp8", "GB", (
+                (8 / 8.03, "take the parameter count from the model table: Llama-3-8B has "
+                           "8.03 billion parameters, not 8"),
                 (2, "that is BF16 (2 bytes per parameter); FP8 is 1 byte"),
-                (8, "FP8 is 8 bits, which is 1 byte per parameter, not 8 bytes"))),
+                (8, "FP8 is 8 bits, which is 1 byte per parameter, not 8 bytes")), rtol=0.002),
             Exercise("01.2", "mxfp4_scale_cost", "GB", (
                 (2, "that is NVFP4's scale cost (8 bits per 16 values); MXFP4 has one 8-bit "
                     "scale per 32 values"),

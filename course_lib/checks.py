@@ -117,25 +117,27 @@ def _factor_hint(ratio: float, mistakes=(), rtol: float = 0.01) -> str:
     return f"Your answer is {r:.3g} times {direction}."
 
 
-def check(answer, expected, rtol: float = 0.01, quiet: bool = False, mistakes=()) -> Feedback:
+def check(answer, expected, rtol: float = 0.01, quiet: bool = False, mistakes=(),
+          unit: str | None = None) -> Feedback:
     """Compare ``answer`` with ``expected`` and explain any difference.
 
     ``expected`` is a Quantity (or a plain number for dimensionless answers). ``answer``
     may be a Quantity, a string such as ``"80 GB"``, or a number. Arrays are compared
     element by element. ``mistakes`` are ``(ratio, hint)`` pairs: an answer ``ratio``
-    times the expected one gets ``hint``. Prints the message unless ``quiet``; returns a
-    :class:`Feedback`.
+    times the expected one gets ``hint``. ``unit``, if given, requires the answer in
+    exactly that unit (conversion exercises). Prints the message unless ``quiet``;
+    returns a :class:`Feedback`.
 
     >>> check("400 GB/s", Q_(50, "GB/s"), quiet=True).message
     'Not quite: 400 GB/s. Your answer is 8 times too large: a factor 8 usually means bits and bytes were mixed up.'
     """
-    fb = _judge(answer, expected, rtol, mistakes)
+    fb = _judge(answer, expected, rtol, mistakes, unit)
     if not quiet:
         print(fb.message)
     return fb
 
 
-def _judge(answer, expected, rtol, mistakes=()) -> Feedback:
+def _judge(answer, expected, rtol, mistakes=(), unit=None) -> Feedback:
     if answer is ... or answer is None:
         return Feedback(False, "Not answered yet: replace the ... with your answer.")
     expected = Q_(expected) if not isinstance(expected, pint.Quantity) else expected
@@ -162,6 +164,9 @@ def _judge(answer, expected, rtol, mistakes=()) -> Feedback:
         if (1 / answer).dimensionality == expected.dimensionality:
             msg += " It looks upside down: did you divide the wrong way round?"
         return Feedback(False, msg)
+    if unit is not None and answer.units != Q_(1, unit).units:
+        return Feedback(False, f"The question asks for the number in {unit}; your answer is "
+                        f"in {answer.units:~P}. Convert it with .to('{unit}').")
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.asarray((answer / expected).m_as(""), dtype=float)
     if np.all(np.isclose(ratio, 1.0, rtol=rtol, atol=0)) or np.array_equal(

@@ -74,7 +74,11 @@ def verdict(exercise_id: str, answer, expected) -> bool:
     """Whether ``answer`` passes exercise ``exercise_id`` against ``expected``: the rule of
     the hidden tests, and of :func:`feedback`."""
     ex = exercise(exercise_id)
-    return check(answer, expected, rtol=ex.rtol, quiet=True).passed
+    return check(answer, expected, rtol=ex.rtol, quiet=True, unit=_unit(ex)).passed
+
+
+def _unit(ex):
+    return ex.unit if ex.in_unit else None
 
 
 def feedback(exercise_id: str, answer, quiet: bool = False) -> Feedback:
@@ -86,8 +90,8 @@ def feedback(exercise_id: str, answer, quiet: bool = False) -> Feedback:
     ex = exercise(exercise_id)
     if exercise_id in answer_key():
         return check(answer, _expected(exercise_id), rtol=ex.rtol, quiet=quiet,
-                     mistakes=ex.mistakes)
-    form = _judge(answer, Q_(1, ex.unit), rtol=0)
+                     mistakes=ex.mistakes, unit=_unit(ex))
+    form = _judge(answer, Q_(1, ex.unit), rtol=0, unit=_unit(ex))
     if form.passed or form.message.startswith("Not quite"):
         form = Feedback(True, f"Form checked: {describe_dimension(Q_(1, ex.unit))}, as asked. "
                         "This copy of the kit has no answer key; the value is graded when "

@@ -51,11 +51,13 @@ USD = [currency] = _ = dollar
 
 # What the kit changes in pint's own definitions: information is a dimension; b is the bit
 # (pint gives b to the barn and Gb to the gilbert, which would make "400 Gb/s" a magnetic
-# quantity). pint already defines bps (as baud = bit / second).
+# quantity). pint already defines bps (as baud = bit / second); "bp" (the printer's point)
+# would make "Gbps" ambiguous, so the point loses that alias.
 _EDITS = (
     ("\nbit = []\n", "\nbit = [information] = b\n"),
     ("\nbarn = 1e-28 * meter ** 2 = b\n", "\nbarn = 1e-28 * meter ** 2\n"),
     ("* biot_turn = Gb\n", "* biot_turn\n"),
+    ("= big_point = bp\n", "= big_point\n"),
 )
 
 

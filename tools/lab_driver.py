@@ -151,6 +151,14 @@ def explorers(page):
     return page.locator(f"{CURRENT} .jp-OutputArea-output .widget-vbox:has(.widget-image)")
 
 
+def slider_index(chapter) -> int:
+    """Position of a chapter's main control among its explorer's sliders (dropdowns are
+    not sliders), as the page shows them."""
+    explorer = chapter.explorer()
+    sliders = [name for name, c in explorer.controls.items() if "Slider" in type(c.widget).__name__]
+    return sliders.index(chapter.main_control)
+
+
 def _focus_slider(explorer, index: int):
     """Scroll to the index-th slider of an explorer and focus its handle; returns
     (slider, handle, the explorer's readout)."""
