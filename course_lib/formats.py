@@ -211,8 +211,8 @@ def block_quantize(x, element="FP4 E2M1", block_size: int = 16, scale="E8M0") ->
     Elements are rounded to nearest (ties to even) and saturate, as the block rule leaves
     no room for infinities. Returns float64 values of the same shape.
 
-    >>> block_quantize([0.1, 0.2, 0.3, 10.0], "FP4 E2M1", 4, "E8M0")
-    array([ 0.,  0.,  0., 12.])
+    >>> block_quantize([0.1, 0.2, 0.3, 10.0], "FP4 E2M1", 4, "E8M0")   # scale 2: 10 -> 8
+    array([0., 0., 0., 8.])
     """
     e, s = number_format(element), number_format(scale)
     x = np.asarray(x, dtype=float)

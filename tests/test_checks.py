@@ -28,9 +28,22 @@ def test_missing_unit_is_named_with_a_fix():
     assert not ok and "no unit" in msg and "Q_(80, 'GB')" in msg
 
 
-def test_wrong_dimension_names_both_dimensions():
+def test_wrong_dimension_names_both_quantities_in_words():
     ok, msg = run(Q_(80, "s"), Q_(80, "GB"))
-    assert not ok and "[time]" in msg and "[information]" in msg
+    assert not ok and "a time (seconds)" in msg and "an amount of data (bytes)" in msg
+    ok, msg = run(Q_(700, "W"), Q_(6, "MWh"))
+    assert "you gave 700 W, a power (watts); the question asks for an energy (joules)" in msg
+
+
+def test_declared_mistakes_come_before_generic_hints():
+    # 2 B/param instead of 16: a factor 8 that is not bits vs bytes
+    ok, msg = run(Q_(16, "GB"), Q_(128, "GB"), mistakes=[(1 / 8, "only the weights")])
+    assert "only the weights" in msg and "bits" not in msg
+
+
+def test_answer_in_a_required_unit():
+    assert not run(Q_(1, "TB"), Q_(931.3, "GiB"), unit="GiB")[0]
+    assert run(Q_(931.32, "GiB"), Q_(1, "TB"), unit="GiB")[0]
 
 
 def test_inverted_answer_is_spotted():
@@ -44,7 +57,6 @@ def test_inverted_answer_is_spotted():
     (Q_(80, "GiB"), "GB vs GiB"),
     (Q_(80, "TB"), "prefix slip"),
     (Q_(80, "MB"), "prefix slip"),
-    (Q_(160, "GB"), "keys and values"),
 ])
 def test_off_by_a_factor_names_the_usual_suspect(answer, fragment):
     ok, msg = run(answer, Q_(80, "GB"))

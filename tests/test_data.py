@@ -1,4 +1,6 @@
 import csv
+import dataclasses
+import pathlib
 import re
 
 import pytest
@@ -6,7 +8,12 @@ import pytest
 from course_lib import data
 from course_lib.units import Q_, ureg
 
-TABLES = sorted(p.stem for p in data.DATA_DIR.glob("*.csv"))
+DATA = pathlib.Path(__file__).resolve().parent.parent / "data"
+TABLES = data.table_names()
+
+
+def test_installed_tables_are_the_repository_tables():
+    assert TABLES == sorted(p.stem for p in DATA.glob("*.csv"))
 
 
 def test_there_are_tables():
@@ -40,7 +47,8 @@ def test_accelerator_table_is_complete():
     assert names == {"A100 SXM", "H100 SXM", "H200 SXM", "B200", "GB200", "B300", "GB300",
                      "L40S", "L20", "MI300X", "MI355X"}
     for a in data.accelerators():
-        assert a.memory.check("[information]") and a.memory.m > 0
+        assert a.memory.units == ureg.GiB and a.memory.m > 0   # HBM/GDDR capacities are binary
+        assert a.memory_marketed.check("[information]")
         assert a.memory_bandwidth.check("[information]/[time]")
         assert a.power.check("[power]")
         assert a.peak and all(v.check("[computation]/[time]") for v in a.peak.values())
@@ -53,8 +61,16 @@ def test_hand_checked_accelerator_figures():
     assert h100.peak["BF16"].to("TFLOP/s").m == pytest.approx(1979 / 2, rel=1e-3)
     # NVLink 4: 900 GB/s both directions = 450 GB/s per direction
     assert h100.scale_up_bandwidth == Q_(450, "GB/s")
-    # peak silicon efficiency, facts A.2: 1.41e12 FLOP/J
+    # 989.4 TFLOP/s over the datasheet's 700 W: 1.41e12 FLOP/J
     assert (h100.peak["BF16"] / h100.power).to("FLOP/J").m == pytest.approx(1.41e12, rel=0.01)
+    # nvidia-smi shows 81,559 MiB on an H100: within 0.5 % of 80 GiB, 7 % above 80e9 bytes
+    assert h100.memory.to("MiB").m == pytest.approx(81_559, rel=0.005)
+    assert h100.memory.to("GB").m == pytest.approx(85.9, rel=1e-3)
+    assert data.accelerator("H200").memory.to("MiB").m == pytest.approx(143_771, rel=0.005)
+    # Infinity Fabric is a mesh: one 64 GB/s link to each of 7 peers, 448 GB/s in all
+    mi300x = data.accelerator("MI300X")
+    assert mi300x.scale_up_bandwidth == 7 * mi300x.scale_up_per_peer
+    assert h100.scale_up_per_peer == h100.scale_up_bandwidth   # behind an NVLink switch
     assert data.accelerator("gb200").peak["FP4"].to("PFLOP/s").m == pytest.approx(10)
     assert "FP8" not in data.accelerator("A100").peak
 
@@ -75,16 +91,16 @@ def test_models_table_hand_checked():
 
 def test_records_are_read_only():
     a = data.accelerator("H100")
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         a.memory = Q_(1, "GB")
     with pytest.raises(TypeError):
         a.peak["BF16"] = Q_(1, "FLOP/s")
 
 
 def test_headers_carry_units_and_conventions_are_documented():
-    readme = (data.DATA_DIR / "README.md").read_text()
+    readme = (DATA / "README.md").read_text()
     for table in TABLES:
-        with (data.DATA_DIR / f"{table}.csv").open() as f:
+        with (DATA / f"{table}.csv").open() as f:
             header = next(csv.reader(f))
         for column in header:
             name = column.split(" [")[0]
@@ -94,7 +110,7 @@ def test_headers_carry_units_and_conventions_are_documented():
 
 
 def test_power_scales_hand_checked():
-    rows = {r["name"]: r for r in data.read_table("power_scales")}
+    rows = {r.name: {"power": r.power} for r in data.power_scales()}
     # IEA: 415 TWh in 2024 = 47.3 GW on average over 8766 hours
     world = rows["World data centres (2024 average)"]["power"]
     assert world.m_as("GW") == pytest.approx((Q_(415, "TWh") / Q_(8766, "hour")).m_as("GW"), rel=1e-3)
@@ -111,3 +127,16 @@ def test_number_format_and_recipe_tables_hand_checked():
     zero = recipes["mixed-precision Adam"]                 # ZeRO: 2 + 2 + 12 bytes
     assert sum(zero[k].m_as("B/param") for k in ("weights", "gradients", "master_weights",
                                                   "optimizer")) == 16
+
+
+def test_blank_is_none_not_zero_and_unknown_tables_are_named():
+    assert data.accelerator("MI355X").scale_up_bandwidth is None
+    assert "FP8" not in data.accelerator("A100").peak
+    with pytest.raises(KeyError, match="accelerators"):
+        data.read_table("accelerator")
+
+
+def test_models_carry_width_and_vocabulary():
+    m = data.model("Llama-3-70B")
+    assert (m.hidden, m.vocab) == (8192, 128256)
+    assert m.hidden == m.attention_heads * m.head_dim

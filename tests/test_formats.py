@@ -3,7 +3,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from hypothesis.extra.numpy import arrays
 
-from course_lib.formats import number_format, number_formats, quantize, representable_values
+from course_lib.formats import (block_quantize, clipped_blocks, number_format, number_formats,
+                                quantize, representable_values)
 
 ELEMENTS = ["BF16", "FP16", "FP8 E4M3", "FP8 E5M2", "FP6 E2M3", "FP6 E3M2", "FP4 E2M1"]
 
@@ -59,11 +60,49 @@ def test_representable_values_round_trip_exactly(name):
     assert np.array_equal(quantize(v, name), v)
 
 
-def test_rounding_is_to_nearest_even_and_saturating():
+def test_rounding_is_to_nearest_even_and_fp4_saturates():
     x = [0.25, 0.75, 2.5, 5.0, 7.0, 1e9, -np.inf, np.inf]
-    assert list(quantize(x, "FP4")) == [0, 1, 2, 4, 6, 6, -6, 6]
-    assert quantize([470.0, 1e6], "FP8 E4M3").tolist() == [448, 448]
+    assert list(quantize(x, "FP4")) == [0, 1, 2, 4, 6, 6, -6, 6]   # E2M1 has no inf/NaN
     assert np.isnan(quantize([np.nan], "FP4")[0])
+
+
+def test_overflow_is_what_a_plain_cast_does():
+    # FP16: max 65504; 65519 rounds down to it, 65520 (the midpoint to 2^16) overflows
+    assert quantize([65519, 65520, 1e6, np.inf], "FP16").tolist() == [65504, np.inf, np.inf, np.inf]
+    assert quantize([-1e6], "FP16")[0] == -np.inf
+    assert np.isinf(quantize([np.inf], "BF16")[0]) and np.isinf(quantize([1e5], "FP8 E5M2")[0])
+    # E4M3 ("fn"): no infinity, overflow is NaN; 464 is a tie that rounds to even (448)
+    assert quantize([464.0], "FP8 E4M3")[0] == 448 and np.isnan(quantize([470.0], "FP8 E4M3")[0])
+
+
+def test_saturation_is_an_explicit_mode():
+    assert quantize([1e6, np.inf, -np.inf], "FP16", saturate=True).tolist() == [65504, 65504, -65504]
+    assert quantize([470.0], "FP8 E4M3", saturate=True)[0] == 448
+    assert np.isnan(quantize([np.nan], "FP16", saturate=True)[0])
+
+
+def test_blocks_run_along_rows():
+    # a 3 x 20 matrix with MX blocks of 32: each row is its own (padded) block, so a large
+    # value in one row does not change the scale of another
+    x = np.full((3, 20), 0.1)
+    x[0, 0] = 100.0
+    q = quantize(x, "MXFP4")
+    assert np.array_equal(q[1], q[2]) and q[1, 0] == quantize(np.full(20, 0.1), "MXFP4")[0]
+    assert q[1, 0] != 0 and q[0, 1] == 0        # the outlier only swamps its own row
+
+
+def test_shared_exponent_is_exact_at_powers_of_two():
+    # log2 of values just below a power of two can round up in floating point; frexp does not
+    amax = np.nextafter(8.0, 0)
+    q = block_quantize([amax], "FP4 E2M1", 1, "E8M0")     # floor(log2) = 2 -> scale 1
+    assert q[0] == 6.0
+
+
+def test_power_of_two_scales_clip_about_two_blocks_in_five():
+    x = np.random.default_rng(0).standard_normal((512, 512))
+    assert 0.25 < clipped_blocks(x, block_size=32) < 0.5
+    assert clipped_blocks(x, block_size=32) == pytest.approx(
+        np.mean([clipped_blocks(row, block_size=32) for row in x]), rel=1e-9)
 
 
 def _outlier_weights(n=8192, seed=0):
@@ -107,23 +146,23 @@ finite = st.floats(min_value=-1e4, max_value=1e4, allow_nan=False)
 @settings(max_examples=60, deadline=None)
 @given(arrays(float, st.integers(1, 80), elements=finite), st.sampled_from(ELEMENTS + ["MXFP4", "NVFP4", "MXFP8"]))
 def test_quantize_is_idempotent_and_sign_symmetric(x, name):
-    q = quantize(x, name)
-    assert np.array_equal(quantize(q, name), q)
-    assert np.array_equal(quantize(-x, name), -q)
+    q = quantize(x, name, saturate=True)
+    assert np.array_equal(quantize(q, name, saturate=True), q)
+    assert np.array_equal(quantize(-x, name, saturate=True), -q)
 
 
 @settings(max_examples=60, deadline=None)
 @given(arrays(float, st.integers(2, 60), elements=finite), st.sampled_from(ELEMENTS))
 def test_quantize_is_monotonic(x, name):
     xs = np.sort(x)
-    assert np.all(np.diff(quantize(xs, name)) >= 0)
+    assert np.all(np.diff(quantize(xs, name, saturate=True)) >= 0)
 
 
 @settings(max_examples=60, deadline=None)
 @given(arrays(float, st.integers(1, 40), elements=finite), st.sampled_from(ELEMENTS))
 def test_quantize_picks_a_nearest_representable_value(x, name):
     v = representable_values(name)
-    q = quantize(x, name)
+    q = quantize(x, name, saturate=True)
     clipped = np.clip(x, v.min(), v.max())
     best = np.min(np.abs(v[None, :] - clipped[:, None]), axis=1)
     assert np.allclose(np.abs(q - clipped), best)

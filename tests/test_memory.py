@@ -9,7 +9,8 @@ from course_lib.units import Q_, UnitArgumentError
 
 
 def test_weights_memory_hand_checked():
-    # facts B: a 70B model needs 140 GB (FP16), 70 GB (FP8), 37.2 GB (MXFP4), 39.4 GB (NVFP4)
+    # 2 bytes (FP16), 1 byte (FP8), 4.25/8 (MXFP4, OCP MX v1.0) and 4.5/8 (NVFP4, NVIDIA's
+    # 0.5625 bytes per parameter) for 70e9 parameters: 140, 70, 37.2, 39.4 GB
     for fmt, gb in [("FP16", 140), ("FP8", 70), ("MXFP4", 37.19), ("NVFP4", 39.38)]:
         assert weights_memory(70e9, fmt).m_as("GB") == pytest.approx(gb, rel=1e-3)
     assert weights_memory("70 Gparam", "BF16") == weights_memory(70e9, "BF16")
@@ -54,10 +55,13 @@ def test_activations_hand_checked_against_korthikanti():
 
 
 def test_devices_to_fit():
-    # 1T parameters in FP8 = 1000 GB; B200 180 GB * 0.9 usable -> 7 GPUs
-    assert devices_to_fit(weights_memory(1e12, "FP8"), "B200") == 7
-    assert devices_to_fit("160 GB", "H100", usable_fraction=1.0) == 2
-    assert list(devices_to_fit(Q_([80, 81], "GB"), "H100", 1.0)) == [1, 2]
+    # 1T parameters in FP8 = 1000 GB; B200 180 GiB * 0.9 usable = 173.9 GB -> 6 GPUs
+    assert devices_to_fit(weights_memory(1e12, "FP8"), "B200") == 6
+    # 405B in BF16 on H100: 810 GB / (0.9 x 80 GiB = 77.3 GB) = 10.5 -> 11 (12 if GB were decimal)
+    assert devices_to_fit(weights_memory(405e9, "BF16"), "H100") == 11
+    assert devices_to_fit("160 GiB", "H100", usable_fraction=1.0) == 2
+    assert list(devices_to_fit(Q_([80, 81], "GiB"), "H100", 1.0)) == [1, 2]
+    assert devices_to_fit(Q_(85, "GB"), "H100", 1.0) == 1         # 85 GB < 80 GiB = 85.9 GB
     with pytest.raises(ValueError, match="usable_fraction"):
         devices_to_fit("1 GB", "H100", usable_fraction=1.5)
     with pytest.raises(UnitArgumentError, match="memory"):
@@ -94,3 +98,21 @@ def test_kv_cache_is_proportional_to_every_factor(layers, kv_heads, tokens):
     one = kv_cache_memory(1, 1, 128, 1).m_as("B")
     assert kv_cache_memory(layers, kv_heads, 128, tokens).m_as("B") == pytest.approx(
         one * layers * kv_heads * tokens)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -1.0])
+def test_non_finite_and_negative_inputs_are_refused_by_name(bad):
+    with pytest.raises(ValueError, match=r"weights_memory\(\): params"):
+        weights_memory(bad, "BF16")
+    with pytest.raises(ValueError, match=r"devices_to_fit\(\): memory"):
+        devices_to_fit(Q_(bad, "GB"), "H100")
+    with pytest.raises(ValueError, match="tokens"):
+        kv_cache_memory(80, 8, 128, bad)
+
+
+def test_training_with_low_precision_working_weights():
+    # mixed-precision Adam 16 B/param; NVFP4 working weights: 16 - 2 + 0.5625 = 14.5625
+    per_param = training_memory(1, weights_format="NVFP4").total.m_as("B")
+    assert per_param == pytest.approx(14.5625)
+    # Megatron distributed optimizer table: bf16 params with fp32 grads = 18 B/param
+    assert training_memory(1, "bf16 params with fp32 gradients (Megatron)").total.m_as("B") == pytest.approx(18)

@@ -17,7 +17,7 @@ def make_explorer():
         artists["line"].set_ydata([0, size.m_as("GB")])
         return f"{size:.0f~P} in {fmt}"
 
-    return Explorer({"size": slider("Size", "GB", 1, 1000, 10),
+    return Explorer({"size": slider("Size", "GB", 0, 1000, 10),
                      "fmt": choice("Format", ["BF16", "FP8"])}, setup, update)
 
 
@@ -49,27 +49,33 @@ def test_controls_give_quantities():
     assert ex.values()["fmt"] == "BF16"
 
 
-def test_log_slider_spans_its_range():
-    c = slider("Params", "Gparam", 1, 2000, 70, log=True)
+def test_log_slider_steps_through_round_values():
+    c = slider("Params", "Gparam", 1, 2000, 405, log=True)
+    values = [v for _, v in c.widget.options]
+    assert values == [1, 2, 5, 10, 20, 50, 100, 200, 405, 500, 1000, 2000]
+    assert [label for label, _ in c.widget.options][-3:] == ["500", "1,000", "2,000"]
     c.value = 2000
-    assert c.quantity().m == pytest.approx(2000)
+    assert c.quantity() == Q_(2000, "Gparam")
     with pytest.raises(ValueError):
         slider("x", None, 0, 1, 0.5, log=True)
+    with pytest.raises(ValueError, match="not one of"):
+        slider("x", None, value=3, values=[1, 2, 4])
 
 
-def test_output_size_is_fixed():
-    ex = make_explorer()
-    w = ex.image.width
-    ex.controls["size"].value = 100
-    assert ex.image.width == w
+def test_linear_slider_grid_starts_at_min_and_holds_the_value():
+    w = slider("x", "GB", 0, 1000, 400).widget
+    assert (w.min, w.step, w.value) == (0, 10, 400)
+    with pytest.raises(ValueError, match="grid"):
+        slider("x", "GB", 0, 1000, 403)
 
 
-@pytest.mark.parametrize("kw", [dict(min=1, max=3200, value=400, log=True),
-                                dict(min=1, max=2000, value=405, log=True),
-                                dict(min=0, max=10, value=3.3)])
-def test_start_value_lies_on_the_slider_grid(kw):
-    """The browser snaps values to the grid; the start value must survive that."""
-    w = slider("x", "GB", **kw).widget
-    position = (np.log10(kw["value"]) if kw.get("log") else kw["value"]) - w.min
-    assert position / w.step == pytest.approx(round(position / w.step), abs=1e-9)
-    assert w.value == pytest.approx(kw["value"])
+def test_inactive_controls_are_disabled_with_a_reason():
+    def setup(fig):
+        return fig.add_subplot().plot([0, 1], [0, 1])
+
+    ex = Explorer({"mode": choice("Mode", ["a", "b"]), "size": slider("Size", "GB", 0, 10, 5)},
+                  setup, lambda artists, mode, size: mode,
+                  inactive=lambda mode, **_: {"size": "size does not apply in b"} if mode == "b" else {})
+    assert not ex.controls["size"].widget.disabled
+    ex.controls["mode"].value = "b"
+    assert ex.controls["size"].widget.disabled and "does not apply" in ex.readout.value
