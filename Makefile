@@ -10,8 +10,13 @@ DEV    := $(VENV)/.installed-dev
 PORT   ?= 8888
 # Jupyter refuses to run as root unless told; classroom servers and containers often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
+# Where the editions go (student, solutions, autograder); read by tools/editions.py.
+EDITIONS ?= editions
+export EDITIONS
+# JupyterLab's news and update prompts fetch from the internet; the kit turns them off.
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 
-.PHONY: lab test bench install editions grade refresh clean
+.PHONY: lab lab-masters student test bench install editions grade refresh clean
 
 # The kit for students: the library and JupyterLab.
 $(STAMP): pyproject.toml
@@ -21,6 +26,8 @@ $(STAMP): pyproject.toml
 	@# jsonschema's optional rfc3987-syntax builds a grammar at import and adds 2-3 s to
 	@# every Jupyter process; nothing in the kit validates IRIs, so it is removed.
 	$(BIN)/python -m pip uninstall --quiet --yes rfc3987-syntax 2>/dev/null || true
+	mkdir -p $(dir $(LAB_SETTINGS))
+	echo '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}' > $(LAB_SETTINGS)
 	touch $(STAMP)
 
 # Tests, editions (otter-grader) and browser tests (playwright) on top.
@@ -31,27 +38,35 @@ $(DEV): $(STAMP)
 
 install: $(STAMP)
 
-lab: $(STAMP)
+# Students: the student edition (empty answer cells, no solutions), built from the masters
+# when they change. Authors: `make lab-masters` opens the masters (solutions folded inside).
+lab: student
+	$(BIN)/jupyter lab --notebook-dir=$(EDITIONS)/student --ServerApp.ip=127.0.0.1 --port=$(PORT) $(ROOT_FLAG)
+
+lab-masters: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 --port=$(PORT) $(ROOT_FLAG)
+
+student: $(DEV)
+	$(BIN)/python -m tools.editions student
 
 test: $(DEV)
 	$(BIN)/python -m pytest
 
 # Speed figures (a table; never asserted): widget updates, browser latency, imports, sweeps.
 bench: $(DEV)
-	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python -m benchmarks.bench
 
 # Student, solutions and autograder editions under editions/ (git-ignored).
 editions: $(DEV)
-	$(BIN)/python tools/editions.py build
+	$(BIN)/python -m tools.editions build
 
-# Grade a class: make grade CHAPTER=00 SUBMISSIONS="submissions/*.ipynb"
+# Grade a class: make grade CHAPTER=00 SUBMISSIONS="submissions/*/*.ipynb"
 grade: $(DEV)
-	$(BIN)/python tools/editions.py grade $(CHAPTER) $(SUBMISSIONS)
+	$(BIN)/python -m tools.editions grade $(CHAPTER) $(SUBMISSIONS)
 
 # Re-run the master notebooks and save their outputs (after editing a chapter).
 refresh: $(DEV)
-	$(BIN)/python tools/editions.py refresh
+	$(BIN)/python -m tools.editions refresh
 
 clean:
 	rm -rf $(VENV) .cache editions screenshots

@@ -1,18 +1,22 @@
 """One source, three editions: the student edition runs, leaks nothing, and grades to zero;
-the solutions grade to full marks. Needs the instructor extra (otter-grader)."""
+the solutions grade to full marks; grading works as the README says to run it.
+Needs the instructor extra (otter-grader)."""
 import json
 import pathlib
 import re
-import sys
+import shutil
+import subprocess
 
 import nbformat
 import pytest
 
 pytest.importorskip("otter", reason="editions need the instructor extra: pip install -e '.[instructor]'")
 
+from course_lib.chapters import chapter  # noqa: E402
+from course_lib.exercises import _expected  # noqa: E402
+from tools import editions  # noqa: E402
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-import editions  # noqa: E402
 
 CHAPTERS = editions.chapters()
 
@@ -40,7 +44,8 @@ def _blocks(master):
         elif cell.cell_type == "code" and current is not None:
             if section == "SOLUTION":
                 current["solutions"] += [line.split("=", 1)[1].split("# SOLUTION")[0].strip()
-                                         for line in src.splitlines() if "# SOLUTION" in line]
+                                         for line in src.splitlines()
+                                         if line.rstrip().endswith("# SOLUTION")]
             elif section == "TESTS":
                 current["hidden" if src.startswith("# HIDDEN") else "public"].append(src)
     return questions
@@ -50,8 +55,12 @@ def _blocks(master):
 def test_every_exercise_has_a_solution_a_public_and_a_hidden_test(master):
     questions = _blocks(master)
     assert questions, f"{master.name} has no exercises"
+    graded = chapter(master.name).exercises
+    assert {q["name"] for q in questions if q["hidden"]} == {
+        "q" + e.id.replace(".", "_") for e in graded}
     for q in questions:
-        assert q["solutions"] and q["public"] and q["hidden"], q["name"]
+        if q["hidden"]:
+            assert q["solutions"] and q["public"], q["name"]
 
 
 @pytest.mark.parametrize("master", CHAPTERS, ids=lambda p: p.stem)
@@ -65,8 +74,27 @@ def test_no_solution_or_hidden_test_leaks_into_the_student_edition(built, master
             body = hidden.split("\n", 1)[1]
             assert json.dumps(body)[1:-1] not in text, hidden
     nb = nbformat.read(student, as_version=4)
-    assert not any("master-only" in c.metadata.get("tags", []) for c in nb.cells)
     assert not any(c.metadata.get("jupyter", {}).get("source_hidden") for c in nb.cells)
+    assert "Worked solution" not in text
+    assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code")
+
+
+@pytest.mark.parametrize("master", CHAPTERS, ids=lambda p: p.stem)
+def test_no_graded_answer_is_readable_from_the_student_edition_or_the_package(built, master):
+    import course_lib
+
+    package = "".join(p.read_text(errors="ignore") for p in
+                      pathlib.Path(course_lib.__file__).parent.rglob("*") if p.is_file()
+                      and p.suffix in (".py", ".csv", ".md", ".txt"))
+    student = built[master.stem]["student"].read_text()
+    for ex in chapter(master.name).exercises:
+        value = _expected(ex.id)
+        number = float(getattr(value, "m", value))
+        if number == int(number) and abs(number) < 100:
+            continue          # small counts (3 GPUs) appear everywhere as other numbers
+        for text in {f"{number:.4g}", f"{number:.3g}", f"{number:.5g}"}:
+            assert text not in student, (ex.id, text)
+            assert text not in package, (ex.id, text)
 
 
 @pytest.mark.parametrize("master", CHAPTERS, ids=lambda p: p.stem)
@@ -88,20 +116,53 @@ def test_autograder_full_marks_for_solutions_zero_for_blank(built, master, tmp_p
     assert (blank["score"], blank["possible"]) == (0, n)
 
 
-def test_a_partly_right_submission_gets_partial_marks_and_unit_feedback(built, tmp_path):
-    made = built["00_units_and_estimates"]
-    nb = nbformat.read(made["student"], as_version=4)
-    answers = {"ndr_port = ...": 'ndr_port = Q_(50, "GB")',           # wrong dimension
-               "h100_gib = ...": 'h100_gib = h100.memory.to("GiB")'}   # right
+def _submission(student: pathlib.Path, answers: dict, target: pathlib.Path) -> pathlib.Path:
+    nb = nbformat.read(student, as_version=4)
     for cell in nb.cells:
         for blank, answer in answers.items():
             if cell.cell_type == "code" and cell.source.startswith(blank):
-                cell.source = cell.source.replace(blank, answer)
-    submission = tmp_path / "00_units_and_estimates.ipynb"
-    nbformat.write(nb, submission)
+                cell.source = cell.source.replace(blank, answer, 1)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, target)
+    return target
+
+
+def test_a_partly_right_submission_gets_partial_marks_and_unit_feedback(built, tmp_path):
+    made = built["00_units_and_estimates"]
+    submission = _submission(made["student"], {
+        "send_time = ...": 'send_time = Q_(500, "GB")',                # wrong dimension
+        "ssd_gib = ...": 'ssd_gib = "931.32 GiB"'},                   # right, as a string
+        tmp_path / "00_units_and_estimates.ipynb")
     executed = editions.execute(submission)
     text = "".join(o.get("text", "") for c in executed.cells if c.cell_type == "code"
                    for o in c.get("outputs", []))
-    assert "Wrong dimension: your answer 50 GB is [information]" in text
+    assert "Wrong dimension: you gave 500 GB, an amount of data (bytes)" in text
     row = editions.grade(made["autograder"], [submission])[0]
-    assert row["score"] == 1 and row["q00_2"] == 1 and row["q00_1"] == 0
+    assert row["q00_2"] == 1 and row["q00_1"] == 0
+
+
+def test_make_grade_as_the_readme_says_with_one_folder_per_student(built, tmp_path):
+    """Relative paths, from the repository root, per-student folders with the same file
+    name: distinct rows, and the grader's own words when a path is wrong."""
+    made = built["00_units_and_estimates"]
+    out = tmp_path / "editions"
+    (out / "autograder").mkdir(parents=True)
+    shutil.copy(made["autograder"], out / "autograder")
+    subs = ROOT / "submissions-test"
+    shutil.rmtree(subs, ignore_errors=True)
+    try:
+        _submission(made["student"], {"ssd_gib = ...": 'ssd_gib = Q_(1, "TB").to("GiB")'},
+                    subs / "alice" / "00_units_and_estimates.ipynb")
+        _submission(made["student"], {}, subs / "bob" / "00_units_and_estimates.ipynb")
+        run = subprocess.run(["make", "-s", "grade", "CHAPTER=00",
+                              "SUBMISSIONS=submissions-test/*/*.ipynb", f"EDITIONS={out}"],
+                             cwd=ROOT, capture_output=True, text=True)
+        assert run.returncode == 0, run.stderr[-2000:]
+        rows = [line.split()[0] for line in run.stdout.splitlines() if "/" in line.split()[0]]
+        assert rows[:2] == ["alice/00_units_and_estimates.ipynb", "bob/00_units_and_estimates.ipynb"]
+        assert "1 / " in run.stdout and "0 / " in run.stdout
+        missing = subprocess.run(["make", "-s", "grade", "CHAPTER=00", "SUBMISSIONS=nowhere.ipynb",
+                                  f"EDITIONS={out}"], cwd=ROOT, capture_output=True, text=True)
+        assert missing.returncode != 0 and "no submission at" in missing.stderr
+    finally:
+        shutil.rmtree(subs, ignore_errors=True)

@@ -48,6 +48,30 @@ def test_solutions_and_tests_are_folded_in_the_masters(path):
     for cell in answer_cells:
         fold = cell.metadata.get("jupyter", {})
         assert fold.get("source_hidden") and fold.get("outputs_hidden"), cell.source[:60]
+        first = cell.source.splitlines()[0]
+        assert first.startswith("# Worked solution") or first.startswith("feedback(") or \
+            first.startswith("# HIDDEN"), f"a folded cell shows its first line: {first!r}"
+        assert not cell.outputs, "masters are stored with exercise outputs cleared"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_widget_text_before_the_notebook_runs(path):
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            text = str(output.get("data", {}).get("text/plain", ""))
+            assert "VBox(children" not in text and "widget-view" not in str(output.get("data", {}))
+
+
+def test_prose_numbers_match_the_library():
+    """Numbers typed in the chapters' prose, checked against the computation."""
+    from course_lib import accelerator, devices_to_fit, weights_memory
+
+    summary00 = nbformat.read(NOTEBOOKS[0], as_version=4).cells[-1].source
+    need = weights_memory("405 Gparam", "BF16")
+    assert f"needs {need:.0f~P}" in summary00
+    assert f"at least {devices_to_fit(need, 'H100')} H100s" in summary00
+    assert f"holds {accelerator('H100').memory:.0f~P}" in summary00
 
 
 def test_nbval_catches_a_changed_lesson_output(tmp_path):

@@ -27,3 +27,31 @@ def test_readme_starts_with_the_two_commands():
     first_code = readme.split("```")[1]
     assert "make lab" in first_code and "make test" in first_code
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_a_wheel_works_outside_the_source_tree_and_holds_no_answers(tmp_path):
+    """Build a wheel, install it into a folder of its own, import it from elsewhere: the
+    tables come from the package, and the answer key (the masters) is not there."""
+    import subprocess
+    import sys
+
+    wheels, target = tmp_path / "wheels", tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w",
+                    str(wheels), str(ROOT)], check=True, capture_output=True)
+    (wheel,) = wheels.glob("course_lib-*.whl")
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+                    "--target", str(target), str(wheel)], check=True, capture_output=True)
+    code = ("import course_lib, pathlib; from course_lib.exercises import answer_key, feedback;"
+            "print(pathlib.Path(course_lib.__file__).parent);"
+            "print(course_lib.accelerator('H100').memory);"
+            "print(len(answer_key()));"
+            "print(feedback('01.1', course_lib.Q_(1, 's'), quiet=True).message)")
+    env = {"PYTHONPATH": str(target), "COURSE_LIB_CACHE": str(tmp_path / "cache"),
+           "PATH": "/usr/bin:/bin"}
+    run = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    where, memory, keys, message = run.stdout.splitlines()
+    assert where.startswith(str(target))
+    assert memory == "80.0 GiB" and keys == "0"
+    assert "an amount of data (bytes)" in message

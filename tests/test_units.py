@@ -1,5 +1,3 @@
-import math
-
 import numpy as np
 import pint
 import pytest
@@ -98,4 +96,33 @@ def test_cache_lives_outside_the_source_tree(tmp_path):
     src = pathlib.Path(course_lib.__file__).resolve().parent
     assert src not in cache.parents and cache != src
     assert any(cache.glob("units-pint-*.txt"))
-    assert not math.isnan(Q_(1, "W").m)
+
+
+@pytest.mark.parametrize("spelling", ["400 Gb/s", "400 Gbit/s", "400 Gbps", "50 GB/s",
+                                      "0.4 Tb/s", "46.566 GiB/s"])
+def test_datasheet_spellings_of_bits_and_bytes(spelling):
+    assert Q_(spelling).to("GB/s").m == pytest.approx(50, rel=1e-4)
+
+
+def test_b_is_the_bit_not_the_barn():
+    assert Q_("8 Mb").to("MB").m == pytest.approx(1)
+    assert Q_("1 b").check("[information]")
+
+
+def test_accepts_declares_arguments_once_and_names_the_function():
+    from course_lib.units import accepts, count, fraction, quantity
+
+    @accepts(size=quantity("GB"), rate=quantity("GB/s", positive=True), n=count(), share=fraction())
+    def f(size, rate, n=1, share=1.0):
+        return size, rate, n, share
+
+    size, rate, n, share = f("3 GB", "400 Gb/s", 2, "50 %")
+    assert size == Q_(3, "GB") and n.m == 2 and share == 0.5
+    with pytest.raises(UnitArgumentError, match=r"f\(\): size needs a unit"):
+        f(3, "1 GB/s")
+    with pytest.raises(ValueError, match=r"f\(\): rate must not be zero"):
+        f("3 GB", "0 GB/s")
+    with pytest.raises(ValueError, match="finite"):
+        f(Q_(float("nan"), "GB"), "1 GB/s")
+    with pytest.raises(TypeError, match='n=8'):
+        f("3 GB", "1 GB/s", n=object())

@@ -25,6 +25,7 @@ Needs the ``instructor`` extra (otter-grader).
 from __future__ import annotations
 
 import argparse
+import os
 import csv
 import json
 import pathlib
@@ -41,7 +42,7 @@ from course_lib.chapters import CHAPTERS
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
-OUT = ROOT / "editions"
+OUT = pathlib.Path(os.environ.get("EDITIONS", ROOT / "editions")).resolve()
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
@@ -193,7 +194,7 @@ def main(argv=None) -> int:
         writer.writerows(rows)
     for row in rows:
         print(f"{row['submission']:48} {row['score']:g} / {row['possible']:g}")
-    print(f"saved {out.relative_to(ROOT)}")
+    print(f"saved {out}")
     return 0
 
 
