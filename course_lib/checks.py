@@ -191,11 +191,13 @@ def compare_estimate(guess, value, quiet: bool = False) -> str:
     >>> compare_estimate(Q_(3, "GB"), Q_(10, "GB"), quiet=True)
     'Your estimate was 3.3 times too low: within an order of magnitude.'
     """
-    form = _judge(guess, value, 0.0)
     if guess is ... or guess is None:
         text = "Write your estimate first (replace the ...), then compute."
-    elif not form.passed and ("dimension" in form.message or "no unit" in form.message
-                              or "Could not read" in form.message):
+    elif value is ... or value is None:
+        text = "Now compute the answer, then run this cell again to compare."
+    elif not (form := _judge(guess, value, 0.0)).passed and (
+            "dimension" in form.message or "no unit" in form.message
+            or "Could not read" in form.message):
         text = "Your estimate: " + form.message
     else:
         ratio = float(np.asarray((Q_(value) / Q_(guess)).m_as("")))
