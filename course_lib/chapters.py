@@ -108,8 +108,8 @@ CHAPTERS: tuple[Chapter, ...] = (
         explorers=("memory_explorer",), main_control="context",
         exercises=(
             Exercise("01.1", "llama8_fp8", "GB", (
-                (8 / 8.03, "take the parameter count from the model table: Llama-3-8B has "
-                           "8.03 billion parameters, not 8"),
+                (0.9963, "take the parameter count from the model table "
+                           "(model(...).params), not the rounded name"),
                 (2, "that is BF16 (2 bytes per parameter); FP8 is 1 byte"),
                 (8, "FP8 is 8 bits, which is 1 byte per parameter, not 8 bytes")), rtol=0.002),
             Exercise("01.2", "mxfp4_scale_cost", "GB", (
