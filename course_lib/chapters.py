@@ -132,9 +132,9 @@ CHAPTERS: tuple[Chapter, ...] = (
                         "141 GiB (151 GB)"),
                 (2, "that is BF16; the weights are in FP8")), rtol=0),
             Exercise("01.6", "mxfp6_over_fp8", "", (
-                (8 / 6 / 1.28, "you forgot the block scale: MXFP6 costs 6 + 8/32 = 6.25 bits "
+                (6.25 / 6, "you forgot the block scale: MXFP6 costs 6 + 8/32 = 6.25 bits "
                                "per value, not 6"),
-                (1 / 1.28 ** 2, "upside down: how many *more* parameters fit in MXFP6"))),
+                (6.25 ** 2 / 64, "upside down: how many *more* parameters fit in MXFP6"))),
             Exercise("01.7", "gb200_for_405b_serving", "", (
                 (2 / 3, "you left out the KV cache, or the weights: both must fit"),), rtol=0),
         )),
