@@ -137,10 +137,11 @@ def check(answer, expected, rtol: float = 0.01, quiet: bool = False, mistakes=()
     return fb
 
 
-def _judge(answer, expected, rtol, mistakes=(), unit=None) -> Feedback:
+def _read(answer, expected: pint.Quantity, rtol: float = 0.0, unit=None):
+    """``answer`` as a Quantity of ``expected``'s dimension (in ``unit`` if given), or the
+    :class:`Feedback` that says why it is not one: the form checks, before any value."""
     if answer is ... or answer is None:
         return Feedback(False, "Not answered yet: replace the ... with your answer.")
-    expected = Q_(expected) if not isinstance(expected, pint.Quantity) else expected
     if isinstance(answer, str):
         try:
             answer = Q_(answer)
@@ -167,6 +168,14 @@ def _judge(answer, expected, rtol, mistakes=(), unit=None) -> Feedback:
     if unit is not None and answer.units != Q_(1, unit).units:
         return Feedback(False, f"The question asks for the number in {unit}; your answer is "
                         f"in {answer.units:~P}. Convert it with .to('{unit}').")
+    return answer
+
+
+def _judge(answer, expected, rtol, mistakes=(), unit=None) -> Feedback:
+    expected = Q_(expected) if not isinstance(expected, pint.Quantity) else expected
+    answer = _read(answer, expected, rtol, unit)
+    if isinstance(answer, Feedback):
+        return answer
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.asarray((answer / expected).m_as(""), dtype=float)
     if np.all(np.isclose(ratio, 1.0, rtol=rtol, atol=0)) or np.array_equal(
@@ -195,12 +204,10 @@ def compare_estimate(guess, value, quiet: bool = False) -> str:
         text = "Write your estimate first (replace the ...), then compute."
     elif value is ... or value is None:
         text = "Now compute the answer, then run this cell again to compare."
-    elif not (form := _judge(guess, value, 0.0)).passed and (
-            "dimension" in form.message or "no unit" in form.message
-            or "Could not read" in form.message):
+    elif isinstance(form := _read(guess, Q_(value)), Feedback):
         text = "Your estimate: " + form.message
     else:
-        ratio = float(np.asarray((Q_(value) / Q_(guess)).m_as("")))
+        ratio = float(np.asarray((Q_(value) / form).m_as("")))
         factor, way = (ratio, "low") if ratio >= 1 else (1 / ratio, "high")
         if not ratio > 0:
             text = "Your estimate has the wrong sign (or is zero)."

@@ -58,15 +58,16 @@ def table_names() -> list[str]:
                   if p.name.endswith(".csv"))
 
 
-def _header(table: str) -> list[tuple[str, str | None]]:
-    header = next(csv.reader(io.StringIO(_text(table))))
+def _columns(header: list[str]) -> list[tuple[str, str | None]]:
+    """(name, unit or None) of each header cell: ``memory [GiB]`` -> ``("memory", "GiB")``."""
     return [(m["field"], m["unit"]) if (m := _UNIT_HEADER.match(c.strip())) else (c.strip(), None)
             for c in header]
 
 
 def table_units(table: str) -> dict[str, str]:
     """The unit of each unit-bearing column of a table, as written in its header."""
-    return {name: unit for name, unit in _header(table) if unit}
+    header = next(csv.reader(io.StringIO(_text(table))))
+    return {name: unit for name, unit in _columns(header) if unit}
 
 
 def _cell(text: str, unit: str | None):
@@ -93,8 +94,7 @@ def read_table(table: str) -> tuple[Mapping[str, object], ...]:
     'A100 SXM'
     """
     reader = csv.reader(io.StringIO(_text(table)))
-    columns = _header(table)
-    next(reader)
+    columns = _columns(next(reader))
     rows = []
     for line, values in enumerate(reader, start=2):
         if len(values) != len(columns):

@@ -192,6 +192,24 @@ def _exponent(a: np.ndarray) -> np.ndarray:
     return np.frexp(a)[1] - 1
 
 
+def _row_blocks(x, block_size: int):
+    """``x`` cut into blocks of ``block_size`` along its last axis (zero-padded, one row of
+    blocks per row of ``x``), and each block's largest finite magnitude."""
+    x = np.asarray(x, dtype=float)
+    rows = x.reshape(-1, x.shape[-1] if x.ndim else 1)
+    blocks = np.pad(rows, ((0, 0), (0, -rows.shape[1] % block_size)))
+    blocks = blocks.reshape(rows.shape[0], -1, block_size)
+    amax = np.max(np.abs(np.where(np.isfinite(blocks), blocks, 0.0)), axis=-1, keepdims=True)
+    return blocks, amax
+
+
+def _power_of_two_scale(amax, element: NumberFormat):
+    """The OCP MX shared scale ``2^(floor(log2 amax) - emax)``, within E8M0's range
+    (1 for an all-zero block)."""
+    shared = _exponent(np.where(amax > 0, amax, 1.0)) - _exponent(element.max_finite)
+    return np.ldexp(1.0, np.clip(shared, -127, 127))
+
+
 def block_quantize(x, element="FP4 E2M1", block_size: int = 16, scale="E8M0") -> np.ndarray:
     """Quantize ``x`` with one shared scale per block of ``block_size`` values along the
     last axis: the machinery behind MXFP4/MXFP8 and NVFP4, with each choice open.
@@ -216,22 +234,17 @@ def block_quantize(x, element="FP4 E2M1", block_size: int = 16, scale="E8M0") ->
     """
     e, s = number_format(element), number_format(scale)
     x = np.asarray(x, dtype=float)
-    shape = x.shape
-    rows = x.reshape(-1, shape[-1] if x.ndim else 1)
-    n = rows.shape[1]
-    blocks = np.pad(rows, ((0, 0), (0, -n % block_size))).reshape(rows.shape[0], -1, block_size)
-    finite = np.where(np.isfinite(blocks), blocks, 0.0)
-    amax = np.max(np.abs(finite), axis=-1, keepdims=True)
+    blocks, amax = _row_blocks(x, block_size)
     if s.special == "e8m0":
-        shared = _exponent(np.where(amax > 0, amax, 1.0)) - _exponent(e.max_finite)
-        scale_values = np.ldexp(1.0, np.clip(shared, -127, 127))
+        scale_values = _power_of_two_scale(amax, e)
     else:
         tensor_amax = float(np.max(amax)) if amax.size else 0.0
         tensor_scale = tensor_amax / (s.max_finite * e.max_finite) or 1.0
         block_scale = _quantize_element(amax / e.max_finite / tensor_scale, s, saturate=True)
         scale_values = np.where(block_scale > 0, block_scale, 1.0) * tensor_scale
     q = _quantize_element(blocks / scale_values, e, saturate=True) * scale_values
-    return q.reshape(rows.shape[0], -1)[:, :n].reshape(shape)
+    n = x.shape[-1] if x.ndim else 1
+    return q.reshape(blocks.shape[0], -1)[:, :n].reshape(x.shape)
 
 
 def clipped_blocks(x, element="FP4 E2M1", block_size: int = 32) -> float:
@@ -246,13 +259,9 @@ def clipped_blocks(x, element="FP4 E2M1", block_size: int = 32) -> float:
     0.42
     """
     e = number_format(element)
-    x = np.asarray(x, dtype=float)
-    rows = x.reshape(-1, x.shape[-1] if x.ndim else 1)
-    n = rows.shape[1]
-    blocks = np.pad(rows, ((0, 0), (0, -n % block_size))).reshape(rows.shape[0], -1, block_size)
-    amax = np.max(np.abs(np.where(np.isfinite(blocks), blocks, 0.0)), axis=-1)
+    _, amax = _row_blocks(x, block_size)
     amax = amax[amax > 0]
-    scaled = amax / np.ldexp(1.0, _exponent(amax) - _exponent(e.max_finite))
+    scaled = amax / _power_of_two_scale(amax, e)
     return float(np.mean(scaled > e.max_finite)) if amax.size else 0.0
 
 
