@@ -57,16 +57,18 @@ def sweep_positions(widget, samples: int):
 
 def widget_updates(samples: int = 60):
     for chapter in WRITTEN:
-        explorer = chapter.explorer()
-        widget = explorer.controls[chapter.main_control].widget
-        times = []
-        for value in sweep_positions(widget, samples)[:samples]:
-            if widget.value == value:
-                continue
-            widget.value = value
-            times.append(explorer.last_update_ms)
-        row(f"widget update {chapter.number}, median (kernel)", statistics.median(times), 16, 1, "ms")
-        row(f"widget update {chapter.number}, p95 (kernel)", p95(times), 16, 1, "ms")
+        for name, control in chapter.sweeps:
+            explorer = chapter.explorer(name)
+            widget = explorer.controls[control].widget
+            times = []
+            for value in sweep_positions(widget, samples)[:samples]:
+                if widget.value == value:
+                    continue
+                widget.value = value
+                times.append(explorer.last_update_ms)
+            label = f"{chapter.number} {name.removesuffix('_explorer')}.{control}"
+            row(f"widget update {label}, median (kernel)", statistics.median(times), 16, 1, "ms")
+            row(f"widget update {label}, p95 (kernel)", p95(times), 16, 1, "ms")
 
 
 def browser_updates(samples: int = 20):

@@ -6,12 +6,21 @@ checked at every step. One module per chapter; ``course_lib.widgets`` and
 model into an explorer; ``course_lib.chapters`` declares the chapters.
 """
 from .units import Q_, ureg, as_quantity, as_count, UnitArgumentError
-from .data import accelerator, accelerators, model, models, power_scale, power_scales
+from .data import (accelerator, accelerators, model, models, power_scale, power_scales,
+                   interconnect, interconnects, system, systems, city, cities, constant)
 from .checks import check, compare_estimate
 from .formats import (number_format, number_formats, representable_values, quantize,
                       block_quantize, clipped_blocks)
 from .memory import (weights_memory, kv_cache_memory, activation_memory, training_memory,
                      training_recipes, devices_to_fit)
+from .compute import training_flops, compute_time
+from .interconnect import (transfer_time, collective_time, algorithm_bandwidth, bus_bandwidth,
+                           crossover_size, hierarchical_all_reduce_time, data_parallel_step,
+                           ring_all_reduce_states, propagation_delay, great_circle_distance,
+                           orbital_path_length)
+# Importing the submodule course_lib.interconnect bound that name to the module; the
+# table accessor interconnect("NVLink 5") is the public name (the module stays importable).
+from .data import interconnect  # noqa: E402,F811
 
 __version__ = "0.2.0"
 
@@ -20,4 +29,8 @@ __all__ = ["Q_", "ureg", "as_quantity", "as_count", "UnitArgumentError", "accele
            "compare_estimate", "number_format", "number_formats", "representable_values",
            "quantize", "block_quantize", "clipped_blocks", "weights_memory",
            "kv_cache_memory", "activation_memory", "training_memory", "training_recipes",
-           "devices_to_fit"]
+           "devices_to_fit", "interconnect", "interconnects", "system", "systems", "city",
+           "cities", "constant", "training_flops", "compute_time", "transfer_time",
+           "collective_time", "algorithm_bandwidth", "bus_bandwidth", "crossover_size",
+           "hierarchical_all_reduce_time", "data_parallel_step", "ring_all_reduce_states",
+           "propagation_delay", "great_circle_distance", "orbital_path_length"]

@@ -40,9 +40,10 @@ class Exercise:
 class Chapter:
     """A chapter: notebook ``NN_slug.ipynb``, its module, explorers and exercises.
 
-    ``explorers`` are function names in ``course_lib.explorers.<module>``; the first is
-    the main explorer, and ``main_control`` its main slider (moved by the browser test
-    and the benchmarks). ``planned`` chapters are listed but not written yet.
+    ``explorers`` are function names in ``course_lib.explorers.<module>``, in the order the
+    notebook shows them; the first is the main explorer, and ``main_control`` its main slider (moved by the browser test
+    and the benchmarks); ``explorer_controls`` name the slider moved in each further
+    explorer (benchmarks, tests). ``planned`` chapters are listed but not written yet.
     """
 
     number: str
@@ -56,11 +57,18 @@ class Chapter:
     main_control: str = ""
     exercises: tuple[Exercise, ...] = ()
     planned: bool = False
+    explorer_controls: tuple[str, ...] = ()
     goals: str = field(default="", repr=False)
 
     @property
     def notebook(self) -> str:
         return f"{self.number}_{self.slug}.ipynb"
+
+    @property
+    def sweeps(self) -> tuple[tuple[str, str], ...]:
+        """(explorer, control) pairs: each explorer with the control that benchmarks and
+        tests move."""
+        return tuple(zip(self.explorers, (self.main_control, *self.explorer_controls)))
 
     def explorer(self, name: str | None = None):
         """Build one of the chapter's explorers (default: the main one)."""
@@ -138,9 +146,47 @@ CHAPTERS: tuple[Chapter, ...] = (
             Exercise("01.7", "gb200_for_405b_serving", "", (
                 (2 / 3, "you left out the KV cache, or the weights: both must fit"),), rtol=0),
         )),
-    Chapter("02", "interconnect_bandwidth", "Interconnect bandwidth",
-            "alpha-beta model, collectives, NVLink domains vs scale-out, light-speed latency",
-            module="interconnect", claims="C3, C4", planned=True),
+    Chapter(
+        "02", "interconnect_bandwidth", "Interconnect bandwidth",
+        "alpha-beta model, collectives, NVLink domains vs scale-out, light-speed latency",
+        module="interconnect", claims="C3, C4", minutes=90,
+        goals="latency vs bandwidth (alpha-beta); ring, tree and in-network collectives; "
+              "algbw vs busbw; NVLink domains vs the network; communication vs compute in "
+              "a training step; light in fibre and in vacuum; claims C3, C4",
+        explorers=("ring_explorer", "collective_explorer", "step_explorer"),
+        main_control="step", explorer_controls=("size", "gpus"),
+        exercises=(
+            Exercise("02.1", "pcie_copy", "ms", (
+                (2, "you used half the bandwidth: the table's figure is already per "
+                    "direction (the bidirectional figure is twice it)"),
+                (1 / GIB_OVER_GB, "you read 48 GiB as 48 GB: a GiB is 2^30 bytes"),
+                (8, "the table's bandwidth is in bytes per second; you multiplied by 8"))),
+            Exercise("02.2", "xdr_crossover", "MB", (
+                (1 / 64, "that is the crossover of one link (latency x bandwidth); a ring "
+                         "all-gather pays the latency n - 1 times while sending only "
+                         "(n-1)/n of the buffer"),
+                (8, "800 Gb/s is 100 GB/s: b is bits"),
+                (2, "that is the all-reduce's count; an all-gather has n - 1 steps"))),
+            Exercise("02.3", "reported_busbw", "GB/s", (
+                (8 / 15, "that is the algorithm bandwidth S/t; busbw multiplies it by "
+                         "2(n-1)/n for an all-reduce"),
+                (0.5, "you used the all-gather factor (n-1)/n; an all-reduce's is 2(n-1)/n"),
+                (8, "check bits against bytes: nccl-tests prints GB/s"))),
+            Exercise("02.4", "b200_allreduce", "ms", (
+                ((2 * 511 / 512 / 50) / (2 * 7 / 8 / 900 + 2 * 63 / 64 / (8 * 50)),
+                 "you ran one flat ring over the network for all 512 GPUs; inside each "
+                 "node the NVLink does the first and last stage, and each GPU sends only "
+                 "1/8 of the buffer across"),
+                (0.5, "gradients in BF16 are 2 bytes per parameter, not 1"),
+                (2, "gradients in BF16 are 2 bytes per parameter, not 4"))),
+            Exercise("02.5", "b200_comm_share", "", (
+                (100, "a share is a fraction: 30 % is 0.3 (or Q_(30, '%')), not 30"),)),
+            Exercise("02.6", "london_sydney_fiber", "ms", (
+                (1 / 1.4682, "that is light in vacuum; in fibre it is slower by the group "
+                             "index, 1.4682"),
+                (2, "that is the round trip; the question asks one way"))),
+            Exercise("02.7", "tokyo_singapore_saving", "ms"),
+        )),
     Chapter("03", "inference_fleets", "Inference fleets",
             "roofline, decode tokens/s, latency budget, tokens per joule",
             module="inference", claims="C5, C6", planned=True),

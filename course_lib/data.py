@@ -33,7 +33,9 @@ from .units import Q_
 
 __all__ = ["read_table", "table_names", "table_units", "lookup", "records", "normalize",
            "Accelerator", "accelerator", "accelerators", "Model", "model", "models",
-           "PowerScale", "power_scale", "power_scales", "STATUSES"]
+           "PowerScale", "power_scale", "power_scales", "Interconnect", "interconnect",
+           "interconnects", "System", "system", "systems", "City", "city", "cities",
+           "constant", "STATUSES"]
 
 STATUSES = ("verified", "secondary", "unverified")
 _UNIT_HEADER = re.compile(r"^(?P<field>[^\[]+?)\s*\[(?P<unit>[^\]]+)\]$")
@@ -278,3 +280,136 @@ def power_scale(name: str) -> PowerScale:
     <Quantity(3.828e+26, 'watt')>
     """
     return lookup(power_scales(), name, "reference power")
+
+
+# ---- links and systems (chapter 02) ----------------------------------------------------
+
+@dataclass(frozen=True)
+class Interconnect:
+    """A link, from ``data/interconnects.csv``: ``bandwidth`` per direction (per GPU for
+    NVLink, summed over its links; per port for networks; per x16 slot for PCIe),
+    ``latency`` NCCL's per-hop cost-model latency (``None`` where none is published),
+    ``kind`` one of ``scale-up``, ``host``, ``scale-out``; ``marketed`` the datasheet's
+    figure as printed (often bidirectional, or in bits)."""
+
+    name: str
+    kind: str
+    bandwidth: pint.Quantity
+    marketed: str
+    latency: pint.Quantity | None
+    year: int
+    source: str
+    status: str
+    notes: str = ""
+    aliases: tuple[str, ...] = field(default=(), repr=False)
+
+
+@functools.lru_cache(maxsize=None)
+def interconnects() -> tuple[Interconnect, ...]:
+    """All links in ``data/interconnects.csv``."""
+    return records("interconnects", Interconnect)
+
+
+def interconnect(name: str | Interconnect) -> Interconnect:
+    """The link called ``name`` (e.g. ``"NVLink 5"``, ``"InfiniBand NDR"``, ``"PCIe Gen5"``).
+
+    >>> interconnect("NDR").bandwidth.to("Gb/s")
+    <Quantity(400.0, 'gigabit / second')>
+    """
+    return name if isinstance(name, Interconnect) else lookup(interconnects(), name, "link")
+
+
+@dataclass(frozen=True)
+class System:
+    """A scale-up domain as sold (a node or a rack), from ``data/systems.csv``.
+
+    ``gpus`` share one scale-up fabric (NVLink or Infinity Fabric) of
+    ``scale_up_bandwidth`` per GPU, per direction; beyond it, each GPU reaches the rest of
+    the cluster through ``scale_out_bandwidth`` (its NICs, per direction). ``power`` is
+    the whole system's rated power (GPUs, CPUs, memory, NICs, fans), ``None`` if not
+    published.
+    """
+
+    name: str
+    accelerator: str
+    gpus: int
+    scale_up_bandwidth: pint.Quantity
+    scale_up_link: str
+    scale_out_bandwidth: pint.Quantity
+    scale_out_link: str
+    power: pint.Quantity | None
+    year: int
+    source: str
+    status: str
+    notes: str = ""
+    aliases: tuple[str, ...] = field(default=(), repr=False)
+
+
+@functools.lru_cache(maxsize=None)
+def systems() -> tuple[System, ...]:
+    """All scale-up systems in ``data/systems.csv``."""
+    return records("systems", System)
+
+
+def system(name: str | System) -> System:
+    """The system called ``name`` (e.g. ``"DGX H100"``, ``"GB200 NVL72"``).
+
+    >>> system("NVL72").gpus
+    72
+    """
+    return name if isinstance(name, System) else lookup(systems(), name, "system")
+
+
+@dataclass(frozen=True)
+class City:
+    """A city's coordinates (degrees; north and east positive), from ``data/cities.csv``."""
+
+    name: str
+    latitude: pint.Quantity
+    longitude: pint.Quantity
+    source: str
+    status: str
+    aliases: tuple[str, ...] = field(default=(), repr=False)
+
+
+@functools.lru_cache(maxsize=None)
+def cities() -> tuple[City, ...]:
+    """The cities of ``data/cities.csv``."""
+    return records("cities", City)
+
+
+def city(name: str | City) -> City:
+    """One city by name.
+
+    >>> city("London").latitude
+    <Quantity(51.5074, 'degree')>
+    """
+    return name if isinstance(name, City) else lookup(cities(), name, "city")
+
+
+# ---- physical constants and fixed parameters -------------------------------------------
+
+@dataclass(frozen=True)
+class _Constant:
+    name: str
+    value: float
+    unit: str
+    source: str
+    status: str
+    notes: str = ""
+    aliases: tuple[str, ...] = ()
+
+
+@functools.lru_cache(maxsize=None)
+def _constants() -> tuple[_Constant, ...]:
+    return records("constants", _Constant, unit=lambda r: r["unit"] or "")
+
+
+def constant(name: str) -> pint.Quantity:
+    """A constant of ``data/constants.csv`` as a quantity (its source is in the table).
+
+    >>> constant("fiber group index")
+    <Quantity(1.4682, 'dimensionless')>
+    """
+    c = lookup(_constants(), name, "constant")
+    return Q_(float(c.value), c.unit)

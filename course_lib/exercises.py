@@ -22,6 +22,9 @@ import json
 import os
 import pathlib
 
+import numpy as np
+import pint
+
 from .chapters import exercise
 from .checks import Feedback, _read, check, describe_dimension
 from .units import Q_
@@ -67,7 +70,15 @@ def _expected(exercise_id: str):
 
     namespace = {name: getattr(course_lib, name) for name in course_lib.__all__}
     namespace.update(np=np, Q_=Q_)
-    return eval(answer_key()[exercise_id], namespace)  # the kit's own masters
+    value = eval(answer_key()[exercise_id], namespace)  # the kit's own masters
+    unit = exercise(exercise_id).unit
+    if not isinstance(value, pint.Quantity) or not unit:
+        return value
+    try:                                   # feedback speaks in the unit the question asks
+        value = value.to(unit)
+    except pint.DimensionalityError:
+        return value
+    return Q_(float(value.m), value.units) if np.ndim(value.m) == 0 else value
 
 
 def verdict(exercise_id: str, answer, expected) -> bool:

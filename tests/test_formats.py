@@ -147,7 +147,9 @@ finite = st.floats(min_value=-1e4, max_value=1e4, allow_nan=False)
 @given(arrays(float, st.integers(1, 80), elements=finite), st.sampled_from(ELEMENTS + ["MXFP4", "NVFP4", "MXFP8"]))
 def test_quantize_is_idempotent_and_sign_symmetric(x, name):
     q = quantize(x, name, saturate=True)
-    assert np.array_equal(quantize(q, name, saturate=True), q)
+    # NVFP4's tensor scale is recomputed from q's maximum, which float rounding can move
+    # by an ulp: idempotent to rounding error, not bit for bit
+    np.testing.assert_allclose(quantize(q, name, saturate=True), q, rtol=1e-12, atol=0)
     assert np.array_equal(quantize(-x, name, saturate=True), -q)
 
 

@@ -5,6 +5,8 @@ import re
 import nbformat
 import pytest
 
+from course_lib.chapters import CHAPTERS
+
 NOTEBOOKS = sorted((pathlib.Path(__file__).resolve().parent.parent / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
@@ -89,3 +91,13 @@ def test_nbval_catches_a_changed_lesson_output(tmp_path):
                           str(tmp_path / "changed.ipynb")], capture_output=True, text=True,
                          cwd=root)
     assert run.returncode == 1 and "1 failed" in run.stdout, run.stdout[-2000:]
+
+
+@pytest.mark.parametrize("chapter", [c for c in CHAPTERS if not c.planned], ids=lambda c: c.number)
+def test_notebook_shows_the_declared_explorers_in_order(chapter):
+    """The browser test and the benchmarks find explorers by their place on the page."""
+    path = NOTEBOOKS[0].parent / chapter.notebook
+    source = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells
+                       if c.cell_type == "code")
+    calls = re.findall(r"\b(\w+_explorer)\(\)", source)
+    assert tuple(calls) == chapter.explorers

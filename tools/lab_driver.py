@@ -112,7 +112,7 @@ def browser():
 def open_and_run_all(page, base: str, token: str, notebook: str, timeout_s: float = 120):
     """Open a notebook, run all cells, wait until the kernel is idle with every cell run."""
     page.goto(f"{base}/lab/tree/{notebook}?token={token}")
-    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=60_000)
+    page.wait_for_selector(f"{CURRENT} .jp-Cell", timeout=60_000)
     page.wait_for_function(
         """(path) => {
             const panel = window.jupyterapp?.shell?.currentWidget;

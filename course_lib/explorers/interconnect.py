@@ -1,0 +1,193 @@
+"""Chapter 02's explorers: the cost of a collective, and a data-parallel training step."""
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.patches import Rectangle
+
+from ..data import interconnect, interconnects, model, system, systems
+from ..interconnect import (OPERATIONS, _cost, algorithm_bandwidth, bus_bandwidth,
+                            collective_time, crossover_size, data_parallel_step,
+                            ring_all_reduce_states)
+from ..units import Q_
+from ..widgets import Explorer, choice, nice_limit, slider
+
+_SIZES = np.logspace(0, 10.5, 90)                 # bytes: 1 B to about 30 GB
+LINKS = [i.name for i in interconnects() if i.latency is not None]
+CLUSTER_SIZES = [72 * 2 ** k for k in range(11)]  # whole NVL72 racks and whole 8-GPU nodes
+
+
+def _supported(op, algorithm) -> str:
+    """The algorithm used: the chosen one where the kit models it for ``op``, else ring."""
+    try:
+        _cost(op, algorithm, np.array(8.0), "")
+        return algorithm
+    except ValueError:
+        return "ring"
+
+
+def _collective_setup(fig):
+    ax = fig.add_subplot()
+    curve, = ax.plot(_SIZES, _SIZES, color="tab:blue")
+    marker, = ax.plot([1], [1], "o", color="tab:red")
+    latency_bound = Rectangle((_SIZES[0], 0), 1, 1, transform=ax.get_xaxis_transform(),
+                              color="tab:orange", alpha=0.15, label="latency-bound")
+    ax.add_patch(latency_bound)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(_SIZES[0], _SIZES[-1])
+    ax.set_xlabel("buffer size S [B]")
+    ax.set_ylabel("time [s]")
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(loc="upper left", fontsize=8)
+    return ax, curve, marker, latency_bound
+
+
+def _collective_update(artists, op, link, algorithm, devices, size):
+    ax, curve, marker, latency_bound = artists
+    li = interconnect(link)
+    used = _supported(op, algorithm)
+    n = int(devices)
+    times = collective_time(op, Q_(_SIZES, "B"), n, li.bandwidth, li.latency, used).m_as("s")
+    t = collective_time(op, size, n, li.bandwidth, li.latency, used)
+    cross = crossover_size(li.bandwidth, li.latency, op, n, used)
+    curve.set_ydata(times)
+    marker.set_data([size.m_as("B")], [t.m_as("s")])
+    latency_bound.set_width(max(cross.m_as("B") - _SIZES[0], 0))
+    ax.set_ylim(10.0 ** np.floor(np.log10(times.min())), 10.0 ** np.ceil(np.log10(times.max())))
+    regime = "latency-bound" if size < cross else "bandwidth-bound"
+    return (f"{op} ({used}) of <b>{size.to_compact():.3g~P}</b> among {n} over {li.name} "
+            f"({li.bandwidth:.3g~P} per direction, {li.latency:.2g~P} per step): "
+            f"<b>{t.to_compact():.3g~P}</b>.<br>"
+            f"algbw {algorithm_bandwidth(size, t):.3g~P}, busbw "
+            f"{bus_bandwidth(op, size, t, n):.3g~P}; {regime} (crossover at "
+            f"{cross.to_compact():.3g~P}, shaded below it).")
+
+
+def _collective_inactive(op, algorithm, **_):
+    if _supported(op, algorithm) == algorithm:
+        return {}
+    return {"algorithm": f"The kit models {algorithm} for all-reduce"
+                         f"{' and broadcast' if algorithm == 'tree' else ''} only: "
+                         f"ring shown."}
+
+
+def collective_explorer() -> Explorer:
+    """Time of a collective vs buffer size (log-log) for a chosen operation, link, number
+    of devices and algorithm (:func:`course_lib.interconnect.collective_time`, with the
+    link's per-direction bandwidth and NCCL's per-hop latency); the latency-bound sizes
+    are shaded."""
+    return Explorer(
+        {"op": choice("Collective", OPERATIONS, "all-reduce"),
+         "link": choice("Link", LINKS, "NVLink 4 (H100)"),
+         "algorithm": choice("Algorithm", ["ring", "tree", "in-network"], "ring"),
+         "devices": slider("Devices", None, value=8, values=[2 ** k for k in range(1, 15)]),
+         "size": slider("Buffer size", "MB", 0.001, 10000, 100, log=True)},
+        _collective_setup, _collective_update, title="How long does a collective take?",
+        inactive=_collective_inactive)
+
+
+def _step_setup(fig):
+    ax = fig.add_subplot()
+    forward = ax.barh([1], [1], left=[0], color="tab:blue", label="forward")[0]
+    backward = ax.barh([1], [1], left=[0], color="tab:cyan", label="backward")[0]
+    hidden = ax.barh([0], [1], left=[0], color="tab:green", label="all-reduce, hidden")[0]
+    exposed = ax.barh([0], [1], left=[0], color="tab:red", label="all-reduce, exposed")[0]
+    ax.set_yticks([1, 0], ["compute", "gradients"])
+    ax.set_xlim(0, 100)       # fixed: the step is always 100 %, the readout gives seconds
+    ax.set_xlabel("share of one training step [%]")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=4, fontsize=8,
+              frameon=False)
+    return ax, forward, backward, hidden, exposed
+
+
+def _step_update(artists, name, system_name, gpus, tokens, fmt, overlap):
+    _, forward, backward, hidden, exposed = artists
+    sys_ = system(system_name)
+    s = data_parallel_step(model(name).params, tokens, gpus, sys_, fmt=fmt,
+                           overlap=overlap == "yes")
+    c, comm, exp = (100 * (x / s.step).m_as("") for x in (s.compute, s.communication,
+                                                          s.exposed))
+    start = c / 3 if overlap == "yes" else c     # reduction starts with the backward pass
+    for bar, left, width in [(forward, 0, c / 3), (backward, c / 3, 2 * c / 3),
+                             (hidden, start, comm - exp), (exposed, start + comm - exp, exp)]:
+        bar.set_x(left)
+        bar.set_width(width)
+    domains = int(gpus) // sys_.gpus
+    return (f"{int(gpus):,} GPUs = {domains:,} x {sys_.name} ({sys_.gpus} per NVLink domain); "
+            f"{(tokens / gpus).m_as('token'):,.0f} tokens per GPU per step.<br>"
+            f"Compute {s.compute:.3g~P}; all-reduce of {s.gradients:.3g~P} of gradients "
+            f"{s.communication:.3g~P}, exposed {s.exposed:.3g~P}. Step <b>{s.step:.3g~P}</b>, "
+            f"<b>{s.communication_share:.1%}</b> of it waiting on the network.")
+
+
+def step_explorer() -> Explorer:
+    """One step of data-parallel training: compute (6 N D at 40 % MFU) and the gradient
+    all-reduce across the system's NVLink domains and the network
+    (:func:`course_lib.interconnect.data_parallel_step`), hidden behind the backward pass
+    or not."""
+    return Explorer(
+        {"name": choice("Model", ["Llama-3-8B", "Llama-3-70B", "Llama-3.1-405B"],
+                        "Llama-3-70B"),
+         "system_name": choice("System", [s.name for s in systems()
+                                          if s.accelerator != "MI300X"], "DGX H100"),
+         "gpus": slider("GPUs", None, value=CLUSTER_SIZES[8], values=CLUSTER_SIZES),
+         "tokens": slider("Batch per step", "Mtoken", value=16,
+                          values=[2 ** k for k in range(7)]),
+         "fmt": choice("Compute format", ["BF16", "FP8"], "BF16"),
+         "overlap": choice("Overlap with backward", ["yes", "no"], "yes")},
+        _step_setup, _step_update, figsize=(6.4, 2.4),
+        title="A data-parallel training step: compute vs gradient all-reduce")
+
+
+RING_STEPS = list(range(15))       # enough for 8 GPUs: 2 (8 - 1) = 14 steps
+
+
+def _ring_setup(fig):
+    ax = fig.add_subplot()
+    image = ax.imshow(np.ones((8, 8)), cmap="viridis", vmin=0, vmax=1, origin="upper")
+    sending, = ax.plot([], [], "v", color="white", markeredgecolor="k", markersize=9,
+                       label="sent to the next GPU (the last one sends to GPU 0)")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), fontsize=8, frameon=False)
+    ax.set_xlabel("chunk of the buffer")
+    ax.set_ylabel("GPU")
+    fig.colorbar(image, ax=ax, label="share of the GPUs summed in", shrink=0.8)
+    return ax, image, sending
+
+
+def _ring_update(artists, devices, step):
+    ax, image, sending = artists
+    n = int(devices)
+    states = ring_all_reduce_states(n)
+    last = len(states) - 1
+    k = min(int(step), last)
+    image.set_data(states[k] / n)
+    image.set_extent((-0.5, n - 0.5, n - 0.5, -0.5))
+    ax.set_xticks(range(n))
+    ax.set_yticks(range(n))
+    # the chunk each GPU sends during the next step (GPU i -> GPU i + 1)
+    if k < last:
+        shift = k if k < n - 1 else k - (n - 1) - 1
+        sending.set_data([(i - shift) % n for i in range(n)], range(n))
+    else:
+        sending.set_data([], [])
+    phase = ("start: each GPU holds only its own gradients" if k == 0 else
+             f"reduce-scatter, step {k} of {n - 1}: each GPU adds the chunk it receives"
+             if k <= n - 1 else
+             f"all-gather, step {k - (n - 1)} of {n - 1}: complete chunks are copied round")
+    done = " <b>Done</b>: every GPU holds the full sum." if k == last else ""
+    sent = k / n
+    return (f"{n} GPUs, step {k} of {last}: {phase}.{done}<br>"
+            f"Each step every GPU sends one chunk (S/{n}); so far {k} chunks = "
+            f"{sent:.3g} S per GPU (in all: 2({n}-1)/{n} S = {2 * (n - 1) / n:.3g} S).")
+
+
+def ring_explorer() -> Explorer:
+    """Step through a ring all-reduce (:func:`course_lib.interconnect.ring_all_reduce_states`):
+    which GPU holds what share of each chunk's sum, and what is sent next (arrows)."""
+    return Explorer(
+        {"devices": slider("GPUs", None, value=4, values=range(2, 9)),
+         "step": slider("Step", None, value=0, values=RING_STEPS)},
+        _ring_setup, _ring_update, figsize=(6.4, 3.4), title="A ring all-reduce, step by step")
+
+
+__all__ = ["collective_explorer", "step_explorer", "ring_explorer", "LINKS", "CLUSTER_SIZES"]
