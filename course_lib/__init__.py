@@ -7,7 +7,8 @@ model into an explorer; ``course_lib.chapters`` declares the chapters.
 """
 from .units import Q_, ureg, as_quantity, as_count, UnitArgumentError
 from .data import (accelerator, accelerators, model, models, power_scale, power_scales,
-                   interconnect, interconnects, system, systems, city, cities, constant)
+                   interconnect, interconnects, system, systems, city, cities, constant,
+                   river, rivers, build_time, build_times)
 from .checks import check, compare_estimate
 from .formats import (number_format, number_formats, representable_values, quantize,
                       block_quantize, clipped_blocks)
@@ -18,6 +19,9 @@ from .interconnect import (transfer_time, collective_time, algorithm_bandwidth, 
                            crossover_size, hierarchical_all_reduce_time, data_parallel_step,
                            ring_all_reduce_states, propagation_delay, great_circle_distance,
                            orbital_path_length)
+from .power import (server_overhead, it_power, facility_power, energy, average_power,
+                    energy_cost, emissions, training_energy, annualized_cost, revenue_to_power,
+                    solar_area, cooling_water, grow, doubling_time, supply_gap)
 # Importing the submodule course_lib.interconnect bound that name to the module; the
 # table accessor interconnect("NVLink 5") is the public name (the module stays importable).
 from .data import interconnect  # noqa: E402,F811
@@ -33,4 +37,8 @@ __all__ = ["Q_", "ureg", "as_quantity", "as_count", "UnitArgumentError", "accele
            "cities", "constant", "training_flops", "compute_time", "transfer_time",
            "collective_time", "algorithm_bandwidth", "bus_bandwidth", "crossover_size",
            "hierarchical_all_reduce_time", "data_parallel_step", "ring_all_reduce_states",
-           "propagation_delay", "great_circle_distance", "orbital_path_length"]
+           "propagation_delay", "great_circle_distance", "orbital_path_length", "river",
+           "rivers", "build_time", "build_times", "server_overhead", "it_power",
+           "facility_power", "energy", "average_power", "energy_cost", "emissions",
+           "training_energy", "annualized_cost", "revenue_to_power", "solar_area",
+           "cooling_water", "grow", "doubling_time", "supply_gap"]

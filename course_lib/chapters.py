@@ -14,6 +14,8 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 
+import numpy as np
+
 __all__ = ["Chapter", "Exercise", "CHAPTERS", "chapter", "exercise"]
 
 GIB_OVER_GB = 2 ** 30 / 1e9        # 1.0737: the factor behind every GB vs GiB slip
@@ -190,9 +192,45 @@ CHAPTERS: tuple[Chapter, ...] = (
     Chapter("03", "inference_fleets", "Inference fleets",
             "roofline, decode tokens/s, latency budget, tokens per joule",
             module="inference", claims="C5, C6", planned=True),
-    Chapter("04", "datacenter_power", "Datacenter power",
-            "TDP to facility, PUE, energy and cost, growth vs supply, land and water",
-            module="power", claims="C7-C13", planned=True),
+    Chapter(
+        "04", "datacenter_power", "Datacenter power",
+        "TDP to facility, PUE, energy and cost, growth vs supply, land and water",
+        module="power", claims="C7-C13", minutes=90,
+        goals="board power to IT and facility power (PUE); energy, money and CO2 of a "
+              "training run and of a campus; the annual cost stack; revenue to gigawatts; "
+              "growth vs build times; solar land and cooling water; claims C7-C13",
+        explorers=("campus_explorer", "growth_explorer"), main_control="count",
+        explorer_controls=("build",),
+        exercises=(
+            Exercise("04.1", "b200_facility", "MW", (
+                (1 / 1.7875, "you left out the server overhead: CPUs, memory, NICs and "
+                             "fans add to the GPUs' board power (it_power does it)"),
+                (1 / 1.35, "you left out the PUE: cooling and power conversion come on "
+                           "top of the IT power"),
+                (1 / (1.7875 * 1.35), "that is the GPUs' board power alone: add the "
+                                      "server overhead and the PUE"))),
+            Exercise("04.2", "campus_twh", "TWh", (
+                (1 / 0.85, "you left out the load factor: the campus draws its rated "
+                           "power only part of the time"),
+                (1000, "check the prefix: 1 TWh is 1000 GWh"))),
+            Exercise("04.3", "deepseek_co2", "t", (
+                (1 / 1.821, "you used the GPUs' board power alone; the servers around "
+                            "them add the DGX H100 overhead"),
+                (1 / 1.3, "you left out the PUE"))),
+            Exercise("04.4", "energy_share", "", (
+                (100, "a share is a fraction: 30 % is 0.3 (or Q_(30, '%')), not 30"),)),
+            Exercise("04.5", "solar_5gw", "km^2", (
+                (0.25, "that is the area for 5 GW of nameplate panels; 5 GW *average* "
+                       "needs nameplate / capacity factor"),)),
+            Exercise("04.6", "water_500mw", "m^3/day", (
+                (2.442 / 2.257, "you used the latent heat at 100 C (2.257 MJ/kg); "
+                                "cooling towers evaporate near 25 C (2.442 MJ/kg)"),
+                (1 / 86400, "that is one second's water, not one day's"))),
+            Exercise("04.7", "doubling_5x", "month", (
+                (np.log(5) / (5 * np.log(2)),
+                 "you divided a year by 5: growing 5x in a year is log2(5) = 2.3 "
+                 "doublings, not 5"),)),
+        )),
     Chapter("05", "launch_cadence", "Launch cadence",
             "solar arrays and radiators in orbit, W/kg, launches per GW",
             module="orbit", claims="C14-C16", planned=True),

@@ -35,7 +35,8 @@ __all__ = ["read_table", "table_names", "table_units", "lookup", "records", "nor
            "Accelerator", "accelerator", "accelerators", "Model", "model", "models",
            "PowerScale", "power_scale", "power_scales", "Interconnect", "interconnect",
            "interconnects", "System", "system", "systems", "City", "city", "cities",
-           "constant", "STATUSES"]
+           "constant", "River", "river", "rivers", "BuildTime", "build_time", "build_times",
+           "STATUSES"]
 
 STATUSES = ("verified", "secondary", "unverified")
 _UNIT_HEADER = re.compile(r"^(?P<field>[^\[]+?)\s*\[(?P<unit>[^\]]+)\]$")
@@ -385,6 +386,63 @@ def city(name: str | City) -> City:
     <Quantity(51.5074, 'degree')>
     """
     return name if isinstance(name, City) else lookup(cities(), name, "city")
+
+
+# ---- power and growth (chapter 04) ----------------------------------------------------
+
+@dataclass(frozen=True)
+class River:
+    """A river's long-term mean ``flow`` at ``place``, from ``data/rivers.csv``."""
+
+    name: str
+    flow: pint.Quantity
+    place: str
+    source: str
+    status: str
+    aliases: tuple[str, ...] = field(default=(), repr=False)
+
+
+@functools.lru_cache(maxsize=None)
+def rivers() -> tuple[River, ...]:
+    """The rivers of ``data/rivers.csv``."""
+    return records("rivers", River)
+
+
+def river(name: str) -> River:
+    """One river by name.
+
+    >>> river("Thames").flow
+    <Quantity(65.8, 'meter ** 3 / second')>
+    """
+    return lookup(rivers(), name, "river")
+
+
+@dataclass(frozen=True)
+class BuildTime:
+    """How long it takes to build or obtain a kind of supply, from ``data/build_times.csv``;
+    ``basis`` says from when to when."""
+
+    name: str
+    years: pint.Quantity
+    basis: str
+    source: str
+    status: str
+    notes: str = ""
+
+
+@functools.lru_cache(maxsize=None)
+def build_times() -> tuple[BuildTime, ...]:
+    """The build and lead times of ``data/build_times.csv``."""
+    return records("build_times", BuildTime)
+
+
+def build_time(name: str) -> BuildTime:
+    """One build time by name.
+
+    >>> build_time("Gas turbine (large frame)").years
+    <Quantity(5.0, 'year')>
+    """
+    return lookup(build_times(), name, "build time")
 
 
 # ---- physical constants and fixed parameters -------------------------------------------

@@ -37,7 +37,7 @@ import pint
 
 __all__ = [
     "ureg", "Q_", "UnitArgumentError", "as_quantity", "as_count",
-    "require_positive", "require_fraction", "accepts", "quantity", "count", "fraction",
+    "require_positive", "require_fraction", "accepts", "quantity", "count", "fraction", "ratio",
 ]
 
 _KIT_UNITS = """
@@ -257,12 +257,15 @@ class _Arg:
     positive: bool = False
     optional: bool = False
     example: str | None = None
+    minimum: float = 0.0
 
     def convert(self, value, name: str, where: str):
         if value is None and self.optional:
             return None
         if self.kind == "fraction":
             return require_fraction(value, name, where)
+        if self.kind == "ratio":
+            return _require_ratio(value, name, self.minimum, where)
         if self.kind == "count":
             q = as_count(value, name, self.unit, where)
         else:
@@ -282,9 +285,34 @@ def count(unit: str = "", positive: bool = False) -> _Arg:
     return _Arg("count", unit, positive)
 
 
-def fraction() -> _Arg:
+def ratio(minimum: float = 0.0, optional: bool = False) -> _Arg:
+    """Declare a dimensionless ratio argument, at least ``minimum`` (PUE: ``ratio(1)``)."""
+    return _Arg("ratio", optional=optional, minimum=minimum)
+
+
+def _require_ratio(x, name: str, minimum: float, where: str | None = None):
+    who = _who(name, where)
+    if isinstance(x, str):
+        x = Q_(x)
+    if isinstance(x, pint.Quantity):
+        if not x.dimensionless:
+            raise UnitArgumentError(x.units, "", x.dimensionality, "dimensionless",
+                                    extra_msg=f"{who} must be a plain ratio (like 1.2), got "
+                                    f"{_describe(x)}.")
+        x = x.m_as("")
+    try:
+        m = np.asarray(x, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{who} must be a number (like 1.2), got {_describe(x)}.") from None
+    _require_finite(m, name, where)
+    if np.any(m < minimum):
+        raise ValueError(f"{who} must be at least {minimum:g}, got {_describe(x)}.")
+    return float(m) if np.ndim(x) == 0 else m
+
+
+def fraction(optional: bool = False) -> _Arg:
     """Declare a fraction argument in (0, 1] (a number, or a percentage string)."""
-    return _Arg("fraction")
+    return _Arg("fraction", optional=optional)
 
 
 def accepts(**declared: _Arg):

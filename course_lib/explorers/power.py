@@ -1,0 +1,118 @@
+"""Chapter 04's explorers: a campus builder, and demand growth against build times."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..power import annualized_cost, emissions, energy, facility_power, it_power, supply_gap
+from ..units import Q_
+from ..widgets import Explorer, choice, slider
+
+PARTS = ("accelerators", "facility", "energy", "other")
+COLORS = ("tab:blue", "tab:gray", "tab:orange", "tab:green")
+LOAD_FACTOR = 0.8            # the kit's default (data/constants.csv: "load factor")
+
+
+def _campus_setup(fig):
+    ax = fig.add_subplot()
+    bars = [ax.barh([0], [25], left=[25 * i], color=c, label=p)[0]
+            for i, (p, c) in enumerate(zip(PARTS, COLORS))]
+    labels = [ax.text(0, 0, "", ha="center", va="center", fontsize=9, color="white")
+              for _ in PARTS]
+    ax.set_xlim(0, 100)
+    ax.set_ylim(-0.6, 0.6)
+    ax.set_yticks([])
+    ax.set_xlabel("share of the annual cost [%]")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.45), ncol=4, fontsize=8,
+              frameon=False)
+    return bars, labels
+
+
+def _campus_update(artists, gpu, count, pue, price, life, electricity, intensity):
+    bars, labels = artists
+    cost = annualized_cost(count, gpu, price, life, pue=pue, electricity_price=electricity,
+                           load_factor=LOAD_FACTOR)
+    left = 0.0
+    for bar, label, part in zip(bars, labels, PARTS):
+        width = 100 * cost.shares[part]
+        bar.set_x(left)
+        bar.set_width(width)
+        label.set_position((left + width / 2, 0))
+        label.set_text(f"{width:.0f} %" if width >= 6 else "")
+        left += width
+    it = it_power(gpu, count)
+    facility = facility_power(it, pue)
+    year = energy(facility, "1 year", LOAD_FACTOR)
+    return (f"{int(count):,} x {gpu}: IT {it:.4g~P}, facility <b>{facility:.4g~P}</b> "
+            f"(PUE {pue:g}); at {LOAD_FACTOR:.0%} load {year.to('TWh'):.3g~P} a year, "
+            f"{emissions(year, intensity).to('Mt'):.3g~P} of CO2.<br>"
+            f"Cost <b>{cost.total.m_as('GUSD/year'):.3g} billion USD a year</b>: "
+            f"accelerators {cost.shares['accelerators']:.0%}, energy "
+            f"{cost.shares['energy']:.0%}.")
+
+
+def campus_explorer() -> Explorer:
+    """A data-centre campus: accelerators, PUE, prices and life -> facility power, energy a
+    year, emissions, and the annual cost stack (:func:`course_lib.power.annualized_cost`
+    with the kit's other defaults: 13 USD/W facility over 14 years, 80 % load)."""
+    return Explorer(
+        {"gpu": choice("Accelerator", ["H100 SXM", "B200", "GB200", "GB300"], "GB200"),
+         "count": slider("Accelerators", None, 1000, 1_000_000, 100_000, log=True),
+         "pue": slider("PUE", None, value=1.2, values=[1.05, 1.1, 1.2, 1.3, 1.4, 1.56, 1.8]),
+         "price": slider("Price per accelerator", "kUSD", value=50,
+                         values=[10, 20, 30, 40, 50, 60, 80]),
+         "life": slider("Accelerator life", "year", value=5, values=[2, 3, 4, 5, 6, 7, 8]),
+         "electricity": slider("Electricity price", "USD/kWh", value=0.08,
+                               values=[0.03, 0.05, 0.08, 0.12, 0.16, 0.2, 0.3]),
+         "intensity": slider("Grid carbon intensity", "g/kWh", value=367,
+                             values=[20, 57, 100, 200, 367, 500, 800])},
+        _campus_setup, _campus_update, figsize=(6.4, 2.1),
+        title="Build a campus: power, energy and the cost stack")
+
+
+_YEARS = np.linspace(0, 10, 121)
+_FLOOR = 1e-2                        # bottom of the plot, in units of today's demand
+
+
+def _growth_setup(fig):
+    ax = fig.add_subplot()
+    demand, = ax.plot(_YEARS, _YEARS, color="tab:red", label="demand")
+    supply, = ax.plot(_YEARS, _YEARS, color="tab:blue", label="supply started in time")
+    gap = ax.annotate("", xy=(10, 1), xytext=(10, 1),
+                      arrowprops=dict(arrowstyle="<->", color="k"))
+    ax.set_yscale("log")
+    ax.set_xlim(0, 10)
+    ax.set_xlabel("years from today")
+    ax.set_ylabel("power / today's demand")
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(loc="upper left", fontsize=8)
+    return ax, demand, supply, gap
+
+
+def _growth_update(artists, doubling, build):
+    ax, demand, supply, gap = artists
+    d = 2 ** (_YEARS / doubling.m_as("year"))
+    s = 2 ** ((_YEARS - build.m_as("year")) / doubling.m_as("year"))
+    demand.set_ydata(d)
+    supply.set_ydata(np.maximum(s, _FLOOR / 10))
+    gap.xy, gap.xyann = (9.5, d[-7]), (9.5, max(s[-7], _FLOOR))
+    ax.set_ylim(_FLOOR, 10.0 ** np.ceil(np.log10(d[-1])))
+    factor = supply_gap(doubling, build)
+    years = f"{build.m_as('year'):g} year{'s' if build.m_as('year') != 1 else ''}"
+    return (f"Demand doubles every {doubling.m_as('month'):g} months; supply takes "
+            f"{years} to build. At best supply serves the demand of {years} "
+            f"ago: demand is <b>{factor:.3g} times</b> the supply, every year. "
+            f"To keep up, orders must anticipate {factor:.3g} times today's demand.")
+
+
+def growth_explorer() -> Explorer:
+    """Demand that doubles every T against supply that takes L to build
+    (:func:`course_lib.power.supply_gap`): the gap is 2^(L/T), whatever the year."""
+    return Explorer(
+        {"doubling": slider("Demand doubling time", "month", value=12,
+                            values=[3, 4, 6, 9, 12, 18, 24, 36]),
+         "build": slider("Build time", "year", value=5,
+                         values=[0.33, 0.5, 1, 1.5, 2, 3, 5, 7, 10])},
+        _growth_setup, _growth_update, title="Demand growth against build times")
+
+
+__all__ = ["campus_explorer", "growth_explorer"]
