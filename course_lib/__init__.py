@@ -8,7 +8,8 @@ model into an explorer; ``course_lib.chapters`` declares the chapters.
 from .units import Q_, ureg, as_quantity, as_count, UnitArgumentError
 from .data import (accelerator, accelerators, model, models, power_scale, power_scales,
                    interconnect, interconnects, system, systems, city, cities, constant,
-                   river, rivers, build_time, build_times)
+                   river, rivers, build_time, build_times, launch_vehicle, launch_vehicles,
+                   launches)
 from .checks import check, compare_estimate
 from .formats import (number_format, number_formats, representable_values, quantize,
                       block_quantize, clipped_blocks)
@@ -22,6 +23,9 @@ from .interconnect import (transfer_time, collective_time, algorithm_bandwidth, 
 from .power import (server_overhead, it_power, facility_power, energy, average_power,
                     energy_cost, emissions, training_energy, annualized_cost, revenue_to_power,
                     solar_area, cooling_water, grow, doubling_time, supply_gap)
+from .orbit import (orbital_period, eclipse_fraction, solar_array_power, array_area,
+                    radiator_flux, radiator_area, specific_power, launches_per_year,
+                    launch_cost_breakeven, surviving_fraction, spares_needed)
 # Importing the submodule course_lib.interconnect bound that name to the module; the
 # table accessor interconnect("NVLink 5") is the public name (the module stays importable).
 from .data import interconnect  # noqa: E402,F811
@@ -41,4 +45,8 @@ __all__ = ["Q_", "ureg", "as_quantity", "as_count", "UnitArgumentError", "accele
            "rivers", "build_time", "build_times", "server_overhead", "it_power",
            "facility_power", "energy", "average_power", "energy_cost", "emissions",
            "training_energy", "annualized_cost", "revenue_to_power", "solar_area",
-           "cooling_water", "grow", "doubling_time", "supply_gap"]
+           "cooling_water", "grow", "doubling_time", "supply_gap", "launch_vehicle",
+           "launch_vehicles", "launches", "orbital_period", "eclipse_fraction",
+           "solar_array_power", "array_area", "radiator_flux", "radiator_area",
+           "specific_power", "launches_per_year", "launch_cost_breakeven",
+           "surviving_fraction", "spares_needed"]

@@ -231,9 +231,41 @@ CHAPTERS: tuple[Chapter, ...] = (
                  "you divided a year by 5: growing 5x in a year is log2(5) = 2.3 "
                  "doublings, not 5"),)),
         )),
-    Chapter("05", "launch_cadence", "Launch cadence",
-            "solar arrays and radiators in orbit, W/kg, launches per GW",
-            module="orbit", claims="C14-C16", planned=True),
+    Chapter(
+        "05", "launch_cadence", "Launch cadence",
+        "solar arrays and radiators in orbit, W/kg, launches per GW",
+        module="orbit", claims="C14-C16", minutes=90,
+        goals="orbits, eclipses and orbit-average solar power; radiators and why the 3 K sky "
+              "barely helps; watts per kilogram; launches per gigawatt against the record "
+              "cadence; launch-price break-even; no repairs in orbit; claims C14-C16",
+        explorers=("design_explorer", "launch_explorer"), main_control="temperature",
+        explorer_controls=("gw_per_year",),
+        exercises=(
+            Exercise("05.1", "period_1200km", "min", (
+                ((1200 / (6378 + 1200)) ** 1.5, "you used the altitude as the orbit's "
+                                                     "radius: add the Earth's radius"),)),
+            Exercise("05.2", "shadow_minutes", "min"),
+            Exercise("05.3", "radiator_20mw", "m^2", (
+                ((2 * 0.9 * 5.670374419e-8 * 350 ** 4 - 137)
+                 / (0.9 * 5.670374419e-8 * 350 ** 4 - 137),
+                 "you radiated from one face only; a panel in space radiates from both"),
+                ((2 * 0.9 * 5.670374419e-8 * 350 ** 4 - 137)
+                 / (2 * 0.9 * 5.670374419e-8 * 350 ** 4),
+                 "you left out the flux the panel absorbs from the Earth and the Sun"))),
+            Exercise("05.4", "arrays_50mw", "t", (
+                (1 - 0.3723, "you left out the eclipse: at 550 km with the Sun in the orbit "
+                             "plane the arrays are dark over a third of each orbit"),)),
+            Exercise("05.5", "launches_4gw", "1/year", (
+                (100 / 17.5, "that is with Falcon 9 (17.5 t); the question uses Starship's "
+                             "100 t"),)),
+            Exercise("05.6", "breakeven_50", "USD/kg", (
+                (1 / 50, "that is per watt, not per kilogram: multiply by the watts each "
+                         "kilogram carries"),)),
+            Exercise("05.7", "spares_2000", "", (
+                (1 / (1 + 2.326 / 800 ** 0.5),       # the mean, against mean + 2.3 sigma
+                 "that is the mean number of failures; to be 99 % sure you need "
+                            "a margin above it (about 2.3 standard deviations)"),), rtol=0),
+        )),
     Chapter("06", "limits_of_computation", "Limits of computation",
             "Landauer, CMOS ceiling, 10^30 FLOP/s, compounding, queueing",
             module="limits", claims="C17-C19", planned=True),

@@ -162,7 +162,7 @@ def _read(answer, expected: pint.Quantity, rtol: float = 0.0, unit=None):
     if answer.dimensionality != expected.dimensionality:
         msg = (f"Wrong dimension: you gave {_fmt(answer)}, {describe_dimension(answer)}; "
                f"the question asks for {describe_dimension(expected)}.")
-        if (1 / answer).dimensionality == expected.dimensionality:
+        if (1 / answer.units).dimensionality == expected.dimensionality:   # 0 has units too
             msg += " It looks upside down: did you divide the wrong way round?"
         return Feedback(False, msg)
     if unit is not None and answer.units != Q_(1, unit).units:

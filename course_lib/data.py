@@ -36,6 +36,7 @@ __all__ = ["read_table", "table_names", "table_units", "lookup", "records", "nor
            "PowerScale", "power_scale", "power_scales", "Interconnect", "interconnect",
            "interconnects", "System", "system", "systems", "City", "city", "cities",
            "constant", "River", "river", "rivers", "BuildTime", "build_time", "build_times",
+           "LaunchVehicle", "launch_vehicle", "launch_vehicles", "Launches", "launches",
            "STATUSES"]
 
 STATUSES = ("verified", "secondary", "unverified")
@@ -443,6 +444,61 @@ def build_time(name: str) -> BuildTime:
     <Quantity(5.0, 'year')>
     """
     return lookup(build_times(), name, "build time")
+
+
+# ---- launch (chapter 05) ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LaunchVehicle:
+    """A rocket, from ``data/launch_vehicles.csv``: ``payload_leo`` to low Earth orbit in
+    the configuration named, ``price`` the list price per launch (``None`` if not
+    published), ``reusable`` yes / no / partly."""
+
+    name: str
+    payload_leo: pint.Quantity
+    price: pint.Quantity | None
+    reusable: str
+    source: str
+    status: str
+    notes: str = ""
+    aliases: tuple[str, ...] = field(default=(), repr=False)
+
+    @property
+    def price_per_kg(self) -> pint.Quantity | None:
+        """List price over full payload: the best case, every launch full."""
+        return None if self.price is None else (self.price / self.payload_leo).to("USD/kg")
+
+
+@functools.lru_cache(maxsize=None)
+def launch_vehicles() -> tuple[LaunchVehicle, ...]:
+    """The rockets of ``data/launch_vehicles.csv``."""
+    return records("launch_vehicles", LaunchVehicle)
+
+
+def launch_vehicle(name: str) -> LaunchVehicle:
+    """One rocket by name.
+
+    >>> launch_vehicle("Falcon 9").price_per_kg.round(0)
+    <Quantity(3986.0, 'USD / kilogram')>
+    """
+    return lookup(launch_vehicles(), name, "launch vehicle")
+
+
+@dataclass(frozen=True)
+class Launches:
+    """Orbital launches in one ``year`` by one family of rockets (``data/launches.csv``)."""
+
+    year: int
+    launches: int
+    vehicle: str
+    source: str
+    status: str
+
+
+@functools.lru_cache(maxsize=None)
+def launches() -> tuple[Launches, ...]:
+    """Falcon-family orbital launches per year."""
+    return records("launches", Launches)
 
 
 # ---- physical constants and fixed parameters -------------------------------------------

@@ -9,6 +9,7 @@ from ..widgets import Explorer, choice, nice_limit, slider
 COMPONENTS = ["weights", "KV cache", "gradients", "master weights", "optimizer"]
 COLORS = ["tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple"]
 USABLE = 0.9          # devices_to_fit's default share of memory
+CONTEXTS = [2 ** k for k in range(10, 21)]          # 1k to 1M tokens
 
 
 def _setup(fig):
@@ -49,7 +50,10 @@ def _update(artists, name, fmt, kv_fmt, context, batch, gpu, mode):
     n = devices_to_fit(total, acc, USABLE)
     usable = (USABLE * acc.memory).to("GB")
     capacity.set_xdata([usable.m] * 2)
-    ax.set_xlim(0, nice_limit(max(left, acc.memory.m_as("GB"))))
+    # the limit holds the longest context at this batch: moving the context slider never
+    # changes the axes, so an update redraws only the bars
+    longest = sum(parts(name, fmt, kv_fmt, CONTEXTS[-1], batch, mode).values(), Q_(0, "GB"))
+    ax.set_xlim(0, nice_limit(max(longest.m_as("GB"), acc.memory.m_as("GB"))))
     detail = ", ".join(f"{k} {v:.3g~P}" for k, v in shown.items())
     return (f"<b>{total:.4g~P}</b> in total ({detail}).<br>"
             f"One {acc.name} holds {USABLE:.0%} of {acc.memory:.0f~P} = {usable:.1f~P} "
@@ -73,8 +77,7 @@ def memory_explorer() -> Explorer:
                         "Llama-3-70B"),
          "fmt": choice("Weights format", ["BF16", "FP8", "MXFP4", "NVFP4"], "BF16"),
          "kv_fmt": choice("KV cache format", ["BF16", "FP8", "NVFP4"], "BF16"),
-         "context": slider("Context", "token", value=8192,
-                           values=[2 ** k for k in range(10, 21)]),
+         "context": slider("Context", "token", value=8192, values=CONTEXTS),
          "batch": slider("Batch", None, value=1, values=[2 ** k for k in range(9)]),
          "gpu": choice("Accelerator", ["H100 SXM", "H200 SXM", "B200", "GB200", "B300",
                                        "MI300X", "L20"], "B200"),

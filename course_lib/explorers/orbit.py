@@ -1,0 +1,124 @@
+"""Chapter 05's explorers: a space data-centre designer, and launches against cadence."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..data import launch_vehicle, launches
+from ..orbit import (DAWN_DUSK, array_area, eclipse_fraction, launch_cost_breakeven,
+                     launches_per_year, radiator_area, specific_power)
+from ..units import Q_
+from ..widgets import Explorer, choice, slider
+
+PARTS = ("arrays", "radiators", "batteries", "compute", "structure")
+COLORS = ("tab:orange", "tab:blue", "tab:purple", "tab:gray", "tab:green")
+ORBITS = {"dawn-dusk, 650 km": ("650 km", DAWN_DUSK), "550 km, Sun in plane": ("550 km", "0 deg")}
+VEHICLES = ["Starship (target)", "Falcon 9 (reusable)", "Falcon Heavy", "New Glenn"]
+
+
+def _design_setup(fig):
+    ax = fig.add_subplot()
+    bars = [ax.barh([0], [20], left=[20 * i], color=c, label=p)[0]
+            for i, (p, c) in enumerate(zip(PARTS, COLORS))]
+    labels = [ax.text(0, 0, "", ha="center", va="center", fontsize=9, color="white")
+              for _ in PARTS]
+    ax.set_xlim(0, 100)
+    ax.set_ylim(-0.6, 0.6)
+    ax.set_yticks([])
+    ax.set_xlabel("share of the mass to launch [%]")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.45), ncol=5, fontsize=8,
+              frameon=False)
+    return bars, labels
+
+
+def _design_update(artists, power, temperature, efficiency, array_density, radiator_density,
+                   orbit):
+    bars, labels = artists
+    altitude, beta = ORBITS[orbit]
+    m = specific_power(power, temperature, array_density, radiator_density,
+                       efficiency=efficiency, altitude=altitude, beta=beta)
+    total = m.total
+    left = 0.0
+    for bar, label, (part, mass) in zip(bars, labels, m.as_dict().items()):
+        width = 100 * float((mass / total).m_as(""))
+        bar.set_x(left)
+        bar.set_width(width)
+        label.set_position((left + width / 2, 0))
+        label.set_text(f"{width:.0f} %" if width >= 7 else "")
+        left += width
+    eclipse = eclipse_fraction(altitude, beta)
+    arrays = array_area(power, efficiency, eclipse=eclipse)
+    radiators = radiator_area(power, temperature)
+    starship = launch_vehicle("Starship (target)").payload_leo
+    return (f"{power.to_compact():.3g~P} of compute, {orbit} (eclipse {eclipse:.0%}): arrays "
+            f"{arrays.to('km^2'):.3g~P}, radiators at {temperature:.0f~P} "
+            f"{radiators.to('km^2'):.3g~P}.<br>Mass <b>{total.to('t'):,.0f~P}</b>: "
+            f"<b>{m.specific_power:.3g~P}</b>, "
+            f"{(total / starship).m_as(''):,.1f} Starship launches of 100 t.")
+
+
+def design_explorer() -> Explorer:
+    """A space data centre: compute power, radiator temperature, cell efficiency, areal
+    densities and orbit -> array and radiator areas, mass by part, W/kg and launches
+    (:func:`course_lib.orbit.specific_power`; compute hardware at 11.3 kg/kW, 20 %
+    structure)."""
+    return Explorer(
+        {"power": slider("Compute power", "MW", 1, 10_000, 100, log=True),
+         "temperature": slider("Radiator temperature", "K", value=330,
+                               values=[280, 300, 330, 350, 380, 400, 450]),
+         "efficiency": slider("Cell efficiency", None, value=0.3,
+                              values=[0.15, 0.2, 0.25, 0.3, 0.35, 0.4]),
+         "array_density": slider("Array mass", "kg/m^2", value=2.6,
+                                 values=[0.3, 0.5, 1, 1.5, 2, 2.6]),
+         "radiator_density": slider("Radiator mass", "kg/m^2", value=14.2,
+                                    values=[1, 2, 3, 5, 8, 14.2]),
+         "orbit": choice("Orbit", list(ORBITS))},
+        _design_setup, _design_update, figsize=(6.4, 2.1),
+        title="Design a data centre in orbit: areas, mass, launches")
+
+
+_YEARS = [r.year for r in launches()]
+_COUNTS = [r.launches for r in launches()]
+
+
+def _launch_setup(fig):
+    ax = fig.add_subplot()
+    ax.bar(_YEARS, _COUNTS, color="tab:gray", label="Falcon launches (history)")
+    need = ax.axhline(1, color="tab:red", lw=2, label="launches needed per year")
+    ax.set_yscale("log")
+    ax.set_ylim(1, 1e6)
+    ax.set_xlim(_YEARS[0] - 0.8, _YEARS[-1] + 0.8)
+    ax.set_ylabel("launches per year")
+    ax.grid(True, axis="y", which="major", alpha=0.3)
+    ax.legend(loc="upper left", fontsize=8)
+    return need
+
+
+def _launch_update(need, gw_per_year, specific, vehicle):
+    v = launch_vehicle(vehicle)
+    n = launches_per_year(gw_per_year, specific, v.payload_leo).m_as("1/year")
+    need.set_ydata([max(n, 1)] * 2)
+    breakeven = launch_cost_breakeven(specific)
+    price = v.price_per_kg
+    listed = (f"its list price is {price:,.0f~P} at full load" if price is not None
+              else "it has no published price")
+    return (f"{gw_per_year.m_as('GW/year'):g} GW a year at {specific:g~P} on {v.name} "
+            f"({v.payload_leo:.3g~P} each): <b>{n:,.0f} launches a year</b> "
+            f"({n / 365.25:,.1f} a day); the record is {max(_COUNTS)} ({_YEARS[_COUNTS.index(max(_COUNTS))]}).<br>"
+            f"Orbit breaks even with the ground at a launch price of "
+            f"<b>{breakeven:,.0f~P}</b> (5 years, US power); {listed}.")
+
+
+def launch_explorer() -> Explorer:
+    """Launches a year to put a target of gigawatts a year in orbit at a given W/kg
+    (:func:`course_lib.orbit.launches_per_year`), against the Falcon family's history, and
+    the launch price at which orbit breaks even (:func:`course_lib.orbit.launch_cost_breakeven`)."""
+    return Explorer(
+        {"gw_per_year": slider("Target", "GW/year", value=1,
+                               values=[0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100]),
+         "specific": slider("Specific power", "W/kg", value=30,
+                            values=[10, 20, 30, 50, 100, 200, 500]),
+         "vehicle": choice("Rocket", VEHICLES)},
+        _launch_setup, _launch_update, title="Launches per year for gigawatts in orbit")
+
+
+__all__ = ["design_explorer", "launch_explorer"]

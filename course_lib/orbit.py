@@ -1,0 +1,291 @@
+"""Compute in orbit: sunlight, radiators, mass, launches, and no repairs.
+
+Conventions
+-----------
+* Circular orbits around a spherical Earth of the WGS 84 equatorial radius; ``altitude``
+  above it. Temperatures in kelvin (``"300 K"``); pint refuses an offset unit such as
+  degC in a T^4 law, so convert first (``Q_(20, "degC").to("K")``).
+* Solar power is given **orbit-average** unless a function says otherwise: power in
+  sunlight x (1 - eclipse fraction) x (1 - degradation).
+* Radiator areas are **panel** (planform) areas, radiating from ``sides`` faces.
+* Every default is a row of ``data/constants.csv`` (source and status there).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+
+import numpy as np
+import pint
+
+from .data import constant
+from .units import Q_, accepts, as_quantity, count, fraction, quantity, ratio
+
+__all__ = ["orbital_period", "eclipse_fraction", "solar_array_power", "array_area",
+           "radiator_flux", "radiator_area", "MassBreakdown", "specific_power",
+           "launches_per_year", "launch_cost_breakeven", "surviving_fraction",
+           "spares_needed", "DAWN_DUSK"]
+
+DAWN_DUSK = "90 deg"     # beta angle of a dawn-dusk sun-synchronous orbit (Sun along the normal)
+
+
+@accepts(altitude=quantity("km"))
+def orbital_period(altitude) -> pint.Quantity:
+    """Period of a circular orbit at ``altitude``, in minutes: ``2 pi sqrt(a^3 / GM)``,
+    ``a = R + altitude`` (Kepler's third law; GM and R from WGS 84).
+
+    >>> orbital_period("550 km").round(1)
+    <Quantity(95.6, 'minute')>
+    """
+    a = constant("Earth equatorial radius") + altitude
+    return (2 * np.pi * np.sqrt(a ** 3 / constant("Earth GM"))).to("min")
+
+
+@accepts(altitude=quantity("km", positive=True), beta=quantity("deg"))
+def eclipse_fraction(altitude, beta="0 deg"):
+    """Share of a circular orbit spent in the Earth's shadow (cylindrical shadow model).
+
+    Model: ``f = acos(sqrt(h^2 + 2 R h) / ((R + h) cos beta)) / pi`` when
+    ``|beta| < asin(R / (R + h))``, else 0 (the orbit never enters the shadow). ``beta`` is
+    the angle between the orbit plane and the Sun direction: 0 is the worst case (the Sun
+    in the orbit plane); a dawn-dusk sun-synchronous orbit keeps beta near 90 deg, outside
+    short eclipse seasons. A cylinder ignores the penumbra (a few seconds per pass).
+
+    >>> round(eclipse_fraction("400 km"), 3)
+    0.39
+    """
+    R = constant("Earth equatorial radius")
+    h = altitude
+    cos_beta = np.abs(np.cos(beta.m_as("rad")))
+    x = (np.sqrt(h ** 2 + 2 * R * h) / ((R + h) * np.maximum(cos_beta, 1e-12))).m_as("")
+    f = np.where(x < 1, np.arccos(np.minimum(x, 1.0)) / np.pi, 0.0)
+    return float(f) if np.ndim(f) == 0 else f
+
+
+@accepts(area=quantity("m^2"), efficiency=fraction(optional=True),
+         irradiance=quantity("W/m^2", optional=True), packing=fraction(),
+         degradation=ratio(0.0), eclipse=ratio(0.0))
+def solar_array_power(area, efficiency=None, irradiance=None, packing=0.9, degradation=0.0,
+                      eclipse=0.0) -> pint.Quantity:
+    """Orbit-average electric power of a Sun-pointing array of ``area`` (panel area), in kW.
+
+    Model: ``area x packing x efficiency x irradiance x (1 - degradation) x (1 - eclipse)``.
+    Defaults: 29.8 % triple-junction cells (beginning of life), the solar constant
+    1361 W/m^2, 90 % of the panel covered by cells, no degradation, no eclipse (a
+    dawn-dusk orbit). Temperature losses, pointing errors and wiring are left out (5-15 %).
+
+    >>> solar_array_power("1 m^2").round(3)
+    <Quantity(0.365, 'kilowatt')>
+    """
+    eff = constant("space cell efficiency").m if efficiency is None else efficiency
+    s = constant("solar constant") if irradiance is None else irradiance
+    _check_share(degradation, "degradation", "solar_array_power")
+    _check_share(eclipse, "eclipse", "solar_array_power")
+    factor = packing * eff * (1 - degradation) * (1 - eclipse)
+    return (area * s * factor).to("kW")
+
+
+def _check_share(x, name, where):
+    if np.any(np.asarray(x) >= 1):
+        raise ValueError(f"{where}(): {name} must be below 1 (a share of the time or of "
+                         f"the power), got {x!r}.")
+
+
+def array_area(power, efficiency=None, irradiance=None, packing=0.9, degradation=0.0,
+               eclipse=0.0) -> pint.Quantity:
+    """Panel area for an orbit-average electric ``power``, in m^2: the inverse of
+    :func:`solar_array_power` (same model and defaults).
+
+    >>> array_area("1 MW").round(0)
+    <Quantity(2740.0, 'meter ** 2')>
+    """
+    per_m2 = solar_array_power("1 m^2", efficiency, irradiance, packing, degradation, eclipse)
+    power = as_quantity(power, "power", "W", where="array_area")
+    return (power / per_m2 * Q_(1, "m^2")).to("m^2")
+
+
+@accepts(temperature=quantity("K", positive=True), emissivity=fraction(optional=True),
+         sink_temperature=quantity("K"), absorbed_flux=quantity("W/m^2", optional=True),
+         sides=count(positive=True), fin_efficiency=fraction())
+def radiator_flux(temperature, emissivity=None, sink_temperature="2.725 K",
+                  absorbed_flux=None, sides=2, fin_efficiency=1.0) -> pint.Quantity:
+    """Net heat a radiator panel rejects per m^2 of panel, in W/m^2.
+
+    Model (Stefan-Boltzmann): ``sides x fin_efficiency x emissivity x sigma x (T^4 -
+    T_sink^4) - absorbed_flux``. ``absorbed_flux`` is what the panel absorbs from its
+    surroundings per m^2 of panel (Earth's infrared, sunlight reflected by the Earth,
+    sunlight on the panel): in low orbit about 137 W/m^2 for a two-sided panel seen
+    edge-on by the Sun (Starcloud), far more than the 3 K sky. The deep-space sink
+    (2.725 K) contributes nothing measurable: T^4 of the panel sets the flux.
+    Check: 0.92 x sigma x (293.15 K)^4 x 2 = 770 W/m^2, minus 137 = 633 W/m^2 (Starcloud).
+
+    >>> radiator_flux("300 K", 0.9, absorbed_flux="0 W/m^2").round(1)
+    <Quantity(826.7, 'watt / meter ** 2')>
+    """
+    eps = constant("radiator emissivity").m if emissivity is None else emissivity
+    absorbed = constant("LEO absorbed flux") if absorbed_flux is None else absorbed_flux
+    if np.any(temperature <= sink_temperature):
+        raise ValueError("radiator_flux(): temperature must be above sink_temperature: a "
+                         "radiator colder than its surroundings absorbs heat.")
+    sigma = constant("Stefan-Boltzmann constant")
+    emitted = sides.m * fin_efficiency * eps * sigma * (temperature ** 4 - sink_temperature ** 4)
+    return (emitted - absorbed).to("W/m^2")
+
+
+def radiator_area(heat, temperature, emissivity=None, sink_temperature="2.725 K", sides=2,
+                  absorbed_flux=None, fin_efficiency=1.0) -> pint.Quantity:
+    """Panel area to reject ``heat`` at radiator ``temperature``, in m^2: ``heat /``
+    :func:`radiator_flux` (same model and defaults). A ``ValueError`` when the panel
+    absorbs as much as it emits (no area is enough).
+
+    >>> radiator_area("1 MW", "300 K").round(0)
+    <Quantity(1450.0, 'meter ** 2')>
+    """
+    heat = as_quantity(heat, "heat", "W", where="radiator_area")
+    flux = radiator_flux(temperature, emissivity, sink_temperature, absorbed_flux, sides,
+                         fin_efficiency)
+    if np.any(flux.m <= 0):
+        raise ValueError("radiator_area(): at this temperature the panel absorbs at least as "
+                         "much as it emits; raise the temperature or lower absorbed_flux.")
+    return (heat / flux).to("m^2")
+
+
+@dataclass(frozen=True)
+class MassBreakdown:
+    """Mass to launch per part (kg) for a given compute power; ``total``, ``specific_power``."""
+
+    power: pint.Quantity
+    arrays: pint.Quantity
+    radiators: pint.Quantity
+    batteries: pint.Quantity
+    compute: pint.Quantity
+    structure: pint.Quantity
+
+    def as_dict(self) -> dict[str, pint.Quantity]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "power"}
+
+    @property
+    def total(self) -> pint.Quantity:
+        return sum(self.as_dict().values(), Q_(0, "kg"))
+
+    @property
+    def specific_power(self) -> pint.Quantity:
+        """Watts of compute (IT) power per kilogram launched."""
+        return (self.power / self.total).to("W/kg")
+
+
+@accepts(power=quantity("W", positive=True), radiator_temperature=quantity("K", positive=True),
+         array_density=quantity("kg/m^2", optional=True),
+         radiator_density=quantity("kg/m^2", optional=True),
+         compute_mass=quantity("kg/kW", optional=True), structure=ratio(0.0),
+         efficiency=fraction(optional=True), altitude=quantity("km", positive=True),
+         beta=quantity("deg"), battery_energy=quantity("W*h/kg", positive=True, optional=True))
+def specific_power(power="1 MW", radiator_temperature="330 K", array_density=None,
+                   radiator_density=None, compute_mass=None, structure=0.2, efficiency=None,
+                   altitude="650 km", beta=DAWN_DUSK, battery_energy=None) -> MassBreakdown:
+    """Mass to launch for ``power`` of compute in orbit, by part, and watts per kilogram.
+
+    Model: the arrays supply ``power`` on orbit average (:func:`array_area` x
+    ``array_density``, larger by 1 / (1 - eclipse fraction)); batteries carry ``power``
+    through each eclipse (``power x eclipse time / battery_energy``, full discharge);
+    the radiators reject all of ``power`` at ``radiator_temperature``
+    (:func:`radiator_area` x ``radiator_density``); the compute hardware weighs
+    ``compute_mass`` per kW; ``structure`` adds a share of all that for the bus, power
+    electronics, pointing and shielding. Defaults are ISS heritage: arrays 2.6 kg/m^2
+    (ISS wings), radiators 14.2 kg/m^2 (ISS HRS), compute 11.3 kg/kW (a GB200 NVL72 rack),
+    batteries 150 Wh/kg, structure 20 % (unverified), a dawn-dusk orbit at 650 km (no
+    eclipse). Lighter targets are passed as arguments.
+
+    >>> print(f"{specific_power().specific_power:.1f~P}")
+    26.3 W/kg
+    """
+    eclipse = eclipse_fraction(altitude, beta)
+    arrays = array_area(power, efficiency, eclipse=eclipse) * (
+        constant("ISS array areal density") if array_density is None else array_density)
+    density = constant("space battery specific energy") if battery_energy is None \
+        else battery_energy
+    batteries = power * eclipse * orbital_period(altitude) / density
+    radiators = radiator_area(power, radiator_temperature) * (
+        constant("ISS radiator areal density") if radiator_density is None else radiator_density)
+    compute = power * (constant("rack mass per power") if compute_mass is None else compute_mass)
+    base = (arrays + batteries + radiators + compute).to("kg")
+    return MassBreakdown(power.to("MW"), arrays.to("kg"), radiators.to("kg"),
+                         batteries.to("kg"), compute.to("kg"), (structure * base).to("kg"))
+
+
+@accepts(power_per_year=quantity("W/year"), specific_power=quantity("W/kg", positive=True),
+         payload_per_launch=quantity("kg", positive=True))
+def launches_per_year(power_per_year, specific_power, payload_per_launch="100 t"):
+    """Launches a year to put ``power_per_year`` of compute in orbit:
+    ``power_per_year / specific_power / payload_per_launch`` (every launch full, no
+    replacement of failed hardware). Default payload: Starship's 100 t target.
+
+    >>> launches_per_year("1 GW/year", "100 W/kg").m_as("1/year")
+    100.0
+    """
+    return (power_per_year / specific_power / payload_per_launch).to("1/year")
+
+
+@accepts(specific_power=quantity("W/kg", positive=True), life=quantity("year", positive=True),
+         electricity_price=quantity("USD/kWh", optional=True), pue=ratio(1.0, optional=True),
+         facility_cost=quantity("USD/W", optional=True),
+         facility_life=quantity("year", positive=True, optional=True), load_factor=fraction())
+def launch_cost_breakeven(specific_power, life="5 year", electricity_price=None, pue=None,
+                          facility_cost=None, facility_life=None, load_factor=1.0):
+    """Launch price per kg at which orbit's free sunlight pays for the launch, in USD/kg.
+
+    Model: per watt of compute, the ground pays over ``life`` its energy (facility power
+    x load x price, chapter 04's defaults) and the share of its facility capex (per watt
+    of facility power, over ``facility_life``); orbit pays the launch of
+    ``1 / specific_power`` kg per watt. Break-even: ``launch price = ground cost per W x
+    specific_power``. Generous to orbit: the arrays, radiators and the space-rated
+    hardware themselves are free here, and nothing fails.
+
+    >>> launch_cost_breakeven("100 W/kg").round(0)
+    <Quantity(981.0, 'USD / kilogram')>
+    """
+    pue = constant("PUE AI data centre").m if pue is None else pue
+    price = constant("US industrial electricity price") if electricity_price is None \
+        else electricity_price
+    building = constant("facility cost") if facility_cost is None else facility_cost
+    building_life = constant("facility life") if facility_life is None else facility_life
+    per_watt = Q_(1, "W") * pue
+    ground = (per_watt * load_factor * life * price
+              + building * per_watt * (life / building_life).m_as("")) / Q_(1, "W")
+    return (ground * specific_power).to("USD/kg")
+
+
+@accepts(failure_rate=quantity("1/year"), duration=quantity("year"))
+def surviving_fraction(failure_rate, duration):
+    """Share of units still working after ``duration`` with no repair, at a constant
+    ``failure_rate`` per unit: ``exp(-rate x duration)`` (exponential lifetimes).
+
+    >>> round(surviving_fraction("0.1/year", "5 year"), 3)
+    0.607
+    """
+    x = np.exp(-(failure_rate * duration).m_as(""))
+    return float(x) if np.ndim(x) == 0 else x
+
+
+@accepts(units=count(positive=True), failure_rate=quantity("1/year"),
+         duration=quantity("year"), confidence=fraction())
+def spares_needed(units, failure_rate, duration, confidence=0.95) -> int:
+    """Spares to launch so that ``units`` keep working for ``duration`` with probability
+    ``confidence``, with no repair in orbit.
+
+    Model: failures of the working set arrive as a Poisson process of rate ``units x
+    failure_rate`` (a failed unit is replaced at once by a cold spare, which does not
+    fail while unpowered); the answer is the smallest k with P(failures <= k) >=
+    ``confidence``.
+
+    >>> spares_needed(100, "0.1/year", "1 year")
+    15
+    """
+    mean = float((units.m * failure_rate * duration).m_as(""))
+    cumulative = 0.0
+    for k in range(int(mean + 12 * np.sqrt(mean) + 20)):
+        # Poisson terms in log space: exp(-mean) alone underflows for mean > 745
+        cumulative += math.exp(-mean + k * math.log(mean) - math.lgamma(k + 1)) if mean else (k == 0)
+        if cumulative >= confidence:
+            return k
+    raise ValueError("spares_needed(): confidence too close to 1 for this many failures.")
