@@ -155,6 +155,23 @@ def lookup(items: Sequence, name, what: str):
     raise KeyError(f"No {what} named {name!r}.{hint} Known: {', '.join(names)}.")
 
 
+def _accessors(table: str, cls, what: str, every_doc: str, one_doc: str, **computed):
+    """The two accessors of a table: every record (read once), and one record by name or
+    alias (a record passes through), with the docstrings given."""
+    @functools.lru_cache(maxsize=None)
+    def every():
+        return records(table, cls, **computed)
+
+    def one(name):
+        return name if isinstance(name, cls) else lookup(every(), name, what)
+
+    single = table[:-3] + "y" if table.endswith("ies") else table[:-1]
+    for fn, name, doc in ((every, table, every_doc), (one, single, one_doc)):
+        fn.__name__ = fn.__qualname__ = name       # help() and tracebacks show the real name
+        fn.__doc__ = doc
+    return every, one
+
+
 # ---- accelerators ----------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -193,22 +210,17 @@ _PEAK_COLUMNS = {"FP64": "fp64_dense", "TF32": "tf32_dense", "BF16": "bf16_dense
                  "FP16": "fp16_dense", "FP8": "fp8_dense", "FP4": "fp4_dense"}
 
 
-@functools.lru_cache(maxsize=None)
-def accelerators() -> tuple[Accelerator, ...]:
-    """All accelerators in ``data/accelerators.csv``."""
-    return records("accelerators", Accelerator,
-                   peak=lambda r: MappingProxyType({fmt: r[col] for fmt, col in _PEAK_COLUMNS.items()
-                                                    if r[col] is not None}),
-                   scale_up_link=lambda r: r["scale_up_link"] or "")
-
-
-def accelerator(name: str | Accelerator) -> Accelerator:
+accelerators, accelerator = _accessors(
+    "accelerators", Accelerator, "accelerator",
+    """All accelerators in ``data/accelerators.csv``.""",
     """The accelerator called ``name`` (e.g. ``"H100 SXM"``, ``"h100"``, ``"GB200"``).
 
     >>> accelerator("H100").memory
     <Quantity(80.0, 'gibibyte')>
-    """
-    return name if isinstance(name, Accelerator) else lookup(accelerators(), name, "accelerator")
+    """,
+    peak=lambda r: MappingProxyType({fmt: r[col] for fmt, col in _PEAK_COLUMNS.items()
+                                     if r[col] is not None}),
+    scale_up_link=lambda r: r["scale_up_link"] or "")
 
 
 # ---- models ----------------------------------------------------------------------------
@@ -239,19 +251,14 @@ class Model:
     aliases: tuple[str, ...] = field(default=(), repr=False)
 
 
-@functools.lru_cache(maxsize=None)
-def models() -> tuple[Model, ...]:
-    """All model architectures in ``data/models.csv``."""
-    return records("models", Model)
-
-
-def model(name: str | Model) -> Model:
+models, model = _accessors(
+    "models", Model, "model",
+    """All model architectures in ``data/models.csv``.""",
     """The model architecture called ``name`` (e.g. ``"Llama-3-70B"``).
 
     >>> model("Llama-3-70B").kv_heads
     8
-    """
-    return name if isinstance(name, Model) else lookup(models(), name, "model")
+    """)
 
 
 # ---- reference powers ------------------------------------------------------------------
@@ -269,19 +276,14 @@ class PowerScale:
     status: str
 
 
-@functools.lru_cache(maxsize=None)
-def power_scales() -> tuple[PowerScale, ...]:
-    """The ladder of reference powers, from one GPU to the Sun."""
-    return records("power_scales", PowerScale)
-
-
-def power_scale(name: str) -> PowerScale:
+power_scales, power_scale = _accessors(
+    "power_scales", PowerScale, "reference power",
+    """The ladder of reference powers, from one GPU to the Sun.""",
     """One reference power by name.
 
     >>> power_scale("Sun luminosity").power
     <Quantity(3.828e+26, 'watt')>
-    """
-    return lookup(power_scales(), name, "reference power")
+    """)
 
 
 # ---- links and systems (chapter 02) ----------------------------------------------------
@@ -306,19 +308,14 @@ class Interconnect:
     aliases: tuple[str, ...] = field(default=(), repr=False)
 
 
-@functools.lru_cache(maxsize=None)
-def interconnects() -> tuple[Interconnect, ...]:
-    """All links in ``data/interconnects.csv``."""
-    return records("interconnects", Interconnect)
-
-
-def interconnect(name: str | Interconnect) -> Interconnect:
+interconnects, interconnect = _accessors(
+    "interconnects", Interconnect, "link",
+    """All links in ``data/interconnects.csv``.""",
     """The link called ``name`` (e.g. ``"NVLink 5"``, ``"InfiniBand NDR"``, ``"PCIe Gen5"``).
 
     >>> interconnect("NDR").bandwidth.to("Gb/s")
     <Quantity(400.0, 'gigabit / second')>
-    """
-    return name if isinstance(name, Interconnect) else lookup(interconnects(), name, "link")
+    """)
 
 
 @dataclass(frozen=True)
@@ -347,19 +344,14 @@ class System:
     aliases: tuple[str, ...] = field(default=(), repr=False)
 
 
-@functools.lru_cache(maxsize=None)
-def systems() -> tuple[System, ...]:
-    """All scale-up systems in ``data/systems.csv``."""
-    return records("systems", System)
-
-
-def system(name: str | System) -> System:
+systems, system = _accessors(
+    "systems", System, "system",
+    """All scale-up systems in ``data/systems.csv``.""",
     """The system called ``name`` (e.g. ``"DGX H100"``, ``"GB200 NVL72"``).
 
     >>> system("NVL72").gpus
     72
-    """
-    return name if isinstance(name, System) else lookup(systems(), name, "system")
+    """)
 
 
 @dataclass(frozen=True)
@@ -374,19 +366,14 @@ class City:
     aliases: tuple[str, ...] = field(default=(), repr=False)
 
 
-@functools.lru_cache(maxsize=None)
-def cities() -> tuple[City, ...]:
-    """The cities of ``data/cities.csv``."""
-    return records("cities", City)
-
-
-def city(name: str | City) -> City:
+cities, city = _accessors(
+    "cities", City, "city",
+    """The cities of ``data/cities.csv``.""",
     """One city by name.
 
     >>> city("London").latitude
     <Quantity(51.5074, 'degree')>
-    """
-    return name if isinstance(name, City) else lookup(cities(), name, "city")
+    """)
 
 
 # ---- power and growth (chapter 04) ----------------------------------------------------
@@ -403,19 +390,14 @@ class River:
     aliases: tuple[str, ...] = field(default=(), repr=False)
 
 
-@functools.lru_cache(maxsize=None)
-def rivers() -> tuple[River, ...]:
-    """The rivers of ``data/rivers.csv``."""
-    return records("rivers", River)
-
-
-def river(name: str) -> River:
+rivers, river = _accessors(
+    "rivers", River, "river",
+    """The rivers of ``data/rivers.csv``.""",
     """One river by name.
 
     >>> river("Thames").flow
     <Quantity(65.8, 'meter ** 3 / second')>
-    """
-    return lookup(rivers(), name, "river")
+    """)
 
 
 @dataclass(frozen=True)
@@ -431,19 +413,14 @@ class BuildTime:
     notes: str = ""
 
 
-@functools.lru_cache(maxsize=None)
-def build_times() -> tuple[BuildTime, ...]:
-    """The build and lead times of ``data/build_times.csv``."""
-    return records("build_times", BuildTime)
-
-
-def build_time(name: str) -> BuildTime:
+build_times, build_time = _accessors(
+    "build_times", BuildTime, "build time",
+    """The build and lead times of ``data/build_times.csv``.""",
     """One build time by name.
 
     >>> build_time("Gas turbine (large frame)").years
     <Quantity(5.0, 'year')>
-    """
-    return lookup(build_times(), name, "build time")
+    """)
 
 
 # ---- launch (chapter 05) ---------------------------------------------------------------
@@ -469,19 +446,14 @@ class LaunchVehicle:
         return None if self.price is None else (self.price / self.payload_leo).to("USD/kg")
 
 
-@functools.lru_cache(maxsize=None)
-def launch_vehicles() -> tuple[LaunchVehicle, ...]:
-    """The rockets of ``data/launch_vehicles.csv``."""
-    return records("launch_vehicles", LaunchVehicle)
-
-
-def launch_vehicle(name: str) -> LaunchVehicle:
+launch_vehicles, launch_vehicle = _accessors(
+    "launch_vehicles", LaunchVehicle, "launch vehicle",
+    """The rockets of ``data/launch_vehicles.csv``.""",
     """One rocket by name.
 
     >>> launch_vehicle("Falcon 9").price_per_kg.round(0)
     <Quantity(3986.0, 'USD / kilogram')>
-    """
-    return lookup(launch_vehicles(), name, "launch vehicle")
+    """)
 
 
 @dataclass(frozen=True)

@@ -66,7 +66,6 @@ def answer_key() -> dict[str, str]:
 @functools.lru_cache(maxsize=None)
 def _expected(exercise_id: str):
     import course_lib
-    import numpy as np
 
     namespace = {name: getattr(course_lib, name) for name in course_lib.__all__}
     namespace.update(np=np, Q_=Q_)

@@ -227,22 +227,28 @@ def require_fraction(x, name: str, where: str | None = None) -> float | np.ndarr
     >>> require_fraction("90 %", "usable_fraction")
     0.9
     """
+    m = _plain_number(x, name, 'a fraction (like 0.9 or "90 %")', where)
+    if np.any(~((m > 0) & (m <= 1))):
+        raise ValueError(f"{_who(name, where)} must be a fraction in (0, 1], got {_describe(x)}.")
+    return float(m) if np.ndim(m) == 0 else m
+
+
+def _plain_number(x, name: str, like: str, where: str | None = None) -> np.ndarray:
+    """``x`` (a number, an array, a dimensionless quantity or a string such as ``"90 %"``)
+    as a finite float array; a unit with a dimension raises ``UnitArgumentError``."""
     who = _who(name, where)
     if isinstance(x, str):
         x = Q_(x)
     if isinstance(x, pint.Quantity):
         if not x.dimensionless:
             raise UnitArgumentError(x.units, "", x.dimensionality, "dimensionless",
-                                    extra_msg=f"{who} must be a fraction (like 0.9 or "
-                                    f'"90 %"), got {_describe(x)}.')
+                                    extra_msg=f"{who} must be {like}, got {_describe(x)}.")
         x = x.m_as("")
     try:
         m = np.asarray(x, dtype=float)
     except (TypeError, ValueError):
-        raise TypeError(f"{who} must be a fraction (like 0.9), got {_describe(x)}.") from None
-    if np.any(~((m > 0) & (m <= 1))):
-        raise ValueError(f"{who} must be a fraction in (0, 1], got {_describe(x)}.")
-    return float(m) if np.ndim(x) == 0 else m
+        raise TypeError(f"{who} must be {like}, got {_describe(x)}.") from None
+    return _require_finite(m, name, where)
 
 
 # ---- Declaring a function's arguments once ---------------------------------------------
@@ -291,23 +297,10 @@ def ratio(minimum: float = 0.0, optional: bool = False) -> _Arg:
 
 
 def _require_ratio(x, name: str, minimum: float, where: str | None = None):
-    who = _who(name, where)
-    if isinstance(x, str):
-        x = Q_(x)
-    if isinstance(x, pint.Quantity):
-        if not x.dimensionless:
-            raise UnitArgumentError(x.units, "", x.dimensionality, "dimensionless",
-                                    extra_msg=f"{who} must be a plain ratio (like 1.2), got "
-                                    f"{_describe(x)}.")
-        x = x.m_as("")
-    try:
-        m = np.asarray(x, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"{who} must be a number (like 1.2), got {_describe(x)}.") from None
-    _require_finite(m, name, where)
+    m = _plain_number(x, name, "a plain ratio (like 1.2)", where)
     if np.any(m < minimum):
-        raise ValueError(f"{who} must be at least {minimum:g}, got {_describe(x)}.")
-    return float(m) if np.ndim(x) == 0 else m
+        raise ValueError(f"{_who(name, where)} must be at least {minimum:g}, got {_describe(x)}.")
+    return float(m) if np.ndim(m) == 0 else m
 
 
 def fraction(optional: bool = False) -> _Arg:

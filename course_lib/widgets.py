@@ -29,7 +29,8 @@ import numpy as np
 
 from .units import Q_
 
-__all__ = ["Control", "slider", "choice", "Explorer", "nice_limit", "round_values"]
+__all__ = ["Control", "slider", "choice", "Explorer", "nice_limit", "round_values",
+           "share_bar", "set_shares"]
 
 _STYLE = {"description_width": "11em"}
 _LAYOUT = W.Layout(width="36em")
@@ -215,6 +216,39 @@ class Explorer:
         from IPython.display import display
 
         display(self.widget)
+
+
+def share_bar(fig, parts, colors, xlabel: str):
+    """One horizontal bar split into the shares of ``parts`` on fixed 0-100 % axes (an
+    update never rescales them), a label on each segment and a legend below. Returns the
+    artists :func:`set_shares` updates."""
+    ax = fig.add_subplot()
+    width = 100 / len(parts)
+    bars = [ax.barh([0], [width], left=[width * i], color=c, label=p)[0]
+            for i, (p, c) in enumerate(zip(parts, colors))]
+    labels = [ax.text(0, 0, "", ha="center", va="center", fontsize=9, color="white")
+              for _ in parts]
+    ax.set_xlim(0, 100)
+    ax.set_ylim(-0.6, 0.6)
+    ax.set_yticks([])
+    ax.set_xlabel(xlabel)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.45), ncol=len(parts), fontsize=8,
+              frameon=False)
+    return bars, labels
+
+
+def set_shares(artists, shares, min_label: float = 7.0) -> None:
+    """Set the segments of a :func:`share_bar` to ``shares`` (fractions, in the order of its
+    parts); segments narrower than ``min_label`` percent go unlabelled."""
+    bars, labels = artists
+    left = 0.0
+    for bar, label, share in zip(bars, labels, shares):
+        width = 100 * float(share)
+        bar.set_x(left)
+        bar.set_width(width)
+        label.set_position((left + width / 2, 0))
+        label.set_text(f"{width:.0f} %" if width >= min_label else "")
+        left += width
 
 
 def nice_limit(x: float) -> float:

@@ -10,7 +10,6 @@ import json
 import pathlib
 import re
 
-import numpy as np
 import pytest
 
 from course_lib import Q_

@@ -1,4 +1,3 @@
-import numpy as np
 import pytest
 
 from course_lib.units import Q_

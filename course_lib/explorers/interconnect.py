@@ -9,7 +9,7 @@ from ..interconnect import (OPERATIONS, _cost, algorithm_bandwidth, bus_bandwidt
                             collective_time, crossover_size, data_parallel_step,
                             ring_all_reduce_states)
 from ..units import Q_
-from ..widgets import Explorer, choice, nice_limit, slider
+from ..widgets import Explorer, choice, slider
 
 _SIZES = np.logspace(0, 10.5, 90)                 # bytes: 1 B to about 30 GB
 LINKS = [i.name for i in interconnects() if i.latency is not None]

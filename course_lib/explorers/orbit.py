@@ -1,13 +1,10 @@
 """Chapter 05's explorers: a space data-centre designer, and launches against cadence."""
 from __future__ import annotations
 
-import numpy as np
-
 from ..data import launch_vehicle, launches
 from ..orbit import (DAWN_DUSK, array_area, eclipse_fraction, launch_cost_breakeven,
                      launches_per_year, radiator_area, specific_power)
-from ..units import Q_
-from ..widgets import Explorer, choice, slider
+from ..widgets import Explorer, choice, set_shares, share_bar, slider
 
 PARTS = ("arrays", "radiators", "batteries", "compute", "structure")
 COLORS = ("tab:orange", "tab:blue", "tab:purple", "tab:gray", "tab:green")
@@ -16,35 +13,16 @@ VEHICLES = ["Starship (target)", "Falcon 9 (reusable)", "Falcon Heavy", "New Gle
 
 
 def _design_setup(fig):
-    ax = fig.add_subplot()
-    bars = [ax.barh([0], [20], left=[20 * i], color=c, label=p)[0]
-            for i, (p, c) in enumerate(zip(PARTS, COLORS))]
-    labels = [ax.text(0, 0, "", ha="center", va="center", fontsize=9, color="white")
-              for _ in PARTS]
-    ax.set_xlim(0, 100)
-    ax.set_ylim(-0.6, 0.6)
-    ax.set_yticks([])
-    ax.set_xlabel("share of the mass to launch [%]")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.45), ncol=5, fontsize=8,
-              frameon=False)
-    return bars, labels
+    return share_bar(fig, PARTS, COLORS, "share of the mass to launch [%]")
 
 
 def _design_update(artists, power, temperature, efficiency, array_density, radiator_density,
                    orbit):
-    bars, labels = artists
     altitude, beta = ORBITS[orbit]
     m = specific_power(power, temperature, array_density, radiator_density,
                        efficiency=efficiency, altitude=altitude, beta=beta)
     total = m.total
-    left = 0.0
-    for bar, label, (part, mass) in zip(bars, labels, m.as_dict().items()):
-        width = 100 * float((mass / total).m_as(""))
-        bar.set_x(left)
-        bar.set_width(width)
-        label.set_position((left + width / 2, 0))
-        label.set_text(f"{width:.0f} %" if width >= 7 else "")
-        left += width
+    set_shares(artists, [float((mass / total).m_as("")) for mass in m.as_dict().values()])
     eclipse = eclipse_fraction(altitude, beta)
     arrays = array_area(power, efficiency, eclipse=eclipse)
     radiators = radiator_area(power, temperature)

@@ -3,42 +3,23 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..data import constant
 from ..power import annualized_cost, emissions, energy, facility_power, it_power, supply_gap
-from ..units import Q_
-from ..widgets import Explorer, choice, slider
+from ..widgets import Explorer, choice, set_shares, share_bar, slider
 
 PARTS = ("accelerators", "facility", "energy", "other")
 COLORS = ("tab:blue", "tab:gray", "tab:orange", "tab:green")
-LOAD_FACTOR = 0.8            # the kit's default (data/constants.csv: "load factor")
+LOAD_FACTOR = constant("load factor").m      # the kit's default, 0.8
 
 
 def _campus_setup(fig):
-    ax = fig.add_subplot()
-    bars = [ax.barh([0], [25], left=[25 * i], color=c, label=p)[0]
-            for i, (p, c) in enumerate(zip(PARTS, COLORS))]
-    labels = [ax.text(0, 0, "", ha="center", va="center", fontsize=9, color="white")
-              for _ in PARTS]
-    ax.set_xlim(0, 100)
-    ax.set_ylim(-0.6, 0.6)
-    ax.set_yticks([])
-    ax.set_xlabel("share of the annual cost [%]")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.45), ncol=4, fontsize=8,
-              frameon=False)
-    return bars, labels
+    return share_bar(fig, PARTS, COLORS, "share of the annual cost [%]")
 
 
 def _campus_update(artists, gpu, count, pue, price, life, electricity, intensity):
-    bars, labels = artists
     cost = annualized_cost(count, gpu, price, life, pue=pue, electricity_price=electricity,
                            load_factor=LOAD_FACTOR)
-    left = 0.0
-    for bar, label, part in zip(bars, labels, PARTS):
-        width = 100 * cost.shares[part]
-        bar.set_x(left)
-        bar.set_width(width)
-        label.set_position((left + width / 2, 0))
-        label.set_text(f"{width:.0f} %" if width >= 6 else "")
-        left += width
+    set_shares(artists, [cost.shares[part] for part in PARTS], min_label=6)
     it = it_power(gpu, count)
     facility = facility_power(it, pue)
     year = energy(facility, "1 year", LOAD_FACTOR)

@@ -1,0 +1,123 @@
+"""The numbers in the chapters' verdict prose, checked against the library.
+
+A verdict's prose says "about 8 %" or "thousands of launches"; the printed cells above it
+show the computed value. These tests keep the two together when a table or a default
+changes: each assertion quotes the sentence it guards.
+"""
+import pytest
+
+from course_lib import Q_, constant, model, power_scale, river, system
+from course_lib.interconnect import (data_parallel_step, great_circle_distance,
+                                     orbital_path_length, propagation_delay)
+from course_lib.orbit import (eclipse_fraction, launch_cost_breakeven, launches_per_year,
+                              orbital_period, radiator_flux, solar_array_power, specific_power,
+                              surviving_fraction)
+from course_lib.power import (annualized_cost, cooling_water, doubling_time, revenue_to_power,
+                              solar_area, supply_gap)
+
+
+# ---- chapter 02 ------------------------------------------------------------------------
+
+def test_c3_leaving_the_domain_divides_bandwidth_by_9_to_18():
+    ratios = {s.name: (s.scale_up_bandwidth / s.scale_out_bandwidth).m_as("")
+              for s in (system("DGX H100"), system("DGX B200"), system("GB200 NVL72"))}
+    assert min(ratios.values()) == pytest.approx(9) and max(ratios.values()) == pytest.approx(18)
+
+
+def test_c3_the_bigger_domain_waits_less_and_b200_nodes_wait_more():
+    p = model("Llama-3-70B").params
+    h100 = data_parallel_step(p, "16 Mtoken", 16384, "DGX H100")
+    b200 = data_parallel_step(p, "16 Mtoken", 16384, "DGX B200")
+    nvl72 = data_parallel_step(p, "16 Mtoken", 16416, "GB200 NVL72")
+    assert nvl72.communication_share < h100.communication_share < b200.communication_share
+
+
+def test_c4_fibre_is_47_percent_slower_and_the_orbit_wins_beyond_a_few_thousand_km():
+    assert (constant("fiber group index").m - 1) == pytest.approx(0.47, abs=0.005)
+    h, R, n = Q_(550, "km"), constant("Earth mean radius"), constant("fiber group index")
+    crossover = (2 * h / (n - (R + h) / R)).m_as("km")
+    assert 2000 < crossover < 4000
+    for a, b in [("New York", "London"), ("London", "Singapore")]:
+        assert propagation_delay(orbital_path_length(a, b), "vacuum") < \
+            propagation_delay(great_circle_distance(a, b))
+
+
+# ---- chapter 04 ------------------------------------------------------------------------
+
+def test_c7_one_quarter_is_roughly_a_million_gpus_and_1_5_to_3_gw():
+    revenue = constant("NVIDIA data-centre revenue Q3 FY2026")
+    cases = [revenue_to_power(revenue, Q_(p, "USD"), "GB200") for p in (30_000, 40_000, 50_000)]
+    assert all(0.8e6 < c.accelerators < 1.5e6 for c in cases)
+    assert all(1.5 < c.facility_power.m_as("GW") < 3 for c in cases)
+
+
+def test_c8_chips_about_70_percent_energy_about_8_and_15_at_twice_the_price():
+    base = annualized_cost(500_000)
+    assert 0.70 <= base.shares["accelerators"] < 0.76
+    assert round(100 * base.shares["energy"]) == 8
+    doubled = annualized_cost(500_000, electricity_price=2 * constant("US industrial electricity price"))
+    assert doubled.shares["energy"] == pytest.approx(0.15, abs=0.01)
+
+
+def test_c9_twenty_gw_is_over_40_percent_of_all_data_centres_and_a_few_years_of_sales():
+    world = power_scale("World data centres (2024 average)").power
+    assert 0.40 < (Q_(20, "GW") / world).m_as("") < 0.45
+    quarter = revenue_to_power(constant("NVIDIA data-centre revenue Q3 FY2026"), Q_(40_000, "USD"))
+    assert 1.5 < quarter.facility_power.m_as("GW") < 2.5          # "about 2 GW per quarter"
+    assert 6 < (Q_(20, "GW") / quarter.facility_power).m_as("") < 14   # "a few years"
+
+
+def test_c10_nameplate_0_2_percent_average_0_7_percent():
+    us = constant("United States area")
+    assert round((solar_area("1 TW", capacity_factor=1) / us).m_as("percent"), 1) == 0.2
+    assert round((solar_area("1 TW") / us).m_as("percent"), 1) == 0.7
+
+
+def test_c11_epoch_growth_doubles_every_5_to_6_months_and_a_decade_is_outrun_by_millions():
+    assert 5 < doubling_time(4.5).m_as("month") < 6
+    assert supply_gap(doubling_time(4.5), Q_(10.3, "year")) > 1e6
+
+
+def test_c12_evaporation_about_0_4_m3_per_s_per_gw():
+    water = cooling_water("1 GW")
+    assert water.m_as("m^3/s") == pytest.approx(0.41, abs=0.01)
+    assert (water / river("Mississippi").flow).m_as("percent") < 0.01
+    assert round((water / river("Thames").flow).m_as("percent"), 1) == 0.6
+
+
+def test_c13_five_year_waits_are_a_32_fold_growth_at_yearly_doubling():
+    assert supply_gap("1 year", "5 year") == 32
+
+
+# ---- chapter 05 ------------------------------------------------------------------------
+
+def test_sunlight_iss_period_and_several_times_the_ground():
+    assert round(orbital_period("420 km").m_as("min")) == 93
+    ground = 1000 * 0.21 * constant("US utility solar capacity factor").m
+    assert 5 < solar_array_power("1 m^2").m_as("W") / ground < 8
+
+
+def test_c14_about_a_kilowatt_per_m2_and_the_sky_below_100_k_changes_under_1_percent():
+    for T in ("330 K", "350 K"):
+        assert 900 < radiator_flux(T).m_as("W/m^2") < 1500
+    cold = radiator_flux("330 K", sink_temperature="2.725 K", absorbed_flux="0 W/m^2")
+    warm = radiator_flux("330 K", sink_temperature="100 K", absorbed_flux="0 W/m^2")
+    assert (cold / warm).m_as("") < 1.01
+    sky_250 = radiator_flux("330 K", sink_temperature="250 K", absorbed_flux="0 W/m^2")
+    assert (sky_250 / cold).m_as("") == pytest.approx(2 / 3, abs=0.02)    # "cut by a third"
+
+
+def test_c15_radiators_and_compute_weigh_most_and_40_percent_die_in_five_years():
+    parts = specific_power().as_dict()
+    heaviest = sorted(parts, key=lambda k: parts[k], reverse=True)[:2]
+    assert set(heaviest) == {"radiators", "compute"}
+    assert 1 - surviving_fraction(constant("GPU annual failure rate"), "5 year") == \
+        pytest.approx(0.4, abs=0.02)
+
+
+def test_c16_thousands_of_launches_and_a_few_hundred_dollars_per_kg():
+    base = specific_power().specific_power
+    assert 1000 < launches_per_year("10 GW/year", base).m_as("1/year") < 10_000
+    assert launches_per_year("10 GW/year", "100 W/kg").m_as("1/year") == pytest.approx(1000)
+    assert 100 < launch_cost_breakeven(base).m_as("USD/kg") < 500
+    assert eclipse_fraction("550 km") == pytest.approx(0.372, abs=0.002)
