@@ -19,6 +19,7 @@ import numpy as np
 import pint
 
 from .data import constant
+from .power import energy, energy_cost, facility_power
 from .units import Q_, accepts, as_quantity, count, fraction, quantity, ratio
 
 __all__ = ["orbital_period", "eclipse_fraction", "solar_array_power", "array_area",
@@ -244,14 +245,12 @@ def launch_cost_breakeven(specific_power, life="5 year", electricity_price=None,
     >>> launch_cost_breakeven("100 W/kg").round(0)
     <Quantity(981.0, 'USD / kilogram')>
     """
-    pue = constant("PUE AI data centre").m if pue is None else pue
-    price = constant("US industrial electricity price") if electricity_price is None \
-        else electricity_price
     building = constant("facility cost") if facility_cost is None else facility_cost
     building_life = constant("facility life") if facility_life is None else facility_life
-    per_watt = Q_(1, "W") * pue
-    ground = (per_watt * load_factor * life * price
-              + building * per_watt * (life / building_life).m_as("")) / Q_(1, "W")
+    # the ground, per watt of compute (chapter 04's models and defaults)
+    facility = facility_power(Q_(1, "W"), pue)
+    ground = (energy_cost(energy(facility, life, load_factor), electricity_price)
+              + building * facility * (life / building_life).m_as("")) / Q_(1, "W")
     return (ground * specific_power).to("USD/kg")
 
 

@@ -32,8 +32,8 @@ from .units import Q_
 __all__ = ["Control", "slider", "choice", "Explorer", "nice_limit", "round_values",
            "share_bar", "set_shares"]
 
-_STYLE = {"description_width": "11em"}
-_LAYOUT = W.Layout(width="36em")
+_STYLE = {"description_width": "14em"}
+_LAYOUT = W.Layout(width="40em")
 
 
 @dataclass
@@ -232,7 +232,7 @@ def share_bar(fig, parts, colors, xlabel: str):
     ax.set_ylim(-0.6, 0.6)
     ax.set_yticks([])
     ax.set_xlabel(xlabel)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.45), ncol=len(parts), fontsize=8,
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.4), ncol=len(parts), fontsize=8,
               frameon=False)
     return bars, labels
 

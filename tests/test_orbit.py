@@ -102,6 +102,8 @@ def test_reliability():
     (lambda: radiator_area("1 MW", "150 K"), ValueError, "absorbs"),
     (lambda: solar_array_power("1 m^2", eclipse=1.0), ValueError, "eclipse"),
     (lambda: launches_per_year("1 GW/year", "0 W/kg"), ValueError, "specific_power"),
+    (lambda: launches_per_year("1 GW/year", "30 W/kg", "100 kW"), UnitArgumentError,
+     "payload_per_launch"),
 ])
 def test_bad_input_is_refused_with_its_name(call, error, words):
     with pytest.raises(error, match=words):

@@ -185,7 +185,7 @@ def ring_explorer() -> Explorer:
     """Step through a ring all-reduce (:func:`course_lib.interconnect.ring_all_reduce_states`):
     which GPU holds what share of each chunk's sum, and what is sent next (arrows)."""
     return Explorer(
-        {"devices": slider("GPUs", None, value=4, values=range(2, 9)),
+        {"devices": slider("GPUs", None, value=8, values=range(2, 9)),
          "step": slider("Step", None, value=0, values=RING_STEPS)},
         _ring_setup, _ring_update, figsize=(6.4, 3.4), title="A ring all-reduce, step by step")
 

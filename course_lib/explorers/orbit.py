@@ -50,7 +50,7 @@ def design_explorer() -> Explorer:
          "radiator_density": slider("Radiator mass", "kg/m^2", value=14.2,
                                     values=[1, 2, 3, 5, 8, 14.2]),
          "orbit": choice("Orbit", list(ORBITS))},
-        _design_setup, _design_update, figsize=(6.4, 2.1),
+        _design_setup, _design_update, figsize=(6.4, 2.4),
         title="Design a data centre in orbit: areas, mass, launches")
 
 

@@ -46,7 +46,7 @@ def campus_explorer() -> Explorer:
                                values=[0.03, 0.05, 0.08, 0.12, 0.16, 0.2, 0.3]),
          "intensity": slider("Grid carbon intensity", "g/kWh", value=367,
                              values=[20, 57, 100, 200, 367, 500, 800])},
-        _campus_setup, _campus_update, figsize=(6.4, 2.1),
+        _campus_setup, _campus_update, figsize=(6.4, 2.4),
         title="Build a campus: power, energy and the cost stack")
 
 
