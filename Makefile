@@ -64,9 +64,11 @@ editions: $(DEV)
 grade: $(DEV)
 	$(BIN)/python -m tools.editions grade $(CHAPTER) $(SUBMISSIONS)
 
-# Re-run the master notebooks and save their outputs (after editing a chapter).
+# Re-run the master notebooks and save their outputs, and rewrite the chapter tables of
+# README.md and INSTRUCTORS.md from course_lib/chapters.py (after editing a chapter).
 refresh: $(DEV)
 	$(BIN)/python -m tools.editions refresh
+	$(BIN)/python -m tools.tables
 
 clean:
 	rm -rf $(VENV) .cache editions screenshots
