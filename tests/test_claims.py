@@ -73,9 +73,11 @@ def test_c10_nameplate_0_2_percent_average_0_7_percent():
     assert round((solar_area("1 TW") / us).m_as("percent"), 1) == 0.7
 
 
-def test_c11_epoch_growth_doubles_every_5_to_6_months_and_a_decade_is_outrun_by_millions():
-    assert 5 < doubling_time(4.5).m_as("month") < 6
-    assert supply_gap(doubling_time(4.5), Q_(10.3, "year")) > 1e6
+def test_c11_epoch_growth_doubles_every_5_to_6_months_and_a_decade_is_outrun_by_thousands():
+    compute = doubling_time(constant("frontier compute growth").m_as("1/year"))
+    power = doubling_time(constant("frontier power growth").m_as("1/year"))
+    assert 5 < compute.m_as("month") < 6 and 10 < power.m_as("month") < 11
+    assert supply_gap(power, Q_(10.3, "year")) > 1000
 
 
 def test_c12_evaporation_about_0_4_m3_per_s_per_gw():
