@@ -16,6 +16,7 @@ Conventions
   belongs in this kit, so both lose those symbols.
 * Decimal prefixes are decimal (``1 GB = 1e9 B``), binary prefixes are binary
   (``1 GiB = 2**30 B``), exactly as pint and the SI/IEC define them.
+* Years print as ``yr`` (``GUSD/yr``), pint's ``a`` being unknown to most readers.
 * ``str(q)`` is short and pretty (``1.8 TB/s``). Always give a precision in f-strings,
   with the short flag: ``f"{q:.1f~P}"``.
 
@@ -58,6 +59,8 @@ _EDITS = (
     ("\nbarn = 1e-28 * meter ** 2 = b\n", "\nbarn = 1e-28 * meter ** 2\n"),
     ("* biot_turn = Gb\n", "* biot_turn\n"),
     ("= big_point = bp\n", "= big_point\n"),
+    # years print as "yr" (GUSD/yr, 1/yr), not the astronomer's "a"; "a" still parses
+    ("year = 365.25 * day = a = yr = julian_year", "year = 365.25 * day = yr = a = julian_year"),
 )
 
 
