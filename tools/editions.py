@@ -147,6 +147,14 @@ def grade(autograder: pathlib.Path, submissions: list[pathlib.Path]) -> list[dic
     return rows
 
 
+def _shown(path: pathlib.Path) -> str:
+    """``path`` relative to the repository when inside it (EDITIONS may point elsewhere)."""
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -172,7 +180,7 @@ def main(argv=None) -> int:
             target = edition_path(master, "student")
             if not target.exists() or target.stat().st_mtime < master.stat().st_mtime:
                 build_one(master)
-                print(f"{master.stem}: student edition -> {target.relative_to(ROOT)}")
+                print(f"{master.stem}: student edition -> {_shown(target)}")
         return 0
 
     if args.command == "build":
@@ -180,7 +188,7 @@ def main(argv=None) -> int:
             start = time.perf_counter()
             made = build_one(master)
             print(f"{master.stem}: {time.perf_counter() - start:.1f} s -> "
-                  + ", ".join(str(p.relative_to(ROOT)) for p in made.values()))
+                  + ", ".join(_shown(p) for p in made.values()))
         return 0
     (zip_path,) = list(OUT.glob(f"autograder/{args.chapter}_*-autograder.zip")) or [None]
     if zip_path is None:
