@@ -65,7 +65,7 @@ def eclipse_fraction(altitude, beta="0 deg"):
 
 @accepts(area=quantity("m^2"), efficiency=fraction(optional=True),
          irradiance=quantity("W/m^2", optional=True), packing=fraction(),
-         degradation=ratio(0.0), eclipse=ratio(0.0))
+         degradation=ratio(0.0, below=1), eclipse=ratio(0.0, below=1))
 def solar_array_power(area, efficiency=None, irradiance=None, packing=0.9, degradation=0.0,
                       eclipse=0.0) -> pint.Quantity:
     """Orbit-average electric power of a Sun-pointing array of ``area`` (panel area), in kW.
@@ -80,16 +80,8 @@ def solar_array_power(area, efficiency=None, irradiance=None, packing=0.9, degra
     """
     eff = constant("space cell efficiency").m if efficiency is None else efficiency
     s = constant("solar constant") if irradiance is None else irradiance
-    _check_share(degradation, "degradation", "solar_array_power")
-    _check_share(eclipse, "eclipse", "solar_array_power")
     factor = packing * eff * (1 - degradation) * (1 - eclipse)
     return (area * s * factor).to("kW")
-
-
-def _check_share(x, name, where):
-    if np.any(np.asarray(x) >= 1):
-        raise ValueError(f"{where}(): {name} must be below 1 (a share of the time or of "
-                         f"the power), got {x!r}.")
 
 
 def array_area(power, efficiency=None, irradiance=None, packing=0.9, degradation=0.0,

@@ -267,6 +267,7 @@ class _Arg:
     optional: bool = False
     example: str | None = None
     minimum: float = 0.0
+    below: float | None = None
 
     def convert(self, value, name: str, where: str):
         if value is None and self.optional:
@@ -274,7 +275,7 @@ class _Arg:
         if self.kind == "fraction":
             return require_fraction(value, name, where)
         if self.kind == "ratio":
-            return _require_ratio(value, name, self.minimum, where)
+            return _require_ratio(value, name, self.minimum, self.below, where)
         if self.kind == "count":
             q = as_count(value, name, self.unit, where)
         else:
@@ -294,15 +295,20 @@ def count(unit: str = "", positive: bool = False) -> _Arg:
     return _Arg("count", unit, positive)
 
 
-def ratio(minimum: float = 0.0, optional: bool = False) -> _Arg:
-    """Declare a dimensionless ratio argument, at least ``minimum`` (PUE: ``ratio(1)``)."""
-    return _Arg("ratio", optional=optional, minimum=minimum)
+def ratio(minimum: float = 0.0, optional: bool = False, below: float | None = None) -> _Arg:
+    """Declare a dimensionless ratio argument, at least ``minimum`` (PUE: ``ratio(1)``) and,
+    if given, strictly ``below`` a bound (a share of time that cannot be all of it:
+    ``ratio(0, below=1)``)."""
+    return _Arg("ratio", optional=optional, minimum=minimum, below=below)
 
 
-def _require_ratio(x, name: str, minimum: float, where: str | None = None):
+def _require_ratio(x, name: str, minimum: float, below: float | None = None,
+                   where: str | None = None):
     m = _plain_number(x, name, "a plain ratio (like 1.2)", where)
     if np.any(m < minimum):
         raise ValueError(f"{_who(name, where)} must be at least {minimum:g}, got {_describe(x)}.")
+    if below is not None and np.any(m >= below):
+        raise ValueError(f"{_who(name, where)} must be below {below:g}, got {_describe(x)}.")
     return float(m) if np.ndim(m) == 0 else m
 
 
