@@ -13,14 +13,14 @@ Conventions
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 import pint
 
-from .data import constant
+from .data import constant, constant_defaults
 from .power import energy, energy_cost, facility_power
-from .units import Q_, accepts, as_quantity, count, fraction, quantity, ratio
+from .units import Q_, accepts, count, fraction, quantity, ratio
 
 __all__ = ["orbital_period", "eclipse_fraction", "solar_array_power", "array_area",
            "radiator_flux", "radiator_area", "MassBreakdown", "specific_power",
@@ -63,8 +63,9 @@ def eclipse_fraction(altitude, beta="0 deg"):
     return float(f) if np.ndim(f) == 0 else f
 
 
-@accepts(area=quantity("m^2"), efficiency=fraction(optional=True),
-         irradiance=quantity("W/m^2", optional=True), packing=fraction(),
+@constant_defaults(efficiency="space cell efficiency", irradiance="solar constant")
+@accepts(area=quantity("m^2"), efficiency=fraction(), irradiance=quantity("W/m^2"),
+         packing=fraction(),
          degradation=ratio(0.0, below=1), eclipse=ratio(0.0, below=1))
 def solar_array_power(area, efficiency=None, irradiance=None, packing=0.9, degradation=0.0,
                       eclipse=0.0) -> pint.Quantity:
@@ -78,12 +79,11 @@ def solar_array_power(area, efficiency=None, irradiance=None, packing=0.9, degra
     >>> solar_array_power("1 m^2").round(3)
     <Quantity(0.365, 'kilowatt')>
     """
-    eff = constant("space cell efficiency").m if efficiency is None else efficiency
-    s = constant("solar constant") if irradiance is None else irradiance
-    factor = packing * eff * (1 - degradation) * (1 - eclipse)
-    return (area * s * factor).to("kW")
+    factor = packing * efficiency * (1 - degradation) * (1 - eclipse)
+    return (area * irradiance * factor).to("kW")
 
 
+@accepts(power=quantity("W"))
 def array_area(power, efficiency=None, irradiance=None, packing=0.9, degradation=0.0,
                eclipse=0.0) -> pint.Quantity:
     """Panel area for an orbit-average electric ``power``, in m^2: the inverse of
@@ -93,12 +93,12 @@ def array_area(power, efficiency=None, irradiance=None, packing=0.9, degradation
     <Quantity(2740.0, 'meter ** 2')>
     """
     per_m2 = solar_array_power("1 m^2", efficiency, irradiance, packing, degradation, eclipse)
-    power = as_quantity(power, "power", "W", where="array_area")
     return (power / per_m2 * Q_(1, "m^2")).to("m^2")
 
 
-@accepts(temperature=quantity("K", positive=True), emissivity=fraction(optional=True),
-         sink_temperature=quantity("K"), absorbed_flux=quantity("W/m^2", optional=True),
+@constant_defaults(emissivity="radiator emissivity", absorbed_flux="LEO absorbed flux")
+@accepts(temperature=quantity("K", positive=True), emissivity=fraction(),
+         sink_temperature=quantity("K"), absorbed_flux=quantity("W/m^2"),
          sides=count(positive=True), fin_efficiency=fraction())
 def radiator_flux(temperature, emissivity=None, sink_temperature="2.725 K",
                   absorbed_flux=None, sides=2, fin_efficiency=1.0) -> pint.Quantity:
@@ -115,16 +115,16 @@ def radiator_flux(temperature, emissivity=None, sink_temperature="2.725 K",
     >>> radiator_flux("300 K", 0.9, absorbed_flux="0 W/m^2").round(1)
     <Quantity(826.7, 'watt / meter ** 2')>
     """
-    eps = constant("radiator emissivity").m if emissivity is None else emissivity
-    absorbed = constant("LEO absorbed flux") if absorbed_flux is None else absorbed_flux
     if np.any(temperature <= sink_temperature):
         raise ValueError("radiator_flux(): temperature must be above sink_temperature: a "
                          "radiator colder than its surroundings absorbs heat.")
     sigma = constant("Stefan-Boltzmann constant")
-    emitted = sides.m * fin_efficiency * eps * sigma * (temperature ** 4 - sink_temperature ** 4)
-    return (emitted - absorbed).to("W/m^2")
+    emitted = sides.m * fin_efficiency * emissivity * sigma * (
+        temperature ** 4 - sink_temperature ** 4)
+    return (emitted - absorbed_flux).to("W/m^2")
 
 
+@accepts(heat=quantity("W"))
 def radiator_area(heat, temperature, emissivity=None, sink_temperature="2.725 K", sides=2,
                   absorbed_flux=None, fin_efficiency=1.0) -> pint.Quantity:
     """Panel area to reject ``heat`` at radiator ``temperature``, in m^2: ``heat /``
@@ -134,7 +134,6 @@ def radiator_area(heat, temperature, emissivity=None, sink_temperature="2.725 K"
     >>> radiator_area("1 MW", "300 K").round(0)
     <Quantity(1450.0, 'meter ** 2')>
     """
-    heat = as_quantity(heat, "heat", "W", where="radiator_area")
     flux = radiator_flux(temperature, emissivity, sink_temperature, absorbed_flux, sides,
                          fin_efficiency)
     if np.any(flux.m <= 0):
@@ -153,9 +152,15 @@ class MassBreakdown:
     batteries: pint.Quantity
     compute: pint.Quantity
     structure: pint.Quantity
+    array_area: pint.Quantity
+    radiator_area: pint.Quantity
+    eclipse: float
+
+    PARTS = ("arrays", "radiators", "batteries", "compute", "structure")
 
     def as_dict(self) -> dict[str, pint.Quantity]:
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "power"}
+        """Mass by part, in the order of ``PARTS``."""
+        return {name: getattr(self, name) for name in self.PARTS}
 
     @property
     def total(self) -> pint.Quantity:
@@ -167,12 +172,15 @@ class MassBreakdown:
         return (self.power / self.total).to("W/kg")
 
 
+@constant_defaults(array_density="ISS array areal density",
+                   radiator_density="ISS radiator areal density",
+                   compute_mass="rack mass per power",
+                   battery_energy="space battery specific energy")
 @accepts(power=quantity("W", positive=True), radiator_temperature=quantity("K", positive=True),
-         array_density=quantity("kg/m^2", optional=True),
-         radiator_density=quantity("kg/m^2", optional=True),
-         compute_mass=quantity("kg/kW", optional=True), structure=ratio(0.0),
+         array_density=quantity("kg/m^2"), radiator_density=quantity("kg/m^2"),
+         compute_mass=quantity("kg/kW"), structure=ratio(0.0),
          efficiency=fraction(optional=True), altitude=quantity("km", positive=True),
-         beta=quantity("deg"), battery_energy=quantity("W*h/kg", positive=True, optional=True))
+         beta=quantity("deg"), battery_energy=quantity("W*h/kg", positive=True))
 def specific_power(power="1 MW", radiator_temperature="330 K", array_density=None,
                    radiator_density=None, compute_mass=None, structure=0.2, efficiency=None,
                    altitude="650 km", beta=DAWN_DUSK, battery_energy=None) -> MassBreakdown:
@@ -193,17 +201,15 @@ def specific_power(power="1 MW", radiator_temperature="330 K", array_density=Non
     26.3 W/kg
     """
     eclipse = eclipse_fraction(altitude, beta)
-    arrays = array_area(power, efficiency, eclipse=eclipse) * (
-        constant("ISS array areal density") if array_density is None else array_density)
-    density = constant("space battery specific energy") if battery_energy is None \
-        else battery_energy
-    batteries = power * eclipse * orbital_period(altitude) / density
-    radiators = radiator_area(power, radiator_temperature) * (
-        constant("ISS radiator areal density") if radiator_density is None else radiator_density)
-    compute = power * (constant("rack mass per power") if compute_mass is None else compute_mass)
-    base = (arrays + batteries + radiators + compute).to("kg")
-    return MassBreakdown(power.to("MW"), arrays.to("kg"), radiators.to("kg"),
-                         batteries.to("kg"), compute.to("kg"), (structure * base).to("kg"))
+    arrays = array_area(power, efficiency, eclipse=eclipse)
+    radiators = radiator_area(power, radiator_temperature)
+    masses = {"arrays": arrays * array_density, "radiators": radiators * radiator_density,
+              "batteries": power * eclipse * orbital_period(altitude) / battery_energy,
+              "compute": power * compute_mass}
+    masses = {k: v.to("kg") for k, v in masses.items()}
+    masses["structure"] = (structure * sum(masses.values(), Q_(0, "kg"))).to("kg")
+    return MassBreakdown(power.to("MW"), array_area=arrays.to("m^2"),
+                         radiator_area=radiators.to("m^2"), eclipse=eclipse, **masses)
 
 
 @accepts(power_per_year=quantity("W/year"), specific_power=quantity("W/kg", positive=True),
@@ -219,10 +225,11 @@ def launches_per_year(power_per_year, specific_power, payload_per_launch="100 t"
     return (power_per_year / specific_power / payload_per_launch).to("1/year")
 
 
+@constant_defaults(facility_cost="facility cost", facility_life="facility life")
 @accepts(specific_power=quantity("W/kg", positive=True), life=quantity("year", positive=True),
          electricity_price=quantity("USD/kWh", optional=True), pue=ratio(1.0, optional=True),
-         facility_cost=quantity("USD/W", optional=True),
-         facility_life=quantity("year", positive=True, optional=True), load_factor=fraction())
+         facility_cost=quantity("USD/W"), facility_life=quantity("year", positive=True),
+         load_factor=fraction())
 def launch_cost_breakeven(specific_power, life="5 year", electricity_price=None, pue=None,
                           facility_cost=None, facility_life=None, load_factor=1.0):
     """Launch price per kg at which orbit's free sunlight pays for the launch, in USD/kg.
@@ -237,12 +244,10 @@ def launch_cost_breakeven(specific_power, life="5 year", electricity_price=None,
     >>> launch_cost_breakeven("100 W/kg").round(0)
     <Quantity(981.0, 'USD / kilogram')>
     """
-    building = constant("facility cost") if facility_cost is None else facility_cost
-    building_life = constant("facility life") if facility_life is None else facility_life
     # the ground, per watt of compute (chapter 04's models and defaults)
     facility = facility_power(Q_(1, "W"), pue)
     ground = (energy_cost(energy(facility, life, load_factor), electricity_price)
-              + building * facility * (life / building_life).m_as("")) / Q_(1, "W")
+              + facility_cost * facility * (life / facility_life).m_as("")) / Q_(1, "W")
     return (ground * specific_power).to("USD/kg")
 
 

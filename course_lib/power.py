@@ -14,12 +14,12 @@ Conventions
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 import pint
 
-from .data import Accelerator, accelerator as _accelerator, constant, systems
+from .data import Accelerator, accelerator as _accelerator, constant_defaults, systems
 from .units import Q_, accepts, count, fraction, quantity, ratio
 
 __all__ = ["server_overhead", "it_power", "facility_power", "energy", "average_power",
@@ -75,7 +75,8 @@ def it_power(accelerator, count, overhead=None) -> pint.Quantity:
     return (acc.power * count.m * factor).to("MW")
 
 
-@accepts(it_power=quantity("W"), pue=ratio(1.0, optional=True))
+@constant_defaults(pue="PUE AI data centre")
+@accepts(it_power=quantity("W"), pue=ratio(1.0))
 def facility_power(it_power, pue=None) -> pint.Quantity:
     """Facility power: IT power x PUE (power usage effectiveness), in MW.
 
@@ -86,7 +87,6 @@ def facility_power(it_power, pue=None) -> pint.Quantity:
     >>> facility_power("100 MW", 1.25)
     <Quantity(125.0, 'megawatt')>
     """
-    pue = constant("PUE AI data centre").m if pue is None else pue
     return (it_power * pue).to("MW")
 
 
@@ -110,18 +110,19 @@ def average_power(energy, duration="1 year") -> pint.Quantity:
     return (energy / duration).to("GW")
 
 
-@accepts(energy=quantity("J"), price=quantity("USD/kWh", optional=True))
+@constant_defaults(price="US industrial electricity price")
+@accepts(energy=quantity("J"), price=quantity("USD/kWh"))
 def energy_cost(energy, price=None) -> pint.Quantity:
     """Cost of ``energy`` at ``price`` (default: US industrial average 2023, 8.06 c/kWh), in USD.
 
     >>> energy_cost("1 MWh", "0.10 USD/kWh")
     <Quantity(100.0, 'USD')>
     """
-    price = constant("US industrial electricity price") if price is None else price
     return (energy * price).to("USD")
 
 
-@accepts(energy=quantity("J"), carbon_intensity=quantity("g/kWh", optional=True))
+@constant_defaults(carbon_intensity="US grid carbon intensity")
+@accepts(energy=quantity("J"), carbon_intensity=quantity("g/kWh"))
 def emissions(energy, carbon_intensity=None) -> pint.Quantity:
     """CO2 emitted generating ``energy`` at ``carbon_intensity`` (grams per kWh), in tonnes.
 
@@ -131,8 +132,7 @@ def emissions(energy, carbon_intensity=None) -> pint.Quantity:
     >>> emissions("1287 MWh", "429 g/kWh").round(0)
     <Quantity(552.0, 'metric_ton')>
     """
-    intensity = constant("US grid carbon intensity") if carbon_intensity is None else carbon_intensity
-    return (energy * intensity).to("t")
+    return (energy * carbon_intensity).to("t")
 
 
 @accepts(gpu_hours=quantity("hour"), power_per_gpu=quantity("W"), pue=ratio(1.0))
@@ -152,15 +152,20 @@ def training_energy(gpu_hours, power_per_gpu, pue=1.0) -> pint.Quantity:
 
 @dataclass(frozen=True)
 class CostBreakdown:
-    """Annual cost of a data centre by part (USD per year); ``total`` and ``shares``."""
+    """Annual cost of a data centre by part (USD per year); ``total`` and ``shares``, and
+    the ``facility_power`` the costs were computed for."""
 
     accelerators: pint.Quantity
     facility: pint.Quantity
     energy: pint.Quantity
     other: pint.Quantity
+    facility_power: pint.Quantity
+
+    PARTS = ("accelerators", "facility", "energy", "other")
 
     def as_dict(self) -> dict[str, pint.Quantity]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        """Cost by part, in the order of ``PARTS``."""
+        return {name: getattr(self, name) for name in self.PARTS}
 
     @property
     def total(self) -> pint.Quantity:
@@ -181,13 +186,16 @@ def _annuity(life, rate: float):
     return rate / (1 - (1 + rate) ** -n) / Q_(1, "year")
 
 
-@accepts(count=count(positive=True), price_per_accelerator=quantity("USD", optional=True),
-         accelerator_life=quantity("year", positive=True, optional=True),
-         facility_cost=quantity("USD/W", optional=True),
-         facility_life=quantity("year", positive=True, optional=True),
+@constant_defaults(price_per_accelerator="accelerator price",
+                   accelerator_life="accelerator life", facility_cost="facility cost",
+                   facility_life="facility life", load_factor="load factor",
+                   other_opex="other opex")
+@accepts(count=count(positive=True), price_per_accelerator=quantity("USD"),
+         accelerator_life=quantity("year", positive=True),
+         facility_cost=quantity("USD/W"), facility_life=quantity("year", positive=True),
          pue=ratio(1.0, optional=True), electricity_price=quantity("USD/kWh", optional=True),
-         load_factor=fraction(optional=True),
-         other_opex=quantity("USD/W/year", optional=True), cost_of_capital=ratio(0.0))
+         load_factor=fraction(), other_opex=quantity("USD/W/year"),
+         cost_of_capital=ratio(0.0))
 def annualized_cost(count, accelerator="GB200", price_per_accelerator=None,
                     accelerator_life=None, facility_cost=None, facility_life=None, pue=None,
                     electricity_price=None, load_factor=None, other_opex=None,
@@ -209,22 +217,17 @@ def annualized_cost(count, accelerator="GB200", price_per_accelerator=None,
     >>> round(shares["accelerators"], 2), round(shares["energy"], 3)
     (0.74, 0.083)
     """
-    acc = _accelerator(accelerator)
-    c = lambda name, given: constant(name) if given is None else given   # noqa: E731
-    price = c("accelerator price", price_per_accelerator)
-    life = c("accelerator life", accelerator_life)
-    building = c("facility cost", facility_cost)
-    building_life = c("facility life", facility_life)
-    pue = constant("PUE AI data centre").m if pue is None else pue
-    price_kwh = c("US industrial electricity price", electricity_price)
-    load = constant("load factor").m if load_factor is None else load_factor
-    other = c("other opex", other_opex)
-    facility = facility_power(it_power(acc, count), pue)
+    facility = facility_power(it_power(accelerator, count), pue)
+    year = Q_(1, "year")
     return CostBreakdown(
-        accelerators=(price * count.m * _annuity(life, cost_of_capital)).to("USD/year"),
-        facility=(building * facility * _annuity(building_life, cost_of_capital)).to("USD/year"),
-        energy=(facility * load * price_kwh).to("USD/year"),
-        other=(other * facility).to("USD/year"))
+        accelerators=(price_per_accelerator * count.m
+                      * _annuity(accelerator_life, cost_of_capital)).to("USD/year"),
+        facility=(facility_cost * facility
+                  * _annuity(facility_life, cost_of_capital)).to("USD/year"),
+        energy=(energy_cost(energy(facility, year, load_factor), electricity_price)
+                / year).to("USD/year"),
+        other=(other_opex * facility).to("USD/year"),
+        facility_power=facility)
 
 
 @dataclass(frozen=True)
@@ -236,8 +239,9 @@ class RevenuePower:
     facility_power: pint.Quantity
 
 
+@constant_defaults(accelerator_share="NVIDIA compute share of data-centre revenue")
 @accepts(revenue=quantity("USD"), price_per_accelerator=quantity("USD", positive=True),
-         pue=ratio(1.0, optional=True), accelerator_share=fraction(optional=True),
+         pue=ratio(1.0, optional=True), accelerator_share=fraction(),
          overhead=ratio(1.0, optional=True))
 def revenue_to_power(revenue, price_per_accelerator, accelerator="GB200", pue=None,
                      accelerator_share=None, overhead=None) -> RevenuePower:
@@ -253,15 +257,15 @@ def revenue_to_power(revenue, price_per_accelerator, accelerator="GB200", pue=No
     >>> r.accelerators, r.it_power.round(0)
     (1000000.0, <Quantity(1667.0, 'megawatt')>)
     """
-    share = constant("NVIDIA compute share of data-centre revenue").m \
-        if accelerator_share is None else accelerator_share
-    n = float((revenue * share / price_per_accelerator).m_as(""))
+    n = float((revenue * accelerator_share / price_per_accelerator).m_as(""))
     it = it_power(accelerator, n, overhead)
     return RevenuePower(n, it, facility_power(it, pue))
 
 
-@accepts(average_power=quantity("W"), capacity_factor=fraction(optional=True),
-         power_density=quantity("W/m^2", positive=True, optional=True))
+@constant_defaults(capacity_factor="US utility solar capacity factor",
+                   power_density="solar land tracking")
+@accepts(average_power=quantity("W"), capacity_factor=fraction(),
+         power_density=quantity("W/m^2", positive=True))
 def solar_area(average_power, capacity_factor=None, power_density=None) -> pint.Quantity:
     """Land for solar farms delivering ``average_power``, in km^2.
 
@@ -274,13 +278,11 @@ def solar_area(average_power, capacity_factor=None, power_density=None) -> pint.
     >>> solar_area("1 GW").round(1)
     <Quantity(67.4, 'kilometer ** 2')>
     """
-    cf = constant("US utility solar capacity factor").m if capacity_factor is None \
-        else capacity_factor
-    density = constant("solar land tracking") if power_density is None else power_density
-    return (average_power / cf / density).to("km^2")
+    return (average_power / capacity_factor / power_density).to("km^2")
 
 
-@accepts(heat=quantity("W"), latent_heat=quantity("J/kg", positive=True, optional=True),
+@constant_defaults(latent_heat="latent heat of water")
+@accepts(heat=quantity("W"), latent_heat=quantity("J/kg", positive=True),
          evaporated_fraction=fraction())
 def cooling_water(heat, latent_heat=None, evaporated_fraction=1.0) -> pint.Quantity:
     """Water evaporated to carry away ``heat`` in cooling towers, as a flow in L/s.
@@ -294,8 +296,7 @@ def cooling_water(heat, latent_heat=None, evaporated_fraction=1.0) -> pint.Quant
     >>> cooling_water("1 MW").round(3)
     <Quantity(0.41, 'liter / second')>
     """
-    latent = constant("latent heat of water") if latent_heat is None else latent_heat
-    return (heat * evaporated_fraction / latent * Q_(1, "L/kg")).to("L/s")
+    return (heat * evaporated_fraction / latent_heat * Q_(1, "L/kg")).to("L/s")
 
 
 @accepts(doubling_time=quantity("year", positive=True), duration=quantity("year"))

@@ -2,18 +2,17 @@
 from __future__ import annotations
 
 from ..data import launch_vehicle, launches
-from ..orbit import (DAWN_DUSK, array_area, eclipse_fraction, launch_cost_breakeven,
-                     launches_per_year, radiator_area, specific_power)
+from ..orbit import (DAWN_DUSK, MassBreakdown, launch_cost_breakeven, launches_per_year,
+                     specific_power)
 from ..widgets import Explorer, choice, set_shares, share_bar, slider
 
-PARTS = ("arrays", "radiators", "batteries", "compute", "structure")
 COLORS = ("tab:orange", "tab:blue", "tab:purple", "tab:gray", "tab:green")
 ORBITS = {"dawn-dusk, 650 km": ("650 km", DAWN_DUSK), "550 km, Sun in plane": ("550 km", "0 deg")}
 VEHICLES = ["Starship (target)", "Falcon 9 (reusable)", "Falcon Heavy", "New Glenn"]
 
 
 def _design_setup(fig):
-    return share_bar(fig, PARTS, COLORS, "share of the mass to launch [%]")
+    return share_bar(fig, MassBreakdown.PARTS, COLORS, "share of the mass to launch [%]")
 
 
 def _design_update(artists, power, temperature, efficiency, array_density, radiator_density,
@@ -23,13 +22,10 @@ def _design_update(artists, power, temperature, efficiency, array_density, radia
                        efficiency=efficiency, altitude=altitude, beta=beta)
     total = m.total
     set_shares(artists, [float((mass / total).m_as("")) for mass in m.as_dict().values()])
-    eclipse = eclipse_fraction(altitude, beta)
-    arrays = array_area(power, efficiency, eclipse=eclipse)
-    radiators = radiator_area(power, temperature)
     starship = launch_vehicle("Starship (target)").payload_leo
-    return (f"{power.to_compact():.3g~P} of compute, {orbit} (eclipse {eclipse:.0%}): arrays "
-            f"{arrays.to('km^2'):.3g~P}, radiators at {temperature:.0f~P} "
-            f"{radiators.to('km^2'):.3g~P}.<br>Mass <b>{total.to('t'):,.0f~P}</b>: "
+    return (f"{power.to_compact():.3g~P} of compute, {orbit} (eclipse {m.eclipse:.0%}): arrays "
+            f"{m.array_area.to('km^2'):.3g~P}, radiators at {temperature:.0f~P} "
+            f"{m.radiator_area.to('km^2'):.3g~P}.<br>Mass <b>{total.to('t'):,.0f~P}</b>: "
             f"<b>{m.specific_power:.3g~P}</b>, "
             f"{(total / starship).m_as(''):,.1f} Starship launches of 100 t.")
 

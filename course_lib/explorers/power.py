@@ -4,24 +4,23 @@ from __future__ import annotations
 import numpy as np
 
 from ..data import constant
-from ..power import annualized_cost, emissions, energy, facility_power, it_power, supply_gap
+from ..power import CostBreakdown, annualized_cost, emissions, energy, supply_gap
 from ..widgets import Explorer, choice, set_shares, share_bar, slider
 
-PARTS = ("accelerators", "facility", "energy", "other")
 COLORS = ("tab:blue", "tab:gray", "tab:orange", "tab:green")
 LOAD_FACTOR = constant("load factor").m      # the kit's default, 0.8
 
 
 def _campus_setup(fig):
-    return share_bar(fig, PARTS, COLORS, "share of the annual cost [%]")
+    return share_bar(fig, CostBreakdown.PARTS, COLORS, "share of the annual cost [%]")
 
 
 def _campus_update(artists, gpu, count, pue, price, life, electricity, intensity):
     cost = annualized_cost(count, gpu, price, life, pue=pue, electricity_price=electricity,
                            load_factor=LOAD_FACTOR)
-    set_shares(artists, [cost.shares[part] for part in PARTS], min_label=6)
-    it = it_power(gpu, count)
-    facility = facility_power(it, pue)
+    set_shares(artists, list(cost.shares.values()), min_label=6)
+    facility = cost.facility_power
+    it = facility / pue
     year = energy(facility, "1 year", LOAD_FACTOR)
     return (f"{int(count):,} x {gpu}: IT {it:.4g~P}, facility <b>{facility:.4g~P}</b> "
             f"(PUE {pue:g}); at {LOAD_FACTOR:.0%} load {year.to('TWh'):.3g~P} a year, "
