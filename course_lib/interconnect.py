@@ -25,8 +25,8 @@ from .units import Q_, accepts, as_quantity, count, fraction, quantity
 
 __all__ = ["transfer_time", "collective_time", "algorithm_bandwidth", "bus_bandwidth",
            "crossover_size", "hierarchical_all_reduce_time", "data_parallel_step", "StepTime",
-           "ring_all_reduce_states", "propagation_delay", "great_circle_distance", "orbital_path_length", "OPERATIONS",
-           "ALGORITHMS", "MEDIA"]
+           "ring_all_reduce_states", "propagation_delay", "great_circle_distance",
+           "orbital_path_length", "OPERATIONS", "ALGORITHMS", "MEDIA"]
 
 OPERATIONS = ("all-reduce", "all-gather", "reduce-scatter", "all-to-all", "broadcast")
 ALGORITHMS = ("ring", "tree", "in-network")
@@ -64,6 +64,19 @@ def _cost(op: str, algorithm: str, n, where: str):
     raise ValueError(f"{where}(): the {algorithm!r} algorithm is modelled for "
                      f"{'all-reduce and broadcast' if algorithm == 'tree' else 'all-reduce'}"
                      f" only, not {op!r}.")
+
+
+def _collective(op, algorithm, devices, where: str):
+    """(volume, steps) of a named collective among ``devices`` (a count of at least 2),
+    with the names checked and normalised."""
+    op = _choose(op, OPERATIONS, where, "op")
+    algorithm = _choose(algorithm, ALGORITHMS, where, "algorithm", _ALGORITHM_ALIASES)
+    return _cost(op, algorithm, _peers(devices, where), where)
+
+
+def _time(volume, steps, size, bandwidth, latency):
+    """The alpha-beta cost: ``steps x latency + volume x size / bandwidth``."""
+    return latency * steps + size * volume / bandwidth
 
 
 def _peers(devices, where: str) -> np.ndarray:
@@ -135,11 +148,8 @@ def collective_time(op, size, devices, bandwidth, latency="0 s",
     >>> collective_time("all-reduce", "1 GB", 8, "450 GB/s").to("ms")
     <Quantity(3.88888889, 'millisecond')>
     """
-    where = "collective_time"
-    op = _choose(op, OPERATIONS, where, "op")
-    algorithm = _choose(algorithm, ALGORITHMS, where, "algorithm", _ALGORITHM_ALIASES)
-    volume, steps = _cost(op, algorithm, _peers(devices, where), where)
-    return (latency * steps + size * volume / bandwidth).to("s")
+    volume, steps = _collective(op, algorithm, devices, "collective_time")
+    return _time(volume, steps, size, bandwidth, latency).to("s")
 
 
 @accepts(size=quantity("B"), time=quantity("s", positive=True))
@@ -187,10 +197,7 @@ def crossover_size(bandwidth, latency, op=None, devices=2, algorithm="ring") -> 
     """
     if op is None:
         return (latency * bandwidth).to("B")
-    where = "crossover_size"
-    op = _choose(op, OPERATIONS, where, "op")
-    algorithm = _choose(algorithm, ALGORITHMS, where, "algorithm", _ALGORITHM_ALIASES)
-    volume, steps = _cost(op, algorithm, _peers(devices, where), where)
+    volume, steps = _collective(op, algorithm, devices, "crossover_size")
     return (latency * bandwidth * steps / volume).to("B")
 
 
@@ -226,11 +233,6 @@ def ring_all_reduce_states(devices: int) -> np.ndarray:
                 new[(i + 1) % n, chunk] = old[i, chunk]
         states.append(new)
     return np.array(states)
-
-
-def _ring_all_reduce_parts(size, n, bandwidth, latency):
-    """Reduce-scatter (= all-gather) time of a ring among ``n >= 1`` peers; 0 for one."""
-    return latency * (n - 1) + size * ((n - 1) / n) / bandwidth
 
 
 @accepts(size=quantity("B"), domain_size=count(positive=True), domains=count(positive=True),
@@ -269,8 +271,10 @@ def hierarchical_all_reduce_time(size, domain_size, domains, scale_up_bandwidth,
     d = np.asarray(domains.m, dtype=float)
     if scale_out_latency is None:
         scale_out_latency = latency
-    inside = 2 * _ring_all_reduce_parts(size, k, scale_up_bandwidth, latency)
-    across = 2 * _ring_all_reduce_parts(size / k, d, scale_out_bandwidth, scale_out_latency)
+    # ring all-reduce costs; a "ring" of one device costs nothing, so k = 1 or D = 1 works
+    inside = _time(*_cost("all-reduce", "ring", k, ""), size, scale_up_bandwidth, latency)
+    across = _time(*_cost("all-reduce", "ring", d, ""), size / k, scale_out_bandwidth,
+                   scale_out_latency)
     return (inside + across).to("s")
 
 
