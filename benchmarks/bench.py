@@ -10,7 +10,10 @@ Rows (goal in brackets):
   changes (<= 100 ms);
 * the whole notebook suite, executed in fresh kernels, vs N x a bare kernel start (<= 3x);
 * ``import course_lib`` vs ``import numpy, pint``, registry cache warm (<= 1.5x);
-* a 1e6-point unit-aware sweep vs the same arithmetic in raw numpy (<= 2x).
+* a 1e6-point unit-aware sweep vs the same arithmetic in raw numpy (<= 2x);
+* argument checks: a declared public function called with explicit quantities, and with
+  its defaults, vs the same body unchecked (``fn.__wrapped__``, converting its result to
+  the declared unit as the body used to) (<= 2x).
 Figures are printed, never asserted: a slow machine must not fail the tests.
 """
 from __future__ import annotations
@@ -146,6 +149,25 @@ def sweep(n: int = 1_000_000, repeats: int = 7):
     row("1e6-point weights_memory sweep", kit, raw, 2, "ms")
 
 
+def _per_call_us(call, number: int = 3000, repeats: int = 5) -> float:
+    import timeit
+
+    return 1e6 * min(timeit.repeat(call, number=number, repeat=repeats)) / number
+
+
+def argument_checks():
+    from course_lib import Q_, energy_cost, transfer_time
+
+    size, rate, latency = Q_(1, "GB"), Q_(400, "Gb/s"), Q_(2, "us")
+    unchecked = _per_call_us(lambda: transfer_time.__wrapped__(size, rate, latency).to("s"))
+    row("transfer_time, explicit arguments", _per_call_us(lambda: transfer_time(size, rate, latency)),
+        unchecked, 2, "us")
+    energy, price = Q_(1, "MWh"), energy_cost.defaults["price"]
+    unchecked = _per_call_us(lambda: energy_cost.__wrapped__(energy, price).to("USD"))
+    row("energy_cost, default price from the table", _per_call_us(lambda: energy_cost(energy)),
+        unchecked, 2, "us")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="print the kit's speed figures")
     parser.add_argument("--no-browser", action="store_true")
@@ -157,6 +179,7 @@ def main() -> int:
     notebook_suite()
     imports()
     sweep()
+    argument_checks()
     missed = [r[0] for r in ROWS if r[1] / r[2] > r[3]]
     print(f"{len(ROWS) - len(missed)} of {len(ROWS)} figures within their goal"
           + (f"; missed: {', '.join(missed)}" if missed else ""))

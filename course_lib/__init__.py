@@ -4,49 +4,52 @@ Chains bytes -> FLOP/s -> watts -> dollars -> kilograms -> launches, with pint u
 checked at every step. One module per chapter; ``course_lib.widgets`` and
 ``course_lib.explorers`` (imported on demand, they need ipywidgets and matplotlib) turn a
 model into an explorer; ``course_lib.chapters`` declares the chapters.
+
+The package exports the public names (``__all__``) of every model module found beside
+this file, so a new chapter's module is exported without editing this file. Two public
+names may not clash, and no public name may be a module's name: ``import
+course_lib.network as net`` always gives the module.
 """
-from .units import Q_, ureg, as_quantity, as_count, UnitArgumentError
-from .data import (accelerator, accelerators, model, models, power_scale, power_scales,
-                   interconnect, interconnects, system, systems, city, cities, constant,
-                   river, rivers, build_time, build_times, launch_vehicle, launch_vehicles,
-                   launches)
-from .checks import check, compare_estimate
-from .formats import (number_format, number_formats, representable_values, quantize,
-                      block_quantize, clipped_blocks)
-from .memory import (weights_memory, kv_cache_memory, activation_memory, training_memory,
-                     training_recipes, devices_to_fit)
-from .compute import training_flops, compute_time
-from .interconnect import (transfer_time, collective_time, algorithm_bandwidth, bus_bandwidth,
-                           crossover_size, hierarchical_all_reduce_time, data_parallel_step,
-                           ring_all_reduce_states, propagation_delay, great_circle_distance,
-                           orbital_path_length)
-from .power import (server_overhead, it_power, facility_power, energy, average_power,
-                    energy_cost, emissions, training_energy, annualized_cost, revenue_to_power,
-                    solar_area, cooling_water, grow, doubling_time, supply_gap)
-from .orbit import (orbital_period, eclipse_fraction, solar_array_power, array_area,
-                    radiator_flux, radiator_area, specific_power, launches_per_year,
-                    launch_cost_breakeven, surviving_fraction, spares_needed)
-# Importing the submodule course_lib.interconnect bound that name to the module; the
-# table accessor interconnect("NVLink 5") is the public name (the module stays importable).
-from .data import interconnect  # noqa: E402,F811
+from __future__ import annotations
 
-__version__ = "0.2.0"
+import importlib
+import pkgutil
+from importlib import metadata
 
-__all__ = ["Q_", "ureg", "as_quantity", "as_count", "UnitArgumentError", "accelerator",
-           "accelerators", "model", "models", "power_scale", "power_scales", "check",
-           "compare_estimate", "number_format", "number_formats", "representable_values",
-           "quantize", "block_quantize", "clipped_blocks", "weights_memory",
-           "kv_cache_memory", "activation_memory", "training_memory", "training_recipes",
-           "devices_to_fit", "interconnect", "interconnects", "system", "systems", "city",
-           "cities", "constant", "training_flops", "compute_time", "transfer_time",
-           "collective_time", "algorithm_bandwidth", "bus_bandwidth", "crossover_size",
-           "hierarchical_all_reduce_time", "data_parallel_step", "ring_all_reduce_states",
-           "propagation_delay", "great_circle_distance", "orbital_path_length", "river",
-           "rivers", "build_time", "build_times", "server_overhead", "it_power",
-           "facility_power", "energy", "average_power", "energy_cost", "emissions",
-           "training_energy", "annualized_cost", "revenue_to_power", "solar_area",
-           "cooling_water", "grow", "doubling_time", "supply_gap", "launch_vehicle",
-           "launch_vehicles", "launches", "orbital_period", "eclipse_fraction",
-           "solar_array_power", "array_area", "radiator_flux", "radiator_area",
-           "specific_power", "launches_per_year", "launch_cost_breakeven",
-           "surviving_fraction", "spares_needed"]
+# Infrastructure modules: not models, or they need the notebook stack (ipywidgets).
+_NOT_EXPORTED = {"declare", "widgets", "chapters", "exercises", "masters", "explorers"}
+# Exported first, in this order, so that the models find them loaded.
+_FIRST = ("units", "data", "checks", "formats")
+
+
+def _model_modules() -> list[str]:
+    found = sorted(m.name for m in pkgutil.iter_modules(__path__)
+                   if not m.name.startswith("_") and m.name not in _NOT_EXPORTED)
+    return [*_FIRST, *(m for m in found if m not in _FIRST)]
+
+
+def _export(modules: list[str]) -> list[str]:
+    """Bind each module's public names here; refuse clashes with a clear message."""
+    names: dict[str, str] = {}
+    for module_name in modules:
+        module = importlib.import_module(f".{module_name}", __name__)
+        for name in module.__all__:
+            if name in names and getattr(module, name) is not globals()[name]:
+                raise ImportError(f"course_lib: {name!r} is public in both "
+                                  f"course_lib.{names[name]} and course_lib.{module_name}")
+            if name in modules:
+                raise ImportError(f"course_lib.{module_name}: the public name {name!r} is "
+                                  f"also a module's name; rename one of them")
+            names.setdefault(name, module_name)
+            globals()[name] = getattr(module, name)
+    for module_name in modules:                    # importing a submodule binds its name
+        globals()[module_name] = importlib.import_module(f".{module_name}", __name__)
+    return list(names)
+
+
+__all__ = _export(_model_modules())
+
+try:
+    __version__ = metadata.version("course-lib")
+except metadata.PackageNotFoundError:          # run from a source tree without installing
+    __version__ = "0+unknown"

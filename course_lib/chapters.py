@@ -40,26 +40,26 @@ class Exercise:
 
 @dataclass(frozen=True)
 class Chapter:
-    """A chapter: notebook ``NN_slug.ipynb``, its module, explorers and exercises.
+    """A chapter: notebook ``NN_slug.ipynb``, its library module, explorers and exercises.
 
-    ``explorers`` are function names in ``course_lib.explorers.<module>``, in the order the
-    notebook shows them; the first is the main explorer, and ``main_control`` its main slider (moved by the browser test
-    and the benchmarks); ``explorer_controls`` name the slider moved in each further
-    explorer (benchmarks, tests). ``planned`` chapters are listed but not written yet.
+    ``library`` is the ``course_lib`` module of the chapter's models; ``explorer_module``
+    the module of ``course_lib.explorers`` that builds its explorers. ``explorers`` are
+    ``(function name, control name)`` pairs in the order the notebook shows them: the
+    first is the main explorer, and each control is the slider that the browser test, the
+    widget tests and ``make bench`` move. ``planned`` chapters are listed but not written.
     """
 
     number: str
     slug: str
     title: str
     topic: str
-    module: str
+    library: str
+    explorer_module: str = ""
     claims: str = "-"
     minutes: int = 0
-    explorers: tuple[str, ...] = ()
-    main_control: str = ""
+    explorers: tuple[tuple[str, str], ...] = ()
     exercises: tuple[Exercise, ...] = ()
     planned: bool = False
-    explorer_controls: tuple[str, ...] = ()
     goals: str = field(default="", repr=False)
 
     @property
@@ -67,25 +67,34 @@ class Chapter:
         return f"{self.number}_{self.slug}.ipynb"
 
     @property
-    def sweeps(self) -> tuple[tuple[str, str], ...]:
-        """(explorer, control) pairs: each explorer with the control that benchmarks and
-        tests move."""
-        return tuple(zip(self.explorers, (self.main_control, *self.explorer_controls)))
+    def explorer_names(self) -> tuple[str, ...]:
+        """The explorers' function names, in page order."""
+        return tuple(name for name, _ in self.explorers)
+
+    @property
+    def main_control(self) -> str:
+        """The main explorer's main control."""
+        return self.explorers[0][1]
+
+    # Older spellings of the same declaration.
+    module = property(lambda self: self.explorer_module)
+    sweeps = property(lambda self: self.explorers)
+    explorer_controls = property(lambda self: tuple(c for _, c in self.explorers[1:]))
 
     def explorer(self, name: str | None = None):
         """Build one of the chapter's explorers (default: the main one)."""
-        module = importlib.import_module(f"course_lib.explorers.{self.module}")
-        return getattr(module, name or self.explorers[0])()
+        module = importlib.import_module(f"course_lib.explorers.{self.explorer_module}")
+        return getattr(module, name or self.explorers[0][0])()
 
 
 CHAPTERS: tuple[Chapter, ...] = (
     Chapter(
         "00", "units_and_estimates", "Units and estimates",
         "units with pint, prefixes, bits vs bytes, orders of magnitude, reading a claim, "
-        "how exercises work", module="estimates", minutes=50,
+        "how exercises work", library="units", explorer_module="estimates", minutes=50,
         goals="quantities with pint; GB vs GiB, bits vs bytes; orders of magnitude; a Fermi "
               "estimate; using `feedback`",
-        explorers=("transfer_explorer",), main_control="params",
+        explorers=(("transfer_explorer", "params"),),
         exercises=(
             Exercise("00.1", "send_time", "s", (
                 (1 / 8, "you read Tb/s as terabytes per second: b is bits, 8 bits per byte"),
@@ -112,10 +121,10 @@ CHAPTERS: tuple[Chapter, ...] = (
     Chapter(
         "01", "fp4_memory_math", "FP4 memory math",
         "number formats, FP4 and block scales, model memory, GPUs to fit",
-        module="memory", claims="C1, C2", minutes=75,
+        library="memory", explorer_module="memory", claims="C1, C2", minutes=75,
         goals="formats from their bits; overflow; block scales (MXFP4, NVFP4) and why NVFP4 "
               "wins; weights, KV cache and training memory; GPUs to fit; claims C1, C2",
-        explorers=("memory_explorer",), main_control="context",
+        explorers=(("memory_explorer", "context"),),
         exercises=(
             Exercise("01.1", "llama8_fp8", "GB", (
                 (0.9963, "take the parameter count from the model table "
@@ -151,12 +160,12 @@ CHAPTERS: tuple[Chapter, ...] = (
     Chapter(
         "02", "interconnect_bandwidth", "Interconnect bandwidth",
         "alpha-beta model, collectives, NVLink domains vs scale-out, light-speed latency",
-        module="interconnect", claims="C3, C4", minutes=90,
+        library="network", explorer_module="interconnect", claims="C3, C4", minutes=90,
         goals="latency vs bandwidth (alpha-beta); ring, tree and in-network collectives; "
               "algbw vs busbw; NVLink domains vs the network; communication vs compute in "
               "a training step; light in fibre and in vacuum; claims C3, C4",
-        explorers=("ring_explorer", "collective_explorer", "step_explorer"),
-        main_control="step", explorer_controls=("size", "gpus"),
+        explorers=(("ring_explorer", "step"), ("collective_explorer", "size"),
+                   ("step_explorer", "gpus")),
         exercises=(
             Exercise("02.1", "pcie_copy", "ms", (
                 (2, "you used half the bandwidth: the table's figure is already per "
@@ -191,16 +200,15 @@ CHAPTERS: tuple[Chapter, ...] = (
         )),
     Chapter("03", "inference_fleets", "Inference fleets",
             "roofline, decode tokens/s, latency budget, tokens per joule",
-            module="inference", claims="C5, C6", planned=True),
+            library="inference", claims="C5, C6", planned=True),
     Chapter(
         "04", "datacenter_power", "Datacenter power",
         "TDP to facility, PUE, energy and cost, growth vs supply, land and water",
-        module="power", claims="C7-C13", minutes=90,
+        library="power", explorer_module="power", claims="C7-C13", minutes=90,
         goals="board power to IT and facility power (PUE); energy, money and CO2 of a "
               "training run and of a campus; the annual cost stack; revenue to gigawatts; "
               "growth vs build times; solar land and cooling water; claims C7-C13",
-        explorers=("campus_explorer", "growth_explorer"), main_control="count",
-        explorer_controls=("build",),
+        explorers=(("campus_explorer", "count"), ("growth_explorer", "build")),
         exercises=(
             Exercise("04.1", "b200_facility", "MW", (
                 (1 / 1.7875, "you left out the server overhead: CPUs, memory, NICs and "
@@ -234,12 +242,11 @@ CHAPTERS: tuple[Chapter, ...] = (
     Chapter(
         "05", "launch_cadence", "Launch cadence",
         "solar arrays and radiators in orbit, W/kg, launches per GW",
-        module="orbit", claims="C14-C16", minutes=90,
+        library="orbit", explorer_module="orbit", claims="C14-C16", minutes=90,
         goals="orbits, eclipses and orbit-average solar power; radiators and why the 3 K sky "
               "barely helps; watts per kilogram; launches per gigawatt against the record "
               "cadence; launch-price break-even; no repairs in orbit; claims C14-C16",
-        explorers=("design_explorer", "launch_explorer"), main_control="temperature",
-        explorer_controls=("gw_per_year",),
+        explorers=(("design_explorer", "temperature"), ("launch_explorer", "gw_per_year")),
         exercises=(
             Exercise("05.1", "period_1200km", "min", (
                 ((1200 / (6378 + 1200)) ** 1.5, "you used the altitude as the orbit's "
@@ -268,10 +275,10 @@ CHAPTERS: tuple[Chapter, ...] = (
         )),
     Chapter("06", "limits_of_computation", "Limits of computation",
             "Landauer, CMOS ceiling, 10^30 FLOP/s, compounding, queueing",
-            module="limits", claims="C17-C19", planned=True),
+            library="limits", claims="C17-C19", planned=True),
     Chapter("07", "capstone_earth_or_orbit", "Capstone: Earth or orbit",
             "the next N GW: ground vs orbit, every lever, Monte Carlo uncertainty",
-            module="capstone", planned=True),
+            library="scenario", planned=True),
 )
 
 

@@ -17,54 +17,15 @@ Strings are read as quantities (``"50 GB/s"``) everywhere, so feedback and gradi
 """
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
 
 import numpy as np
 import pint
 
-from .units import Q_, ureg
+from .units import Q_, describe_dimension, parse_quantity
 
-__all__ = ["check", "Feedback", "describe_dimension", "compare_estimate"]
-
-# What a dimension is, in words a student uses, keyed by a unit of that dimension.
-_DIMENSION_WORDS = {
-    "B": "an amount of data (bytes)",
-    "B/s": "a data rate (bytes per second)",
-    "s": "a time (seconds)",
-    "J": "an energy (joules)",
-    "W": "a power (watts)",
-    "FLOP": "an amount of computation (FLOP)",
-    "FLOP/s": "a compute rate (FLOP/s)",
-    "FLOP/J": "an energy efficiency (FLOP per joule)",
-    "param": "a number of parameters",
-    "token": "a number of tokens",
-    "token/s": "a token rate (tokens per second)",
-    "USD": "an amount of money (USD)",
-    "USD/kWh": "a price of energy (USD per kWh)",
-    "kg": "a mass (kilograms)",
-    "m": "a length (metres)",
-    "m^2": "an area (square metres)",
-    "K": "a temperature (kelvin)",
-    "": "a plain number (no unit)",
-}
-
-
-@functools.lru_cache(maxsize=None)
-def _words_by_dimension() -> dict:
-    return {ureg.get_dimensionality(unit): words for unit, words in _DIMENSION_WORDS.items()}
-
-
-def describe_dimension(q) -> str:
-    """A dimension in words: ``"a power (watts)"`` rather than pint's base dimensions.
-
-    >>> describe_dimension(Q_(3, "kWh"))
-    'an energy (joules)'
-    """
-    dims = (q if isinstance(q, pint.Quantity) else Q_(q)).dimensionality
-    return _words_by_dimension().get(dims, f"a quantity of dimension {dims}")
-
+__all__ = ["check", "Feedback", "compare_estimate"]
 
 @dataclass(frozen=True)
 class Feedback:
@@ -81,6 +42,10 @@ class Feedback:
 
     def _ipython_display_(self) -> None:
         """Show nothing: ``check`` has printed the message already."""
+
+
+def _excerpt(text: str) -> str:
+    return repr(text) if len(text) <= 40 else repr(text[:37] + "...")
 
 
 def _fmt(q) -> str:
@@ -144,9 +109,9 @@ def _read(answer, expected: pint.Quantity, rtol: float = 0.0, unit=None):
         return Feedback(False, "Not answered yet: replace the ... with your answer.")
     if isinstance(answer, str):
         try:
-            answer = Q_(answer)
-        except Exception as exc:
-            return Feedback(False, f"Could not read {answer!r} as a quantity ({exc}).")
+            answer = parse_quantity(answer)
+        except ValueError as exc:
+            return Feedback(False, f"Could not read {_excerpt(answer)} as a quantity ({exc}).")
     if not isinstance(answer, pint.Quantity):
         try:
             answer = Q_(np.asarray(answer, dtype=float) if np.ndim(answer) else float(answer))

@@ -8,17 +8,44 @@ from __future__ import annotations
 
 import pint
 
-from .data import accelerator as _accelerator
-from .units import Q_, accepts, count, fraction, quantity
+from .data import accelerator as _accelerator, constant, normalize
+from .declare import accepts, count, flag, fraction, quantity
+from .formats import number_format
+from .units import Q_
 
-__all__ = ["training_flops", "compute_time", "DEFAULT_MFU"]
+__all__ = ["training_flops", "compute_time", "peak_rate", "DEFAULT_MFU"]
 
-# Llama 3 405B pre-training on 8,192-16,384 H100s reached 38-43 % BF16 MFU (The Llama 3
-# Herd of Models, arXiv:2407.21783, Table 4); 0.40 sits inside that range.
-DEFAULT_MFU = 0.40
+# The old name of compute_time's default (a row of data/constants.csv).
+DEFAULT_MFU = float(constant("model FLOP utilisation").m)
 
 
-@accepts(params=count("param"), tokens=count("token"))
+def peak_rate(accelerator, fmt="BF16") -> pint.Quantity:
+    """Dense peak of ``accelerator`` in number format ``fmt``, in FLOP/s.
+
+    Format names are read as everywhere in the kit (``"fp8"``, ``"FP8 E4M3"``, ``"NVFP4"``
+    all work): a block-scaled or sub-typed format runs at the peak of its element width
+    (NVFP4 and MXFP4 at the FP4 peak, FP8 E4M3 at the FP8 peak).
+
+    >>> peak_rate("H100", "fp8").to("TFLOP/s")
+    <Quantity(1978.9, 'teraFLOP / second')>
+    """
+    acc = _accelerator(accelerator)
+    peaks = {normalize(k): v for k, v in acc.peak.items()}
+    key = normalize(fmt) if isinstance(fmt, str) else ""
+    if key not in peaks:
+        try:
+            f = number_format(fmt)
+            key = next((k for k in peaks if normalize(f.name).endswith(k)
+                        or normalize(f.name).startswith(k)), key)
+        except KeyError:
+            pass
+    if key not in peaks:
+        raise ValueError(f"{acc.name} has no peak for the format {fmt!r} in the table; "
+                         f"known: {', '.join(acc.peak)}.")
+    return peaks[key]
+
+
+@accepts(returns="FLOP", params=count("param"), tokens=count("token"), recompute=flag())
 def training_flops(params, tokens, recompute=False) -> pint.Quantity:
     """FLOPs to train a dense transformer of ``params`` parameters on ``tokens`` tokens.
 
@@ -41,18 +68,19 @@ def training_flops(params, tokens, recompute=False) -> pint.Quantity:
     <Quantity(315.0, 'zettaFLOP')>
     """
     factor = 8 if recompute else 6
-    return Q_(factor * params.m_as("param") * tokens.m_as("token"), "FLOP")
+    return Q_(factor * params * tokens, "FLOP")
 
 
-@accepts(flops=quantity("FLOP"), devices=count(positive=True), mfu=fraction())
-def compute_time(flops, devices, accelerator, fmt="BF16", mfu=DEFAULT_MFU) -> pint.Quantity:
+@accepts(returns="s", flops=quantity("FLOP"), devices=count(whole=True, minimum=1),
+         mfu=fraction(default="model FLOP utilisation"))
+def compute_time(flops, devices, accelerator, fmt="BF16", mfu=None) -> pint.Quantity:
     """Wall time for ``devices`` accelerators to do ``flops`` at ``mfu`` of their dense peak.
 
     Model: ``flops / (devices * peak[fmt] * mfu)``. The peak is the datasheet's dense
     tensor-core figure for ``fmt``; ``mfu`` folds in everything that keeps a real run
-    below it (communication not hidden, memory-bound kernels, stalls). The default 0.40 is
-    the middle of the 38-43 % that Llama 3 405B reached on 16,384 H100s in BF16
-    (arXiv:2407.21783, Table 4). Restarts and failures are not included.
+    below it (communication not hidden, memory-bound kernels, stalls). The default sits
+    inside the 38-43 % that Llama 3 405B reached on 8,192-16,384 H100s in BF16.
+    Restarts and failures are not included.
 
     Parameters
     ----------
@@ -65,9 +93,4 @@ def compute_time(flops, devices, accelerator, fmt="BF16", mfu=DEFAULT_MFU) -> pi
     >>> print(f'{compute_time("1e21 FLOP", 1000, "H100", mfu=0.5).to("min"):.4g~P}')
     33.69 min
     """
-    acc = _accelerator(accelerator)
-    if fmt not in acc.peak:
-        raise ValueError(f"compute_time(): {acc.name} has no {fmt} peak in the table; "
-                         f"known: {', '.join(acc.peak)}.")
-    rate = acc.peak[fmt] * (devices.m * mfu)
-    return (flops / rate).to("s")
+    return flops / (peak_rate(accelerator, fmt) * (devices * mfu))

@@ -20,7 +20,6 @@ import csv
 import dataclasses
 import difflib
 import functools
-import inspect
 import io
 import re
 from dataclasses import dataclass, field
@@ -38,7 +37,7 @@ __all__ = ["read_table", "table_names", "table_units", "lookup", "records", "nor
            "interconnects", "System", "system", "systems", "City", "city", "cities",
            "constant", "River", "river", "rivers", "BuildTime", "build_time", "build_times",
            "LaunchVehicle", "launch_vehicle", "launch_vehicles", "Launches", "launches",
-           "constant_defaults", "STATUSES"]
+           "constant_record", "STATUSES"]
 
 STATUSES = ("verified", "secondary", "unverified")
 _UNIT_HEADER = re.compile(r"^(?P<field>[^\[]+?)\s*\[(?P<unit>[^\]]+)\]$")
@@ -492,37 +491,16 @@ def _constants() -> tuple[_Constant, ...]:
     return records("constants", _Constant, unit=lambda r: r["unit"] or "")
 
 
+def constant_record(name: str) -> _Constant:
+    """The row of ``data/constants.csv`` called ``name``: value, unit, source, status."""
+    return lookup(_constants(), name, "constant")
+
+
 def constant(name: str) -> pint.Quantity:
     """A constant of ``data/constants.csv`` as a quantity (its source is in the table).
 
     >>> constant("fiber group index")
     <Quantity(1.4682, 'dimensionless')>
     """
-    c = lookup(_constants(), name, "constant")
+    c = constant_record(name)
     return Q_(float(c.value), c.unit)
-
-
-def constant_defaults(**names: str):
-    """Fill the arguments left at ``None`` with rows of ``data/constants.csv``.
-
-    ``@constant_defaults(pue="PUE AI data centre")`` above ``@accepts(...)``: every
-    default a model uses is one sourced row, visible in its docstring and overridable by
-    the caller; the value is then checked by ``@accepts`` like any argument.
-    """
-    def decorate(fn):
-        signature = inspect.signature(fn)
-        unknown = set(names) - set(signature.parameters)
-        if unknown:
-            raise TypeError(f"@constant_defaults on {fn.__name__}: no parameter {sorted(unknown)}")
-
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            bound = signature.bind(*args, **kwargs)
-            for arg, row in names.items():
-                if bound.arguments.get(arg) is None:
-                    bound.arguments[arg] = constant(row)
-            return fn(*bound.args, **bound.kwargs)
-
-        return wrapper
-
-    return decorate

@@ -9,14 +9,16 @@ function accepts numpy arrays for its counts, so a sweep over model sizes is one
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 import pint
 
 from .data import Accelerator, accelerator as _accelerator, lookup, records
 from .formats import number_format
-from .units import Q_, accepts, count, fraction, quantity
+from .breakdown import Breakdown
+from .declare import accepts, choice, count, fraction, quantity
+from .units import Q_, _describe
 
 __all__ = ["weights_memory", "kv_cache_memory", "activation_memory", "training_memory",
            "training_recipes", "devices_to_fit", "MemoryBreakdown", "TrainingRecipe"]
@@ -51,11 +53,11 @@ def weights_memory(params, fmt="BF16") -> pint.Quantity:
     >>> weights_memory("70 Gparam", "FP16")
     <Quantity(140.0, 'gigabyte')>
     """
-    return _gb(params.m_as("param"), _bytes_per(fmt))
+    return _gb(params, _bytes_per(fmt))
 
 
-@accepts(layers=count(), kv_heads=count(), head_dim=count(), tokens=count("token"),
-         batch=count())
+@accepts(layers=count(whole=True), kv_heads=count(whole=True), head_dim=count(whole=True),
+         tokens=count("token"), batch=count(whole=True))
 def kv_cache_memory(layers, kv_heads, head_dim, tokens, batch=1, fmt="BF16") -> pint.Quantity:
     """Bytes of the attention key-value cache, in GB.
 
@@ -75,12 +77,12 @@ def kv_cache_memory(layers, kv_heads, head_dim, tokens, batch=1, fmt="BF16") -> 
     >>> kv_cache_memory(80, 8, 128, 1).to("KiB")
     <Quantity(320.0, 'kibibyte')>
     """
-    per_token = 2 * layers.m * kv_heads.m * head_dim.m * batch.m
-    return _gb(tokens.m_as("token"), per_token * _bytes_per(fmt))
+    return _gb(tokens, 2 * layers * kv_heads * head_dim * batch * _bytes_per(fmt))
 
 
-@accepts(layers=count(), hidden=count(positive=True), heads=count(), tokens=count("token"),
-         batch=count())
+@accepts(layers=count(whole=True), hidden=count(whole=True, minimum=1),
+         heads=count(whole=True), tokens=count("token"), batch=count(whole=True),
+         recompute=choice("none", "selective", "full"))
 def activation_memory(layers, hidden, heads, tokens, batch=1, recompute="none") -> pint.Quantity:
     """Activation memory of a transformer's training step, in GB (16-bit activations).
 
@@ -103,16 +105,9 @@ def activation_memory(layers, hidden, heads, tokens, batch=1, recompute="none") 
     >>> activation_memory(1, 12288, 96, 2048, recompute="full").to("MB")
     <Quantity(50.331648, 'megabyte')>
     """
-    per_layer_factor = {"none": None, "selective": 34.0, "full": 2.0}
-    if recompute not in per_layer_factor:
-        raise ValueError(f"activation_memory(): recompute must be one of "
-                         f"{list(per_layer_factor)}, got {recompute!r}")
-    s = tokens.m_as("token")
-    h, a = hidden.m, heads.m
-    factor = per_layer_factor[recompute]
-    if factor is None:
-        factor = 34 + 5 * a * s / h
-    return _gb(s, layers.m * batch.m * h * factor)
+    s, h = tokens, hidden
+    factor = {"none": 34 + 5 * heads * s / h, "selective": 34.0, "full": 2.0}[recompute]
+    return _gb(s, layers * batch * h * factor)
 
 
 @dataclass(frozen=True)
@@ -141,7 +136,7 @@ def training_recipes() -> tuple[TrainingRecipe, ...]:
 
 
 @dataclass(frozen=True)
-class MemoryBreakdown:
+class MemoryBreakdown(Breakdown):
     """Training memory by component (GB); ``total`` is their sum."""
 
     weights: pint.Quantity
@@ -150,12 +145,7 @@ class MemoryBreakdown:
     optimizer: pint.Quantity
     activations: pint.Quantity
 
-    @property
-    def total(self) -> pint.Quantity:
-        return sum((getattr(self, f.name) for f in fields(self)), Q_(0, "GB"))
-
-    def as_dict(self) -> dict[str, pint.Quantity]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+    PARTS = ("weights", "gradients", "master_weights", "optimizer", "activations")
 
 
 @accepts(params=count("param"), activations=quantity("GB", optional=True))
@@ -183,7 +173,7 @@ def training_memory(params, recipe="mixed-precision Adam", activations=None,
     """
     r = recipe if isinstance(recipe, TrainingRecipe) else lookup(training_recipes(), recipe,
                                                                  "training recipe")
-    n = params.m_as("param")
+    n = params
     per = {f: _gb(n, getattr(r, f).m_as("B/param")) for f in
            ("gradients", "master_weights", "optimizer")}
     per["weights"] = (_gb(n, r.weights.m_as("B/param")) if weights_format is None
@@ -192,14 +182,15 @@ def training_memory(params, recipe="mixed-precision Adam", activations=None,
     return MemoryBreakdown(activations=act, **per)
 
 
-@accepts(memory=quantity("GB", example='memory="140 GB"'), usable_fraction=fraction())
-def devices_to_fit(memory, accelerator, usable_fraction=0.9):
+@accepts(memory=quantity("GB", example='memory="140 GB"'),
+         usable_fraction=fraction(default="usable memory fraction"))
+def devices_to_fit(memory, accelerator, usable_fraction=None):
     """How many accelerators it takes just to hold ``memory`` (an integer, or an array).
 
     Model: ``ceil(memory / (device memory * usable_fraction))``, with the device memory
-    binary as the hardware has it (80 GiB for an H100). ``usable_fraction`` (default 0.9,
-    the share of GPU memory that the vLLM inference server takes by default) leaves room
-    for the runtime, fragmentation and buffers. Capacity only: it says nothing about
+    binary as the hardware has it (80 GiB for an H100). ``usable_fraction`` (by default
+    the share of GPU memory that the vLLM inference server takes) leaves room for the
+    runtime, fragmentation and buffers. Capacity only: it says nothing about
     speed, and assumes the memory can be split evenly (tensor/pipeline parallelism).
 
     Parameters
@@ -213,5 +204,8 @@ def devices_to_fit(memory, accelerator, usable_fraction=0.9):
     """
     acc = accelerator if isinstance(accelerator, Accelerator) else _accelerator(accelerator)
     ratio = (memory / (acc.memory * usable_fraction)).m_as("")
+    if np.any(ratio > 1e15):           # beyond any machine, and beyond an exact integer
+        raise ValueError(f"devices_to_fit(): {_describe(memory)} needs more than 10^15 "
+                         f"devices of {acc.name}; check the memory's prefix.")
     n = np.ceil(np.round(ratio, 9)).astype(int)  # round first: 2.0000000001 is 2 devices
     return int(n) if np.ndim(n) == 0 else n

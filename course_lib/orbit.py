@@ -18,9 +18,11 @@ from dataclasses import dataclass
 import numpy as np
 import pint
 
-from .data import constant, constant_defaults
+from .data import constant
+from .breakdown import Breakdown
+from .declare import accepts, count, fraction, quantity, ratio
 from .power import energy, energy_cost, facility_power
-from .units import Q_, accepts, count, fraction, quantity, ratio
+from .units import Q_
 
 __all__ = ["orbital_period", "eclipse_fraction", "solar_array_power", "array_area",
            "radiator_flux", "radiator_area", "MassBreakdown", "specific_power",
@@ -30,7 +32,7 @@ __all__ = ["orbital_period", "eclipse_fraction", "solar_array_power", "array_are
 DAWN_DUSK = "90 deg"     # beta angle of a dawn-dusk sun-synchronous orbit (Sun along the normal)
 
 
-@accepts(altitude=quantity("km"))
+@accepts(returns="min", altitude=quantity("km"))
 def orbital_period(altitude) -> pint.Quantity:
     """Period of a circular orbit at ``altitude``, in minutes: ``2 pi sqrt(a^3 / GM)``,
     ``a = R + altitude`` (Kepler's third law; GM and R from WGS 84).
@@ -39,10 +41,10 @@ def orbital_period(altitude) -> pint.Quantity:
     <Quantity(95.6, 'minute')>
     """
     a = constant("Earth equatorial radius") + altitude
-    return (2 * np.pi * np.sqrt(a ** 3 / constant("Earth GM"))).to("min")
+    return 2 * np.pi * np.sqrt(a ** 3 / constant("Earth GM"))
 
 
-@accepts(altitude=quantity("km", positive=True), beta=quantity("deg"))
+@accepts(altitude=quantity("km", positive=True), beta=quantity("deg", signed=True))
 def eclipse_fraction(altitude, beta="0 deg"):
     """Share of a circular orbit spent in the Earth's shadow (cylindrical shadow model).
 
@@ -63,27 +65,29 @@ def eclipse_fraction(altitude, beta="0 deg"):
     return float(f) if np.ndim(f) == 0 else f
 
 
-@constant_defaults(efficiency="space cell efficiency", irradiance="solar constant")
-@accepts(area=quantity("m^2"), efficiency=fraction(), irradiance=quantity("W/m^2"),
-         packing=fraction(),
-         degradation=ratio(0.0, below=1), eclipse=ratio(0.0, below=1))
+_ARRAY = dict(efficiency=fraction(default="space cell efficiency"),
+              irradiance=quantity("W/m^2", default="solar constant"),
+              packing=fraction(),
+              degradation=ratio(0.0, below=1), eclipse=ratio(0.0, below=1))
+
+
+@accepts(returns="kW", area=quantity("m^2"), **_ARRAY)
 def solar_array_power(area, efficiency=None, irradiance=None, packing=0.9, degradation=0.0,
                       eclipse=0.0) -> pint.Quantity:
     """Orbit-average electric power of a Sun-pointing array of ``area`` (panel area), in kW.
 
     Model: ``area x packing x efficiency x irradiance x (1 - degradation) x (1 - eclipse)``.
-    Defaults: 29.8 % triple-junction cells (beginning of life), the solar constant
-    1361 W/m^2, 90 % of the panel covered by cells, no degradation, no eclipse (a
-    dawn-dusk orbit). Temperature losses, pointing errors and wiring are left out (5-15 %).
+    Defaults: triple-junction cells at beginning of life, the solar constant, 90 % of the
+    panel covered by cells, no degradation, no eclipse (a dawn-dusk orbit). Temperature losses, pointing errors and wiring are left out (5-15 %).
 
     >>> solar_array_power("1 m^2").round(3)
     <Quantity(0.365, 'kilowatt')>
     """
     factor = packing * efficiency * (1 - degradation) * (1 - eclipse)
-    return (area * irradiance * factor).to("kW")
+    return area * irradiance * factor
 
 
-@accepts(power=quantity("W"))
+@accepts(returns="m^2", power=quantity("W"), **_ARRAY)
 def array_area(power, efficiency=None, irradiance=None, packing=0.9, degradation=0.0,
                eclipse=0.0) -> pint.Quantity:
     """Panel area for an orbit-average electric ``power``, in m^2: the inverse of
@@ -93,14 +97,21 @@ def array_area(power, efficiency=None, irradiance=None, packing=0.9, degradation
     <Quantity(2740.0, 'meter ** 2')>
     """
     per_m2 = solar_array_power("1 m^2", efficiency, irradiance, packing, degradation, eclipse)
-    return (power / per_m2 * Q_(1, "m^2")).to("m^2")
+    if per_m2.m <= 0:
+        raise ValueError("array_area(): the array delivers no power (zero irradiance, "
+                         "efficiency or packing); no area is enough.")
+    return power / per_m2 * Q_(1, "m^2")
 
 
-@constant_defaults(emissivity="radiator emissivity", absorbed_flux="LEO absorbed flux")
-@accepts(temperature=quantity("K", positive=True), emissivity=fraction(),
-         sink_temperature=quantity("K"), absorbed_flux=quantity("W/m^2"),
-         sides=count(positive=True), fin_efficiency=fraction())
-def radiator_flux(temperature, emissivity=None, sink_temperature="2.725 K",
+_RADIATOR = dict(temperature=quantity("K", positive=True),
+                 emissivity=fraction(default="radiator emissivity"),
+                 sink_temperature=quantity("K", default="deep-space background"),
+                 absorbed_flux=quantity("W/m^2", default="LEO absorbed flux"),
+                 sides=count(whole=True, minimum=1), fin_efficiency=fraction())
+
+
+@accepts(returns="W/m^2", **_RADIATOR)
+def radiator_flux(temperature, emissivity=None, sink_temperature=None,
                   absorbed_flux=None, sides=2, fin_efficiency=1.0) -> pint.Quantity:
     """Net heat a radiator panel rejects per m^2 of panel, in W/m^2.
 
@@ -119,13 +130,13 @@ def radiator_flux(temperature, emissivity=None, sink_temperature="2.725 K",
         raise ValueError("radiator_flux(): temperature must be above sink_temperature: a "
                          "radiator colder than its surroundings absorbs heat.")
     sigma = constant("Stefan-Boltzmann constant")
-    emitted = sides.m * fin_efficiency * emissivity * sigma * (
+    emitted = sides * fin_efficiency * emissivity * sigma * (
         temperature ** 4 - sink_temperature ** 4)
-    return (emitted - absorbed_flux).to("W/m^2")
+    return emitted - absorbed_flux
 
 
-@accepts(heat=quantity("W"))
-def radiator_area(heat, temperature, emissivity=None, sink_temperature="2.725 K", sides=2,
+@accepts(returns="m^2", heat=quantity("W"), **_RADIATOR)
+def radiator_area(heat, temperature, emissivity=None, sink_temperature=None, sides=2,
                   absorbed_flux=None, fin_efficiency=1.0) -> pint.Quantity:
     """Panel area to reject ``heat`` at radiator ``temperature``, in m^2: ``heat /``
     :func:`radiator_flux` (same model and defaults). A ``ValueError`` when the panel
@@ -139,11 +150,11 @@ def radiator_area(heat, temperature, emissivity=None, sink_temperature="2.725 K"
     if np.any(flux.m <= 0):
         raise ValueError("radiator_area(): at this temperature the panel absorbs at least as "
                          "much as it emits; raise the temperature or lower absorbed_flux.")
-    return (heat / flux).to("m^2")
+    return heat / flux
 
 
 @dataclass(frozen=True)
-class MassBreakdown:
+class MassBreakdown(Breakdown):
     """Mass to launch per part (kg) for a given compute power; ``total``, ``specific_power``."""
 
     power: pint.Quantity
@@ -158,32 +169,25 @@ class MassBreakdown:
 
     PARTS = ("arrays", "radiators", "batteries", "compute", "structure")
 
-    def as_dict(self) -> dict[str, pint.Quantity]:
-        """Mass by part, in the order of ``PARTS``."""
-        return {name: getattr(self, name) for name in self.PARTS}
-
-    @property
-    def total(self) -> pint.Quantity:
-        return sum(self.as_dict().values(), Q_(0, "kg"))
-
     @property
     def specific_power(self) -> pint.Quantity:
         """Watts of compute (IT) power per kilogram launched."""
         return (self.power / self.total).to("W/kg")
 
 
-@constant_defaults(array_density="ISS array areal density",
-                   radiator_density="ISS radiator areal density",
-                   compute_mass="rack mass per power",
-                   battery_energy="space battery specific energy")
-@accepts(power=quantity("W", positive=True), radiator_temperature=quantity("K", positive=True),
-         array_density=quantity("kg/m^2"), radiator_density=quantity("kg/m^2"),
-         compute_mass=quantity("kg/kW"), structure=ratio(0.0),
-         efficiency=fraction(optional=True), altitude=quantity("km", positive=True),
-         beta=quantity("deg"), battery_energy=quantity("W*h/kg", positive=True))
+@accepts(power=quantity("W", positive=True),
+         radiator_temperature=quantity("K", positive=True),
+         array_density=quantity("kg/m^2", default="ISS array areal density"),
+         radiator_density=quantity("kg/m^2", default="ISS radiator areal density"),
+         compute_mass=quantity("kg/kW", default="rack mass per power"),
+         structure=ratio(0.0),
+         efficiency=fraction(optional=True),
+         altitude=quantity("km", positive=True, default="sun-synchronous altitude"),
+         beta=quantity("deg", signed=True),
+         battery_energy=quantity("W*h/kg", positive=True, default="space battery specific energy"))
 def specific_power(power="1 MW", radiator_temperature="330 K", array_density=None,
                    radiator_density=None, compute_mass=None, structure=0.2, efficiency=None,
-                   altitude="650 km", beta=DAWN_DUSK, battery_energy=None) -> MassBreakdown:
+                   altitude=None, beta=DAWN_DUSK, battery_energy=None) -> MassBreakdown:
     """Mass to launch for ``power`` of compute in orbit, by part, and watts per kilogram.
 
     Model: the arrays supply ``power`` on orbit average (:func:`array_area` x
@@ -192,10 +196,9 @@ def specific_power(power="1 MW", radiator_temperature="330 K", array_density=Non
     the radiators reject all of ``power`` at ``radiator_temperature``
     (:func:`radiator_area` x ``radiator_density``); the compute hardware weighs
     ``compute_mass`` per kW; ``structure`` adds a share of all that for the bus, power
-    electronics, pointing and shielding. Defaults are ISS heritage: arrays 2.6 kg/m^2
-    (ISS wings), radiators 14.2 kg/m^2 (ISS HRS), compute 11.3 kg/kW (a GB200 NVL72 rack),
-    batteries 150 Wh/kg, structure 20 % (unverified), a dawn-dusk orbit at 650 km (no
-    eclipse). Lighter targets are passed as arguments.
+    electronics, pointing and shielding (20 %, unverified). Defaults: the ISS's areal
+    densities for arrays and radiators, a GB200 NVL72 rack's mass per kW, space Li-ion
+    cells, a dawn-dusk orbit (no eclipse). Lighter targets are passed as arguments.
 
     >>> print(f"{specific_power().specific_power:.1f~P}")
     26.3 W/kg
@@ -212,25 +215,27 @@ def specific_power(power="1 MW", radiator_temperature="330 K", array_density=Non
                          radiator_area=radiators.to("m^2"), eclipse=eclipse, **masses)
 
 
-@accepts(power_per_year=quantity("W/year"), specific_power=quantity("W/kg", positive=True),
-         payload_per_launch=quantity("kg", positive=True))
-def launches_per_year(power_per_year, specific_power, payload_per_launch="100 t"):
+@accepts(returns="1/year", power_per_year=quantity("W/year"),
+         specific_power=quantity("W/kg", positive=True),
+         payload_per_launch=quantity("kg", positive=True, default="Starship payload target"))
+def launches_per_year(power_per_year, specific_power, payload_per_launch=None):
     """Launches a year to put ``power_per_year`` of compute in orbit:
     ``power_per_year / specific_power / payload_per_launch`` (every launch full, no
-    replacement of failed hardware). Default payload: Starship's 100 t target.
+    replacement of failed hardware). Default payload: Starship's target.
 
     >>> launches_per_year("1 GW/year", "100 W/kg").m_as("1/year")
     100.0
     """
-    return (power_per_year / specific_power / payload_per_launch).to("1/year")
+    return power_per_year / specific_power / payload_per_launch
 
 
-@constant_defaults(facility_cost="facility cost", facility_life="facility life")
-@accepts(specific_power=quantity("W/kg", positive=True), life=quantity("year", positive=True),
+@accepts(returns="USD/kg", specific_power=quantity("W/kg", positive=True),
+         life=quantity("year", positive=True, default="accelerator life"),
          electricity_price=quantity("USD/kWh", optional=True), pue=ratio(1.0, optional=True),
-         facility_cost=quantity("USD/W"), facility_life=quantity("year", positive=True),
+         facility_cost=quantity("USD/W", default="facility cost"),
+         facility_life=quantity("year", positive=True, default="facility life"),
          load_factor=fraction())
-def launch_cost_breakeven(specific_power, life="5 year", electricity_price=None, pue=None,
+def launch_cost_breakeven(specific_power, life=None, electricity_price=None, pue=None,
                           facility_cost=None, facility_life=None, load_factor=1.0):
     """Launch price per kg at which orbit's free sunlight pays for the launch, in USD/kg.
 
@@ -248,7 +253,7 @@ def launch_cost_breakeven(specific_power, life="5 year", electricity_price=None,
     facility = facility_power(Q_(1, "W"), pue)
     ground = (energy_cost(energy(facility, life, load_factor), electricity_price)
               + facility_cost * facility * (life / facility_life).m_as("")) / Q_(1, "W")
-    return (ground * specific_power).to("USD/kg")
+    return ground * specific_power
 
 
 @accepts(failure_rate=quantity("1/year"), duration=quantity("year"))
@@ -263,8 +268,8 @@ def surviving_fraction(failure_rate, duration):
     return float(x) if np.ndim(x) == 0 else x
 
 
-@accepts(units=count(positive=True), failure_rate=quantity("1/year"),
-         duration=quantity("year"), confidence=fraction())
+@accepts(units=count(whole=True, minimum=1), failure_rate=quantity("1/year"),
+         duration=quantity("year"), confidence=ratio(0.0, below=1))
 def spares_needed(units, failure_rate, duration, confidence=0.95) -> int:
     """Spares to launch so that ``units`` keep working for ``duration`` with probability
     ``confidence``, with no repair in orbit.
@@ -277,7 +282,7 @@ def spares_needed(units, failure_rate, duration, confidence=0.95) -> int:
     >>> spares_needed(100, "0.1/year", "1 year")
     15
     """
-    mean = float((units.m * failure_rate * duration).m_as(""))
+    mean = float((units * failure_rate * duration).m_as(""))
     cumulative = 0.0
     for k in range(int(mean + 12 * np.sqrt(mean) + 20)):
         # Poisson terms in log space: exp(-mean) alone underflows for mean > 745

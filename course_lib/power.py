@@ -19,45 +19,57 @@ from dataclasses import dataclass
 import numpy as np
 import pint
 
-from .data import Accelerator, accelerator as _accelerator, constant_defaults, systems
-from .units import Q_, accepts, count, fraction, quantity, ratio
+from .data import Accelerator, accelerator as _accelerator, system as _system, systems
+from .breakdown import Breakdown
+from .declare import accepts, count, fraction, quantity, ratio
+from .units import Q_
 
 __all__ = ["server_overhead", "it_power", "facility_power", "energy", "average_power",
            "energy_cost", "emissions", "training_energy", "CostBreakdown",
            "annualized_cost", "RevenuePower", "revenue_to_power", "solar_area",
            "cooling_water", "grow", "doubling_time", "supply_gap", "DEFAULT_OVERHEAD"]
 
-# Median of the three published systems' ratios (DGX H100 1.82, DGX B200 1.79, GB200 NVL72
-# 1.39): used for accelerators without a system in data/systems.csv.
-DEFAULT_OVERHEAD = 1.79
-
-
 def server_overhead(system) -> float:
     """IT power of a system over the board power of its GPUs: ``power / (gpus x TDP)``.
 
-    >>> from course_lib.data import system
-    >>> round(server_overhead(system("DGX H100")), 3)
+    ``system`` is a name or record of ``data/systems.csv``.
+
+    >>> round(server_overhead("DGX H100"), 3)
     1.821
     """
+    system = _system(system)
+    if system.power is None:
+        raise ValueError(f"server_overhead(): the table gives no power for {system.name}.")
     acc = _accelerator(system.accelerator)
     return float((system.power / (system.gpus * acc.power)).m_as(""))
 
 
-def _overhead_for(acc: Accelerator) -> float:
+def _published_overheads() -> dict[str, float]:
+    """Accelerator name -> overhead of its published system (first in the table)."""
+    out = {}
     for s in systems():
-        if s.power is not None and _accelerator(s.accelerator).name == acc.name:
-            return server_overhead(s)
-    return DEFAULT_OVERHEAD
+        if s.power is not None:
+            out.setdefault(_accelerator(s.accelerator).name, server_overhead(s))
+    return out
 
 
-@accepts(count=count(positive=True), overhead=ratio(1.0, optional=True))
+# Median of the published systems' ratios (DGX H100 1.82, DGX B200 1.79, GB200 NVL72
+# 1.39), computed from the table: used for accelerators without a system of their own.
+DEFAULT_OVERHEAD = float(np.median(list(_published_overheads().values())))
+
+
+def _overhead_for(acc: Accelerator) -> float:
+    return _published_overheads().get(acc.name, DEFAULT_OVERHEAD)
+
+
+@accepts(returns="MW", count=count(), overhead=ratio(1.0, optional=True))
 def it_power(accelerator, count, overhead=None) -> pint.Quantity:
     """IT power of ``count`` accelerators with their servers, in MW (rated).
 
     Model: ``count x board power x overhead``. The default ``overhead`` is the ratio of a
     published system's rated power to its GPUs' board power: 10.2 kW / (8 x 700 W) = 1.82
     for a DGX H100, 14.3 kW / 8 kW = 1.79 for a DGX B200, 120 kW / (72 x 1.2 kW) = 1.39
-    for a GB200 NVL72 rack (``data/systems.csv``); 1.79 for accelerators without one.
+    for a GB200 NVL72 rack (``data/systems.csv``); their median for accelerators without one.
     These are maximum ratings: a server under load typically draws less (``load_factor``
     in :func:`energy`).
 
@@ -72,70 +84,70 @@ def it_power(accelerator, count, overhead=None) -> pint.Quantity:
     """
     acc = _accelerator(accelerator)
     factor = _overhead_for(acc) if overhead is None else overhead
-    return (acc.power * count.m * factor).to("MW")
+    return acc.power * count * factor
 
 
-@constant_defaults(pue="PUE AI data centre")
-@accepts(it_power=quantity("W"), pue=ratio(1.0))
+@accepts(returns="MW", it_power=quantity("W"), pue=ratio(1.0, default="PUE AI data centre"))
 def facility_power(it_power, pue=None) -> pint.Quantity:
     """Facility power: IT power x PUE (power usage effectiveness), in MW.
 
     PUE is total facility energy / IT energy, at least 1 by definition (The Green Grid).
-    Default: 1.2, a new AI campus (``data/constants.csv``); the industry average is 1.56
-    (Uptime 2024), Google's fleet 1.09.
+    The default is a new AI campus; compare ``constant("PUE industry average")`` and
+    ``constant("PUE hyperscale")`` (Google's fleet).
 
     >>> facility_power("100 MW", 1.25)
     <Quantity(125.0, 'megawatt')>
     """
-    return (it_power * pue).to("MW")
+    return it_power * pue
 
 
-@accepts(power=quantity("W"), duration=quantity("s"), load_factor=fraction())
+@accepts(returns="MWh", power=quantity("W"), duration=quantity("s"), load_factor=fraction())
 def energy(power, duration="1 year", load_factor=1.0) -> pint.Quantity:
     """Energy drawn at ``power`` for ``duration``, at ``load_factor`` of it on average, in MWh.
 
     >>> energy("1 GW").to("GWh")
     <Quantity(8766.0, 'gigawatt_hour')>
     """
-    return (power * duration * load_factor).to("MWh")
+    return power * duration * load_factor
 
 
-@accepts(energy=quantity("J"), duration=quantity("s", positive=True))
+@accepts(returns="GW", energy=quantity("J"), duration=quantity("s", positive=True))
 def average_power(energy, duration="1 year") -> pint.Quantity:
     """Average power of ``energy`` spread over ``duration`` (default one year), in GW.
 
     >>> average_power("415 TWh").round(1)
     <Quantity(47.3, 'gigawatt')>
     """
-    return (energy / duration).to("GW")
+    return energy / duration
 
 
-@constant_defaults(price="US industrial electricity price")
-@accepts(energy=quantity("J"), price=quantity("USD/kWh"))
+@accepts(returns="USD", energy=quantity("J"),
+         price=quantity("USD/kWh", default="US industrial electricity price"))
 def energy_cost(energy, price=None) -> pint.Quantity:
-    """Cost of ``energy`` at ``price`` (default: US industrial average 2023, 8.06 c/kWh), in USD.
+    """Cost of ``energy`` at ``price`` (default: the US industrial average), in USD.
 
     >>> energy_cost("1 MWh", "0.10 USD/kWh")
     <Quantity(100.0, 'USD')>
     """
-    return (energy * price).to("USD")
+    return energy * price
 
 
-@constant_defaults(carbon_intensity="US grid carbon intensity")
-@accepts(energy=quantity("J"), carbon_intensity=quantity("g/kWh"))
+@accepts(returns="t", energy=quantity("J"),
+         carbon_intensity=quantity("g/kWh", default="US grid carbon intensity"))
 def emissions(energy, carbon_intensity=None) -> pint.Quantity:
     """CO2 emitted generating ``energy`` at ``carbon_intensity`` (grams per kWh), in tonnes.
 
-    Default intensity: the US grid average (EIA, 367 g/kWh for 2023, unverified). Location-
-    based accounting: the grid's average, not a contract for clean power.
+    The default intensity is the US grid's average. Location-based accounting: the grid's
+    average, not a contract for clean power.
 
     >>> emissions("1287 MWh", "429 g/kWh").round(0)
     <Quantity(552.0, 'metric_ton')>
     """
-    return (energy * carbon_intensity).to("t")
+    return energy * carbon_intensity
 
 
-@accepts(gpu_hours=quantity("hour"), power_per_gpu=quantity("W"), pue=ratio(1.0))
+@accepts(returns="MWh", gpu_hours=quantity("hour"), power_per_gpu=quantity("W"),
+         pue=ratio(1.0))
 def training_energy(gpu_hours, power_per_gpu, pue=1.0) -> pint.Quantity:
     """Energy of a training run as model cards report it: GPU-hours x power per GPU x PUE, in MWh.
 
@@ -147,34 +159,25 @@ def training_energy(gpu_hours, power_per_gpu, pue=1.0) -> pint.Quantity:
     >>> training_energy("1082990 hour", "400 W").round(0)
     <Quantity(433.0, 'megawatt_hour')>
     """
-    return (gpu_hours * power_per_gpu * pue).to("MWh")
+    return gpu_hours * power_per_gpu * pue
 
 
 @dataclass(frozen=True)
-class CostBreakdown:
-    """Annual cost of a data centre by part (USD per year); ``total`` and ``shares``, and
-    the ``facility_power`` the costs were computed for."""
+class CostBreakdown(Breakdown):
+    """Annual cost of a data centre by part (USD per year), with ``total`` and ``shares``,
+    and what the costs were computed from: the ``it_power`` and ``facility_power`` (rated),
+    the ``load_factor`` and the ``energy`` drawn in a year."""
 
     accelerators: pint.Quantity
     facility: pint.Quantity
     energy: pint.Quantity
     other: pint.Quantity
+    it_power: pint.Quantity
     facility_power: pint.Quantity
+    load_factor: float
+    energy_per_year: pint.Quantity
 
     PARTS = ("accelerators", "facility", "energy", "other")
-
-    def as_dict(self) -> dict[str, pint.Quantity]:
-        """Cost by part, in the order of ``PARTS``."""
-        return {name: getattr(self, name) for name in self.PARTS}
-
-    @property
-    def total(self) -> pint.Quantity:
-        return sum(self.as_dict().values(), Q_(0, "USD/year"))
-
-    @property
-    def shares(self) -> dict[str, float]:
-        total = self.total
-        return {k: float((v / total).m_as("")) for k, v in self.as_dict().items()}
 
 
 def _annuity(life, rate: float):
@@ -186,15 +189,14 @@ def _annuity(life, rate: float):
     return rate / (1 - (1 + rate) ** -n) / Q_(1, "year")
 
 
-@constant_defaults(price_per_accelerator="accelerator price",
-                   accelerator_life="accelerator life", facility_cost="facility cost",
-                   facility_life="facility life", load_factor="load factor",
-                   other_opex="other opex")
-@accepts(count=count(positive=True), price_per_accelerator=quantity("USD"),
-         accelerator_life=quantity("year", positive=True),
-         facility_cost=quantity("USD/W"), facility_life=quantity("year", positive=True),
+@accepts(count=count(positive=True),
+         price_per_accelerator=quantity("USD", default="accelerator price"),
+         accelerator_life=quantity("year", positive=True, default="accelerator life"),
+         facility_cost=quantity("USD/W", default="facility cost"),
+         facility_life=quantity("year", positive=True, default="facility life"),
          pue=ratio(1.0, optional=True), electricity_price=quantity("USD/kWh", optional=True),
-         load_factor=fraction(), other_opex=quantity("USD/W/year"),
+         load_factor=fraction(default="load factor"),
+         other_opex=quantity("USD/W/year", default="other opex"),
          cost_of_capital=ratio(0.0))
 def annualized_cost(count, accelerator="GB200", price_per_accelerator=None,
                     accelerator_life=None, facility_cost=None, facility_life=None, pue=None,
@@ -208,26 +210,26 @@ def annualized_cost(count, accelerator="GB200", price_per_accelerator=None,
     other opex (staff, maintenance, per watt of facility power). Straight-line, no
     financing, unless ``cost_of_capital`` > 0 (then capital is repaid as an annuity). Left
     out: land, taxes, software, the network beyond the rack.
-    Defaults (``data/constants.csv``): 50,000 USD per accelerator (unverified), 5-year
-    life, 13 USD/W facility over 14 years, PUE 1.2, 8.06 c/kWh, 80 % load, 0.3 USD/W/yr:
-    a 1 GW GB200 campus costs about 6.8 billion USD a year, servers about 74 % and energy
-    about 8 % (Epoch AI's model, with financing, gives 8.5 billion USD and 60 % / 7 %).
+    With the defaults below (and :func:`facility_power`'s PUE, :func:`energy_cost`'s
+    price), servers are about 74 % of the cost and energy about 8 % (Epoch AI's model,
+    with financing, gives 60 % and 7 %).
 
     >>> shares = annualized_cost(500_000).shares
     >>> round(shares["accelerators"], 2), round(shares["energy"], 3)
     (0.74, 0.083)
     """
-    facility = facility_power(it_power(accelerator, count), pue)
+    it = it_power(accelerator, count)
+    facility = facility_power(it, pue)
     year = Q_(1, "year")
+    drawn = energy(facility, year, load_factor)
     return CostBreakdown(
-        accelerators=(price_per_accelerator * count.m
+        accelerators=(price_per_accelerator * count
                       * _annuity(accelerator_life, cost_of_capital)).to("USD/year"),
         facility=(facility_cost * facility
                   * _annuity(facility_life, cost_of_capital)).to("USD/year"),
-        energy=(energy_cost(energy(facility, year, load_factor), electricity_price)
-                / year).to("USD/year"),
+        energy=(energy_cost(drawn, electricity_price) / year).to("USD/year"),
         other=(other_opex * facility).to("USD/year"),
-        facility_power=facility)
+        it_power=it, facility_power=facility, load_factor=load_factor, energy_per_year=drawn)
 
 
 @dataclass(frozen=True)
@@ -239,9 +241,9 @@ class RevenuePower:
     facility_power: pint.Quantity
 
 
-@constant_defaults(accelerator_share="NVIDIA compute share of data-centre revenue")
 @accepts(revenue=quantity("USD"), price_per_accelerator=quantity("USD", positive=True),
-         pue=ratio(1.0, optional=True), accelerator_share=fraction(),
+         pue=ratio(1.0, optional=True),
+         accelerator_share=fraction(default="NVIDIA compute share of data-centre revenue"),
          overhead=ratio(1.0, optional=True))
 def revenue_to_power(revenue, price_per_accelerator, accelerator="GB200", pue=None,
                      accelerator_share=None, overhead=None) -> RevenuePower:
@@ -249,8 +251,8 @@ def revenue_to_power(revenue, price_per_accelerator, accelerator="GB200", pue=No
 
     Model: ``accelerators = revenue x accelerator_share / price_per_accelerator``, then
     :func:`it_power` and :func:`facility_power`. ``accelerator_share`` is the share of the
-    revenue that is accelerators (default 0.84: NVIDIA's compute share of its Q3 FY2026
-    data-centre revenue, unverified); the price is what the seller gets per accelerator.
+    revenue that is accelerators (default: NVIDIA's compute share of its data-centre
+    revenue in one quarter); the price is what the seller gets per accelerator.
     Assumes every accelerator sold is installed and powered.
 
     >>> r = revenue_to_power("40e9 USD", "40000 USD", accelerator_share=1.0)
@@ -262,27 +264,26 @@ def revenue_to_power(revenue, price_per_accelerator, accelerator="GB200", pue=No
     return RevenuePower(n, it, facility_power(it, pue))
 
 
-@constant_defaults(capacity_factor="US utility solar capacity factor",
-                   power_density="solar land tracking")
-@accepts(average_power=quantity("W"), capacity_factor=fraction(),
-         power_density=quantity("W/m^2", positive=True))
+@accepts(returns="km^2", average_power=quantity("W"),
+         capacity_factor=fraction(default="US utility solar capacity factor"),
+         power_density=quantity("W/m^2", positive=True, default="solar land tracking"))
 def solar_area(average_power, capacity_factor=None, power_density=None) -> pint.Quantity:
     """Land for solar farms delivering ``average_power``, in km^2.
 
     Model: nameplate = average / capacity factor; area = nameplate / power density of a
-    whole site. Defaults: capacity factor 0.25 (US utility PV, EIA 2014-2020) and 0.24 MW
-    (DC) per acre = 59 W/m^2 (LBNL, single-axis tracking, fences included). A bare panel
+    whole site. Defaults: the US utility PV capacity factor (EIA) and LBNL's density of
+    single-axis tracking plants, fences included. A bare panel
     field is denser: 1000 W/m^2 x 21 % efficiency x 0.35 ground coverage = 74 W/m^2. For a
     *nameplate* figure pass ``capacity_factor=1``. No storage for the night is included.
 
     >>> solar_area("1 GW").round(1)
     <Quantity(67.4, 'kilometer ** 2')>
     """
-    return (average_power / capacity_factor / power_density).to("km^2")
+    return average_power / capacity_factor / power_density
 
 
-@constant_defaults(latent_heat="latent heat of water")
-@accepts(heat=quantity("W"), latent_heat=quantity("J/kg", positive=True),
+@accepts(returns="L/s", heat=quantity("W"),
+         latent_heat=quantity("J/kg", positive=True, default="latent heat of water"),
          evaporated_fraction=fraction())
 def cooling_water(heat, latent_heat=None, evaporated_fraction=1.0) -> pint.Quantity:
     """Water evaporated to carry away ``heat`` in cooling towers, as a flow in L/s.
@@ -296,10 +297,10 @@ def cooling_water(heat, latent_heat=None, evaporated_fraction=1.0) -> pint.Quant
     >>> cooling_water("1 MW").round(3)
     <Quantity(0.41, 'liter / second')>
     """
-    return (heat * evaporated_fraction / latent_heat * Q_(1, "L/kg")).to("L/s")
+    return heat * evaporated_fraction / latent_heat * Q_(1, "L/kg")
 
 
-@accepts(doubling_time=quantity("year", positive=True), duration=quantity("year"))
+@accepts(doubling_time=quantity("year", positive=True), duration=quantity("year", signed=True))
 def grow(value, doubling_time, duration):
     """``value`` (a quantity of any unit, or a number) after ``duration`` of growth that
     doubles every ``doubling_time``: ``value x 2^(duration / doubling_time)``. Vectorised
@@ -311,7 +312,7 @@ def grow(value, doubling_time, duration):
     return value * 2 ** (duration / doubling_time).m_as("")
 
 
-@accepts(growth_factor=ratio(1.0), period=quantity("year", positive=True))
+@accepts(returns="month", growth_factor=ratio(1.0), period=quantity("year", positive=True))
 def doubling_time(growth_factor, period="1 year") -> pint.Quantity:
     """Doubling time of growth by ``growth_factor`` per ``period``: ``period x ln 2 /
     ln(factor)``, in months.
@@ -321,7 +322,7 @@ def doubling_time(growth_factor, period="1 year") -> pint.Quantity:
     """
     if np.any(np.asarray(growth_factor) == 1):
         raise ValueError("doubling_time(): growth_factor 1 never doubles; give more than 1.")
-    return (period * np.log(2) / np.log(growth_factor)).to("month")
+    return period * np.log(2) / np.log(growth_factor)
 
 
 @accepts(doubling_time=quantity("year", positive=True), build_time=quantity("year"))

@@ -29,6 +29,7 @@ import functools
 import inspect
 import os
 import pathlib
+import re
 import tempfile
 from dataclasses import dataclass
 from importlib import resources
@@ -38,7 +39,7 @@ import pint
 
 __all__ = [
     "ureg", "Q_", "UnitArgumentError", "as_quantity", "as_count",
-    "require_positive", "require_fraction", "accepts", "quantity", "count", "fraction", "ratio",
+    "require_positive", "require_fraction", "parse_quantity", "describe_dimension",
 ]
 
 _KIT_UNITS = """
@@ -124,8 +125,107 @@ class UnitArgumentError(pint.DimensionalityError):
 
 
 def _describe(value) -> str:
-    text = repr(value) if not isinstance(value, pint.Quantity) else f"{value:~P}"
+    """A short excerpt of what was given, for messages (never a 1 MB string back)."""
+    try:
+        text = f"{value:~P}" if isinstance(value, pint.Quantity) else repr(value)
+    except Exception:          # a broken array or object must not break the message
+        text = f"a {type(value).__name__}"
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+# What a dimension is, in words a student uses, keyed by a unit of that dimension.
+_DIMENSION_WORDS = {
+    "B": "an amount of data (bytes)",
+    "B/s": "a data rate (bytes per second)",
+    "s": "a time (seconds)",
+    "1/s": "a rate per unit of time (per second, per year)",
+    "J": "an energy (joules)",
+    "W": "a power (watts)",
+    "W/year": "a power added per year (watts per year)",
+    "W/kg": "a specific power (watts per kilogram)",
+    "W/m^2": "a power per area (watts per square metre)",
+    "FLOP": "an amount of computation (FLOP)",
+    "FLOP/s": "a compute rate (FLOP/s)",
+    "FLOP/J": "an energy efficiency (FLOP per joule)",
+    "FLOP/B": "an arithmetic intensity (FLOP per byte)",
+    "param": "a number of parameters",
+    "B/param": "bytes per parameter",
+    "token": "a number of tokens",
+    "token/s": "a token rate (tokens per second)",
+    "token/J": "tokens per joule",
+    "USD": "an amount of money (USD)",
+    "USD/s": "money per unit of time (USD per year)",
+    "USD/kWh": "a price of energy (USD per kWh)",
+    "USD/kg": "a price per mass (USD per kg)",
+    "USD/W": "a price per power (USD per watt)",
+    "USD/W/s": "a price per power and time (USD per watt-year)",
+    "kg": "a mass (kilograms)",
+    "kg/s": "a mass flow (kilograms per second)",
+    "kg/m^2": "a mass per area (kg per square metre)",
+    "kg/W": "a mass per power (kg per watt)",
+    "J/kg": "an energy per mass (joules per kilogram)",
+    "g/kWh": "a mass per energy (grams per kWh)",
+    "m": "a length (metres)",
+    "m^2": "an area (square metres)",
+    "m^3": "a volume (cubic metres)",
+    "m^3/s": "a volume flow (cubic metres per second)",
+    "m/s": "a speed (metres per second)",
+    "K": "a temperature (kelvin)",
+    "": "a plain number (no unit)",
+}
+
+
+@functools.lru_cache(maxsize=None)
+def _words_by_dimension() -> dict:
+    return {ureg.get_dimensionality(unit): words for unit, words in _DIMENSION_WORDS.items()}
+
+
+def describe_dimension(q) -> str:
+    """A dimension in words: ``"a power (watts)"`` rather than pint's base dimensions.
+
+    ``q`` is a Quantity, a unit string or a dimensionality. Dimensions the kit does not
+    name are described by their SI units (``"a quantity in kg/m/s^2"``).
+
+    >>> describe_dimension(Q_(3, "kWh"))
+    'an energy (joules)'
+    """
+    if isinstance(q, str):
+        q = Q_(1, q) if q else Q_(1)
+    dims = q.dimensionality if isinstance(q, pint.Quantity) else q
+    words = _words_by_dimension().get(dims)
+    if words is None:
+        base = Q_(1, q.units).to_base_units().units if isinstance(q, pint.Quantity) else dims
+        words = f"a quantity in {base:~P}" if isinstance(base, pint.Unit) else f"a quantity of {base}"
+    return words
+
+
+_MAX_TEXT = 200                      # characters: a quantity is short
+_MAX_POWER = 12                      # 10**12 is fine; 9**9**9 would never return
+_POWER = re.compile(r"(?:\*\*|\^)\s*\(?\s*[-+]?\s*(\d[\d.]*(?:[eE][-+]?\d+)?)")
+
+
+def parse_quantity(text: str) -> pint.Quantity:
+    """Read ``text`` as a quantity, safely: a ``ValueError`` with a short reason for text
+    longer than 200 characters or with powers above 12 or chained (``"9**9**9 s"`` would
+    otherwise never return), and for pint's own parse errors.
+
+    >>> parse_quantity("80 GB")
+    <Quantity(80, 'gigabyte')>
+    """
+    if len(text) > _MAX_TEXT:
+        raise ValueError(f"too long to be a quantity ({len(text):,} characters)")
+    powers = _POWER.findall(text)
+    if len(powers) > 1 and re.search(r"(\*\*|\^)[^*^a-zA-Z]*(\*\*|\^)", text):
+        raise ValueError("powers of powers are not read")
+    if any(float(p) > _MAX_POWER for p in powers):
+        raise ValueError(f"powers above {_MAX_POWER} are not read")
+    try:
+        q = Q_(text)
+    except Exception as exc:            # pint raises several error types while parsing
+        raise ValueError(_describe(str(exc))[1:-1]) from None
+    if not isinstance(q, pint.Quantity):   # "" or "3" parse to a plain number
+        q = Q_(q)
+    return q
 
 
 def _who(name: str, where: str | None) -> str:
@@ -154,27 +254,29 @@ def as_quantity(value, name: str, unit: str, example: str | None = None,
     expected = ureg.get_dimensionality(unit)
     example = example or f'{name}="1 {unit}"'
     who = _who(name, where)
+    wanted = describe_dimension(expected)
     if isinstance(value, str):
         try:
-            value = Q_(value)
-        except Exception as exc:  # pint raises several error types while parsing
+            value = parse_quantity(value)
+        except ValueError as exc:
             raise UnitArgumentError(
-                value, unit, "", expected,
-                extra_msg=f"{who}: could not read {value!r} as a quantity ({exc}). "
+                _describe(value), unit, "", expected,
+                extra_msg=f"{who}: could not read {_describe(value)} as a quantity ({exc}). "
                 f"Write it like {example}.",
             ) from None
     if not isinstance(value, pint.Quantity):
+        what = ("the plain number " if isinstance(value, (int, float, np.number, np.ndarray))
+                else f"a {type(value).__name__}, ")
         raise UnitArgumentError(
-            value, unit, "dimensionless", expected,
-            extra_msg=f"{who} needs a unit of {expected} (like {unit}), but got the plain "
-            f"number {_describe(value)}. Write it like {example}.",
+            _describe(value), unit, "dimensionless", expected,
+            extra_msg=f"{who} needs {wanted}, like {unit}, but got {what}{_describe(value)}. "
+            f"Write it like {example}.",
         )
     if value.dimensionality != expected:
-        given = value.dimensionality or "dimensionless"
         raise UnitArgumentError(
-            value.units, unit, given, expected,
-            extra_msg=f"{who} must have the dimension {expected} (like {unit}), but "
-            f"{_describe(value)} has the dimension {given}. Write it like {example}.",
+            value.units, unit, value.dimensionality, expected,
+            extra_msg=f"{who} must be {wanted}, like {unit}, but {_describe(value)} is "
+            f"{describe_dimension(value)}. Write it like {example}.",
         )
     return value
 
@@ -192,11 +294,14 @@ def as_count(value, name: str, unit: str = "", where: str | None = None) -> pint
     who = _who(name, where)
     example = f'{name}=70e9 or {name}="70 G{unit}"' if unit else f"{name}=8"
     if isinstance(value, (str, pint.Quantity)):
-        q = Q_(value) if isinstance(value, str) else value
+        q = value if isinstance(value, pint.Quantity) else _read_count(value, who, example)
         if q.dimensionless:
             q = Q_(q.m_as(""), unit)
-        else:
-            q = as_quantity(q, name, unit or "dimensionless", example, where)
+        elif q.dimensionality != ureg.get_dimensionality(unit):
+            raise UnitArgumentError(
+                q.units, unit, q.dimensionality, "",
+                extra_msg=f"{who} must be a count{' of ' + unit if unit else ' (a plain number)'},"
+                f" but {_describe(q)} is {describe_dimension(q)}. Write it like {example}.")
     else:
         try:
             q = Q_(np.asarray(value, dtype=float) if np.ndim(value) else float(value), unit)
@@ -207,6 +312,14 @@ def as_count(value, name: str, unit: str = "", where: str | None = None) -> pint
     if np.any(np.asarray(q.magnitude) < 0):
         raise ValueError(f"{who} must not be negative, got {_describe(q)}.")
     return q
+
+
+def _read_count(text: str, who: str, example: str) -> pint.Quantity:
+    try:
+        return parse_quantity(text)
+    except ValueError as exc:
+        raise TypeError(f"{who}: could not read {_describe(text)} as a count ({exc}). "
+                        f"Write it like {example}.") from None
 
 
 def require_positive(q: pint.Quantity, name: str, allow_zero: bool = False,
@@ -241,11 +354,15 @@ def _plain_number(x, name: str, like: str, where: str | None = None) -> np.ndarr
     as a finite float array; a unit with a dimension raises ``UnitArgumentError``."""
     who = _who(name, where)
     if isinstance(x, str):
-        x = Q_(x)
+        try:
+            x = parse_quantity(x)
+        except ValueError as exc:
+            raise TypeError(f"{who} must be {like}; could not read {_describe(x)} ({exc}).") from None
     if isinstance(x, pint.Quantity):
         if not x.dimensionless:
             raise UnitArgumentError(x.units, "", x.dimensionality, "dimensionless",
-                                    extra_msg=f"{who} must be {like}, got {_describe(x)}.")
+                                    extra_msg=f"{who} must be {like}, got {_describe(x)}, "
+                                    f"{describe_dimension(x)}.")
         x = x.m_as("")
     try:
         m = np.asarray(x, dtype=float)
@@ -254,97 +371,10 @@ def _plain_number(x, name: str, like: str, where: str | None = None) -> np.ndarr
     return _require_finite(m, name, where)
 
 
-# ---- Declaring a function's arguments once ---------------------------------------------
+def __getattr__(name: str):
+    """The declarations moved to :mod:`course_lib.declare`; the old spelling still works."""
+    if name in ("accepts", "quantity", "count", "fraction", "ratio"):
+        from . import declare
 
-@dataclass(frozen=True)
-class _Arg:
-    """How one argument is checked: a quantity of ``unit``'s dimension, a count, or a
-    fraction; ``positive`` refuses zero; ``optional`` lets ``None`` through."""
-
-    kind: str
-    unit: str = ""
-    positive: bool = False
-    optional: bool = False
-    example: str | None = None
-    minimum: float = 0.0
-    below: float | None = None
-
-    def convert(self, value, name: str, where: str):
-        if value is None and self.optional:
-            return None
-        if self.kind == "fraction":
-            return require_fraction(value, name, where)
-        if self.kind == "ratio":
-            return _require_ratio(value, name, self.minimum, self.below, where)
-        if self.kind == "count":
-            q = as_count(value, name, self.unit, where)
-        else:
-            q = as_quantity(value, name, self.unit, self.example, where)
-        return require_positive(q, name, allow_zero=not self.positive, where=where)
-
-
-def quantity(unit: str, positive: bool = False, optional: bool = False,
-             example: str | None = None) -> _Arg:
-    """Declare a quantity argument with the dimension of ``unit``, finite and >= 0
-    (> 0 if ``positive``)."""
-    return _Arg("quantity", unit, positive, optional, example)
-
-
-def count(unit: str = "", positive: bool = False) -> _Arg:
-    """Declare a count argument (a plain number, an array, or a quantity in ``unit``)."""
-    return _Arg("count", unit, positive)
-
-
-def ratio(minimum: float = 0.0, optional: bool = False, below: float | None = None) -> _Arg:
-    """Declare a dimensionless ratio argument, at least ``minimum`` (PUE: ``ratio(1)``) and,
-    if given, strictly ``below`` a bound (a share of time that cannot be all of it:
-    ``ratio(0, below=1)``)."""
-    return _Arg("ratio", optional=optional, minimum=minimum, below=below)
-
-
-def _require_ratio(x, name: str, minimum: float, below: float | None = None,
-                   where: str | None = None):
-    m = _plain_number(x, name, "a plain ratio (like 1.2)", where)
-    if np.any(m < minimum):
-        raise ValueError(f"{_who(name, where)} must be at least {minimum:g}, got {_describe(x)}.")
-    if below is not None and np.any(m >= below):
-        raise ValueError(f"{_who(name, where)} must be below {below:g}, got {_describe(x)}.")
-    return float(m) if np.ndim(m) == 0 else m
-
-
-def fraction(optional: bool = False) -> _Arg:
-    """Declare a fraction argument in (0, 1] (a number, or a percentage string)."""
-    return _Arg("fraction", optional=optional)
-
-
-def accepts(**declared: _Arg):
-    """Check and convert a function's arguments at the boundary, declared once.
-
-    In the spirit of astropy's ``quantity_input`` and MetPy's ``check_units``, with the
-    kit's messages (function, parameter, expected dimension, a correct call)::
-
-        @accepts(memory=quantity("GB", example='memory="140 GB"'), usable_fraction=fraction())
-        def devices_to_fit(memory, accelerator, usable_fraction=0.9): ...
-
-    Inside the function, ``memory`` is a Quantity (in the caller's units), counts are
-    Quantities in their unit, fractions are plain numbers. Every value is finite and not
-    negative (not zero either for ``positive``), or a ``ValueError`` names it.
-    """
-    def decorate(fn):
-        signature = inspect.signature(fn)
-        unknown = set(declared) - set(signature.parameters)
-        if unknown:
-            raise TypeError(f"@accepts on {fn.__name__}: no parameter {sorted(unknown)}")
-
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            bound = signature.bind(*args, **kwargs)
-            bound.apply_defaults()
-            for name, arg in declared.items():
-                bound.arguments[name] = arg.convert(bound.arguments[name], name, fn.__name__)
-            return fn(*bound.args, **bound.kwargs)
-
-        wrapper.declared_units = declared
-        return wrapper
-
-    return decorate
+        return getattr(declare, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

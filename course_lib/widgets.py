@@ -29,8 +29,7 @@ import numpy as np
 
 from .units import Q_
 
-__all__ = ["Control", "slider", "choice", "Explorer", "nice_limit", "round_values",
-           "share_bar", "set_shares"]
+__all__ = ["Control", "slider", "choice", "Explorer", "nice_limit", "round_values"]
 
 _STYLE = {"description_width": "14em"}
 _LAYOUT = W.Layout(width="40em")
@@ -86,9 +85,15 @@ def slider(label: str, unit: str | None, min: float | None = None, max: float | 
     * otherwise a linear slider whose ``step`` (default: a 1-2-5 step near a hundredth of
       the range) puts ``min`` and ``value`` on the grid.
 
+    ``value`` may be a Quantity (a model's default, ``energy_cost.defaults["price"]``),
+    converted to ``unit``; it is always one of the stops.
     ``continuous=False`` updates only on release, for models slower than about 100 ms.
     """
     description = f"{label} [{unit}]" if unit else label
+    if hasattr(value, "m_as"):                       # a Quantity: the model's own default
+        value = float(f"{value.m_as(unit or ''):.6g}")
+    if values is not None and value is not None:     # the start value is always a stop
+        values = sorted({float(v) for v in values} | {float(value)})
     common = dict(description=description, style=_STYLE, layout=_LAYOUT,
                   continuous_update=continuous)
     if values is not None or log:
@@ -99,8 +104,6 @@ def slider(label: str, unit: str | None, min: float | None = None, max: float | 
             values = round_values(min, max, [] if value is None else [value])
         values = sorted(float(v) for v in values)
         value = values[0] if value is None else float(value)
-        if value not in values:
-            raise ValueError(f"slider {label!r}: start value {value} is not one of {values}")
         widget = W.SelectionSlider(options=[(_label(v), v) for v in values], value=value,
                                    **common)
         return Control(widget, unit)
@@ -218,39 +221,6 @@ class Explorer:
         display(self.widget)
 
 
-def share_bar(fig, parts, colors, xlabel: str):
-    """One horizontal bar split into the shares of ``parts`` on fixed 0-100 % axes (an
-    update never rescales them), a label on each segment and a legend below. Returns the
-    artists :func:`set_shares` updates."""
-    ax = fig.add_subplot()
-    width = 100 / len(parts)
-    bars = [ax.barh([0], [width], left=[width * i], color=c, label=p)[0]
-            for i, (p, c) in enumerate(zip(parts, colors))]
-    labels = [ax.text(0, 0, "", ha="center", va="center", fontsize=9, color="white")
-              for _ in parts]
-    ax.set_xlim(0, 100)
-    ax.set_ylim(-0.6, 0.6)
-    ax.set_yticks([])
-    ax.set_xlabel(xlabel)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.4), ncol=len(parts), fontsize=8,
-              frameon=False)
-    return bars, labels
-
-
-def set_shares(artists, shares, min_label: float = 7.0) -> None:
-    """Set the segments of a :func:`share_bar` to ``shares`` (fractions, in the order of its
-    parts); segments narrower than ``min_label`` percent go unlabelled."""
-    bars, labels = artists
-    left = 0.0
-    for bar, label, share in zip(bars, labels, shares):
-        width = 100 * float(share)
-        bar.set_x(left)
-        bar.set_width(width)
-        label.set_position((left + width / 2, 0))
-        label.set_text(f"{width:.0f} %" if width >= min_label else "")
-        left += width
-
-
 def nice_limit(x: float) -> float:
     """The smallest of 1, 2, 5 x 10^k that is >= ``x`` (> 0): axis limits that change
     rarely, so that most updates reuse the cached background."""
@@ -275,3 +245,12 @@ def _artists_in(obj) -> list:
     if hasattr(obj, "__iter__") and not isinstance(obj, str):
         return [a for item in obj for a in _artists_in(item)]
     return []
+
+
+def __getattr__(name: str):
+    """The chart helpers moved to :mod:`course_lib.explorers.charts`; old imports work."""
+    if name in ("share_bar", "set_shares"):
+        from .explorers import charts
+
+        return getattr(charts, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -7,7 +7,7 @@ changes: each assertion quotes the sentence it guards.
 import pytest
 
 from course_lib import Q_, constant, model, power_scale, river, system
-from course_lib.interconnect import (data_parallel_step, great_circle_distance,
+from course_lib.network import (data_parallel_step, great_circle_distance,
                                      orbital_path_length, propagation_delay)
 from course_lib.orbit import (eclipse_fraction, launch_cost_breakeven, launches_per_year,
                               orbital_period, radiator_flux, solar_array_power, specific_power,

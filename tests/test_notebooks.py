@@ -100,4 +100,4 @@ def test_notebook_shows_the_declared_explorers_in_order(chapter):
     source = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells
                        if c.cell_type == "code")
     calls = re.findall(r"\b(\w+_explorer)\(\)", source)
-    assert tuple(calls) == chapter.explorers
+    assert tuple(calls) == chapter.explorer_names

@@ -4,8 +4,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..memory import weights_memory
+from ..network import transfer_time
 from ..units import Q_
 from ..widgets import Explorer, choice, slider
+from .charts import curve_and_marker
 
 # Link speeds as sold (Ethernet and InfiniBand generations), in Gbit/s.
 LINK_SPEEDS = (1, 10, 25, 100, 200, 400, 800, 1600, 3200)
@@ -13,26 +15,17 @@ _CURVE = np.logspace(0, np.log10(3200), 60)          # Gbit/s
 
 
 def _setup(fig):
-    ax = fig.add_subplot()
-    curve, = ax.plot(_CURVE, _CURVE, color="tab:blue")
-    marker, = ax.plot([1], [1], "o", color="tab:red")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlim(_CURVE[0], _CURVE[-1])
     # fixed limits that hold every case (0.5 GB at 3.2 Tb/s to 8 TB at 1 Gb/s): the axes
     # never change, so an update redraws only the curve and the marker
-    ax.set_ylim(1e-3, 1e5)
-    ax.set_xlabel("link speed [Gbit/s]")
-    ax.set_ylabel("time to send [s]")
-    ax.grid(True, which="major", alpha=0.3)
-    return ax, curve, marker
+    return curve_and_marker(fig, _CURVE, "link speed [Gbit/s]", "time to send [s]",
+                            ylim=(1e-3, 1e5))
 
 
 def _update(artists, params, fmt, speed):
     ax, curve, marker = artists
     size = weights_memory(params, fmt)
-    t = (size / speed).to("s")
-    times = (size / Q_(_CURVE, "Gbit/s")).m_as("s")
+    t = transfer_time(size, speed)
+    times = transfer_time(size, Q_(_CURVE, "Gbit/s")).m_as("s")
     curve.set_ydata(times)
     marker.set_data([speed.m_as("Gbit/s")], [t.m])
     return (f"{params.to('Gparam'):.4g~P} in {fmt}: <b>{size.to_compact():.4g~P}</b> "

@@ -5,11 +5,12 @@ import numpy as np
 from matplotlib.patches import Rectangle
 
 from ..data import interconnect, interconnects, model, system, systems
-from ..interconnect import (OPERATIONS, _cost, algorithm_bandwidth, bus_bandwidth,
-                            collective_time, crossover_size, data_parallel_step,
-                            ring_all_reduce_states)
+from ..network import (ALGORITHMS, MODELLED, OPERATIONS, algorithm_bandwidth, bus_bandwidth,
+                       collective_time, crossover_size, data_parallel_step,
+                       ring_all_reduce_states)
 from ..units import Q_
 from ..widgets import Explorer, choice, slider
+from .charts import curve_and_marker, set_stack, stacked_bar
 
 _SIZES = np.logspace(0, 10.5, 90)                 # bytes: 1 B to about 30 GB
 LINKS = [i.name for i in interconnects() if i.latency is not None]
@@ -18,26 +19,14 @@ CLUSTER_SIZES = [72 * 2 ** k for k in range(11)]  # whole NVL72 racks and whole 
 
 def _supported(op, algorithm) -> str:
     """The algorithm used: the chosen one where the kit models it for ``op``, else ring."""
-    try:
-        _cost(op, algorithm, np.array(8.0), "")
-        return algorithm
-    except ValueError:
-        return "ring"
+    return algorithm if op in MODELLED[algorithm] else "ring"
 
 
 def _collective_setup(fig):
-    ax = fig.add_subplot()
-    curve, = ax.plot(_SIZES, _SIZES, color="tab:blue")
-    marker, = ax.plot([1], [1], "o", color="tab:red")
+    ax, curve, marker = curve_and_marker(fig, _SIZES, "buffer size S [B]", "time [s]")
     latency_bound = Rectangle((_SIZES[0], 0), 1, 1, transform=ax.get_xaxis_transform(),
                               color="tab:orange", alpha=0.15, label="latency-bound")
     ax.add_patch(latency_bound)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlim(_SIZES[0], _SIZES[-1])
-    ax.set_xlabel("buffer size S [B]")
-    ax.set_ylabel("time [s]")
-    ax.grid(True, which="major", alpha=0.3)
     ax.legend(loc="upper left", fontsize=8)
     return ax, curve, marker, latency_bound
 
@@ -66,20 +55,19 @@ def _collective_update(artists, op, link, algorithm, devices, size):
 def _collective_inactive(op, algorithm, **_):
     if _supported(op, algorithm) == algorithm:
         return {}
-    return {"algorithm": f"The kit models {algorithm} for all-reduce"
-                         f"{' and broadcast' if algorithm == 'tree' else ''} only: "
-                         f"ring shown."}
+    return {"algorithm": f"The kit models {algorithm} for "
+                         f"{' and '.join(MODELLED[algorithm])} only: ring shown."}
 
 
 def collective_explorer() -> Explorer:
     """Time of a collective vs buffer size (log-log) for a chosen operation, link, number
-    of devices and algorithm (:func:`course_lib.interconnect.collective_time`, with the
+    of devices and algorithm (:func:`course_lib.network.collective_time`, with the
     link's per-direction bandwidth and NCCL's per-hop latency); the latency-bound sizes
     are shaded."""
     return Explorer(
         {"op": choice("Collective", OPERATIONS, "all-reduce"),
          "link": choice("Link", LINKS, "NVLink 4 (H100)"),
-         "algorithm": choice("Algorithm", ["ring", "tree", "in-network"], "ring"),
+         "algorithm": choice("Algorithm", ALGORITHMS, "ring"),
          "devices": slider("Devices", None, value=8, values=[2 ** k for k in range(1, 15)]),
          "size": slider("Buffer size", "MB", 0.001, 10000, 100, log=True)},
         _collective_setup, _collective_update, title="How long does a collective take?",
@@ -88,30 +76,23 @@ def collective_explorer() -> Explorer:
 
 def _step_setup(fig):
     ax = fig.add_subplot()
-    forward = ax.barh([1], [1], left=[0], color="tab:blue", label="forward")[0]
-    backward = ax.barh([1], [1], left=[0], color="tab:cyan", label="backward")[0]
-    hidden = ax.barh([0], [1], left=[0], color="tab:green", label="all-reduce, hidden")[0]
-    exposed = ax.barh([0], [1], left=[0], color="tab:red", label="all-reduce, exposed")[0]
+    bars = stacked_bar(ax, ["forward", "backward", "all-reduce, hidden", "all-reduce, exposed"],
+                       ["tab:blue", "tab:cyan", "tab:green", "tab:red"], rows=[1, 1, 0, 0])
     ax.set_yticks([1, 0], ["compute", "gradients"])
     ax.set_xlim(0, 100)       # fixed: the step is always 100 %, the readout gives seconds
     ax.set_xlabel("share of one training step [%]")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=4, fontsize=8,
-              frameon=False)
-    return ax, forward, backward, hidden, exposed
+    return bars
 
 
-def _step_update(artists, name, system_name, gpus, tokens, fmt, overlap):
-    _, forward, backward, hidden, exposed = artists
+def _step_update(bars, name, system_name, gpus, tokens, fmt, overlap):
     sys_ = system(system_name)
     s = data_parallel_step(model(name).params, tokens, gpus, sys_, fmt=fmt,
                            overlap=overlap == "yes")
-    c, comm, exp = (100 * (x / s.step).m_as("") for x in (s.compute, s.communication,
-                                                          s.exposed))
-    start = c / 3 if overlap == "yes" else c     # reduction starts with the backward pass
-    for bar, left, width in [(forward, 0, c / 3), (backward, c / 3, 2 * c / 3),
-                             (hidden, start, comm - exp), (exposed, start + comm - exp, exp)]:
-        bar.set_x(left)
-        bar.set_width(width)
+    c, back, comm, exp = (100 * (x / s.step).m_as("")
+                          for x in (s.compute, s.backward, s.communication, s.exposed))
+    start = c - back if overlap == "yes" else c   # reduction starts with the backward pass
+    set_stack(bars, [c - back, back, comm - exp, exp],
+              lefts=[0, c - back, start, start + comm - exp])
     domains = int(gpus) // sys_.gpus
     return (f"{int(gpus):,} GPUs = {domains:,} x {sys_.name} ({sys_.gpus} per NVLink domain); "
             f"{(tokens / gpus).m_as('token'):,.0f} tokens per GPU per step.<br>"
@@ -121,9 +102,9 @@ def _step_update(artists, name, system_name, gpus, tokens, fmt, overlap):
 
 
 def step_explorer() -> Explorer:
-    """One step of data-parallel training: compute (6 N D at 40 % MFU) and the gradient
+    """One step of data-parallel training: compute (6 N D at the default MFU) and the gradient
     all-reduce across the system's NVLink domains and the network
-    (:func:`course_lib.interconnect.data_parallel_step`), hidden behind the backward pass
+    (:func:`course_lib.network.data_parallel_step`), hidden behind the backward pass
     or not."""
     return Explorer(
         {"name": choice("Model", ["Llama-3-8B", "Llama-3-70B", "Llama-3.1-405B"],
@@ -182,7 +163,7 @@ def _ring_update(artists, devices, step):
 
 
 def ring_explorer() -> Explorer:
-    """Step through a ring all-reduce (:func:`course_lib.interconnect.ring_all_reduce_states`):
+    """Step through a ring all-reduce (:func:`course_lib.network.ring_all_reduce_states`):
     which GPU holds what share of each chunk's sum, and what is sent next (arrows)."""
     return Explorer(
         {"devices": slider("GPUs", None, value=8, values=range(2, 9)),

@@ -5,22 +5,20 @@ from ..data import accelerator, model
 from ..memory import devices_to_fit, kv_cache_memory, training_memory, weights_memory
 from ..units import Q_
 from ..widgets import Explorer, choice, nice_limit, slider
+from .charts import set_stack, stacked_bar
 
 COMPONENTS = ["weights", "KV cache", "gradients", "master weights", "optimizer"]
 COLORS = ["tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple"]
-USABLE = 0.9          # devices_to_fit's default share of memory
+USABLE = devices_to_fit.defaults["usable_fraction"]     # from the constants table
 CONTEXTS = [2 ** k for k in range(10, 21)]          # 1k to 1M tokens
 
 
 def _setup(fig):
     ax = fig.add_subplot()
-    bars = [ax.barh([0], [1.0], left=[0.0], color=c, label=n)[0]
-            for n, c in zip(COMPONENTS, COLORS)]
+    bars = stacked_bar(ax, COMPONENTS, COLORS)
     capacity = ax.axvline(1.0, color="k", ls="--", lw=1)
     ax.set_yticks([])
     ax.set_xlabel("memory [GB]")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.35), ncol=5, fontsize=8,
-              frameon=False)
     return ax, bars, capacity
 
 
@@ -40,14 +38,9 @@ def _update(artists, name, fmt, kv_fmt, context, batch, gpu, mode):
     ax, bars, capacity = artists
     acc = accelerator(gpu)
     shown = parts(name, fmt, kv_fmt, context, batch, mode)
-    left = 0.0
-    for bar, comp in zip(bars, COMPONENTS):
-        width = shown.get(comp, Q_(0, "GB")).m_as("GB")
-        bar.set_x(left)
-        bar.set_width(width)
-        left += width
+    set_stack(bars, [shown.get(comp, Q_(0, "GB")).m_as("GB") for comp in COMPONENTS])
     total = sum(shown.values(), Q_(0, "GB"))
-    n = devices_to_fit(total, acc, USABLE)
+    n = devices_to_fit(total, acc)
     usable = (USABLE * acc.memory).to("GB")
     capacity.set_xdata([usable.m] * 2)
     # the limit holds the longest context at this batch: moving the context slider never

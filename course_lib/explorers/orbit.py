@@ -3,11 +3,17 @@ from __future__ import annotations
 
 from ..data import launch_vehicle, launches
 from ..orbit import (DAWN_DUSK, MassBreakdown, launch_cost_breakeven, launches_per_year,
-                     specific_power)
-from ..widgets import Explorer, choice, set_shares, share_bar, slider
+                     solar_array_power, specific_power)
+from ..widgets import Explorer, choice, slider
+from .charts import set_shares, share_bar
+
+DESIGN = specific_power.defaults                 # the model's own defaults, from the table
+PAYLOAD = launches_per_year.defaults["payload_per_launch"]
+LIFE = launch_cost_breakeven.defaults["life"]
 
 COLORS = ("tab:orange", "tab:blue", "tab:purple", "tab:gray", "tab:green")
-ORBITS = {"dawn-dusk, 650 km": ("650 km", DAWN_DUSK), "550 km, Sun in plane": ("550 km", "0 deg")}
+ORBITS = {f"dawn-dusk, {DESIGN['altitude']:.0f~P}": (DESIGN["altitude"], DAWN_DUSK),
+          "550 km, Sun in plane": ("550 km", "0 deg")}
 VEHICLES = ["Starship (target)", "Falcon 9 (reusable)", "Falcon Heavy", "New Glenn"]
 
 
@@ -21,30 +27,29 @@ def _design_update(artists, power, temperature, efficiency, array_density, radia
     m = specific_power(power, temperature, array_density, radiator_density,
                        efficiency=efficiency, altitude=altitude, beta=beta)
     total = m.total
-    set_shares(artists, [float((mass / total).m_as("")) for mass in m.as_dict().values()])
-    starship = launch_vehicle("Starship (target)").payload_leo
+    set_shares(artists, list(m.shares.values()))
     return (f"{power.to_compact():.3g~P} of compute, {orbit} (eclipse {m.eclipse:.0%}): arrays "
             f"{m.array_area.to('km^2'):.3g~P}, radiators at {temperature:.0f~P} "
             f"{m.radiator_area.to('km^2'):.3g~P}.<br>Mass <b>{total.to('t'):,.0f~P}</b>: "
             f"<b>{m.specific_power:.3g~P}</b>, "
-            f"{(total / starship).m_as(''):,.1f} Starship launches of 100 t.")
+            f"{(total / PAYLOAD).m_as(''):,.1f} launches of {PAYLOAD:.0f~P}.")
 
 
 def design_explorer() -> Explorer:
     """A space data centre: compute power, radiator temperature, cell efficiency, areal
     densities and orbit -> array and radiator areas, mass by part, W/kg and launches
-    (:func:`course_lib.orbit.specific_power`; compute hardware at 11.3 kg/kW, 20 %
-    structure)."""
+    (:func:`course_lib.orbit.specific_power`, with its other defaults)."""
     return Explorer(
         {"power": slider("Compute power", "MW", 1, 10_000, 100, log=True),
-         "temperature": slider("Radiator temperature", "K", value=330,
+         "temperature": slider("Radiator temperature", "K", value=DESIGN["radiator_temperature"],
                                values=[280, 300, 330, 350, 380, 400, 450]),
-         "efficiency": slider("Cell efficiency", None, value=0.3,
-                              values=[0.15, 0.2, 0.25, 0.3, 0.35, 0.4]),
-         "array_density": slider("Array mass", "kg/m^2", value=2.6,
-                                 values=[0.3, 0.5, 1, 1.5, 2, 2.6]),
-         "radiator_density": slider("Radiator mass", "kg/m^2", value=14.2,
-                                    values=[1, 2, 3, 5, 8, 14.2]),
+         "efficiency": slider("Cell efficiency", None,
+                              value=solar_array_power.defaults["efficiency"],
+                              values=[0.15, 0.2, 0.25, 0.35, 0.4]),
+         "array_density": slider("Array mass", "kg/m^2", value=DESIGN["array_density"],
+                                 values=[0.3, 0.5, 1, 1.5, 2]),
+         "radiator_density": slider("Radiator mass", "kg/m^2", value=DESIGN["radiator_density"],
+                                    values=[1, 2, 3, 5, 8]),
          "orbit": choice("Orbit", list(ORBITS))},
         _design_setup, _design_update, figsize=(6.4, 2.4),
         title="Design a data centre in orbit: areas, mass, launches")
@@ -79,7 +84,8 @@ def _launch_update(need, gw_per_year, specific, vehicle):
             f"({v.payload_leo:.3g~P} each): <b>{n:,.0f} launches a year</b> "
             f"({n / 365.25:,.1f} a day); the record is {max(_COUNTS)} ({_YEARS[_COUNTS.index(max(_COUNTS))]}).<br>"
             f"Orbit breaks even with the ground at a launch price of "
-            f"<b>{breakeven:,.0f~P}</b> (5 years, US power); {listed}.")
+            f"<b>{breakeven:,.0f~P}</b> (over {LIFE:.0f~P}, chapter 04's ground costs); "
+            f"{listed}.")
 
 
 def launch_explorer() -> Explorer:

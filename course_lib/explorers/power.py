@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..data import constant
-from ..power import CostBreakdown, annualized_cost, emissions, energy, supply_gap
-from ..widgets import Explorer, choice, set_shares, share_bar, slider
+from ..power import (CostBreakdown, annualized_cost, emissions, energy_cost, facility_power, grow,
+                     supply_gap)
+from ..units import Q_
+from ..widgets import Explorer, choice, slider
+from .charts import set_shares, share_bar
 
 COLORS = ("tab:blue", "tab:gray", "tab:orange", "tab:green")
-LOAD_FACTOR = constant("load factor").m      # the kit's default, 0.8
 
 
 def _campus_setup(fig):
@@ -16,14 +17,12 @@ def _campus_setup(fig):
 
 
 def _campus_update(artists, gpu, count, pue, price, life, electricity, intensity):
-    cost = annualized_cost(count, gpu, price, life, pue=pue, electricity_price=electricity,
-                           load_factor=LOAD_FACTOR)
+    cost = annualized_cost(count, gpu, price, life, pue=pue, electricity_price=electricity)
     set_shares(artists, list(cost.shares.values()), min_label=6)
-    facility = cost.facility_power
-    it = facility / pue
-    year = energy(facility, "1 year", LOAD_FACTOR)
-    return (f"{int(count):,} x {gpu}: IT {it:.4g~P}, facility <b>{facility:.4g~P}</b> "
-            f"(PUE {pue:g}); at {LOAD_FACTOR:.0%} load {year.to('TWh'):.3g~P} a year, "
+    year = cost.energy_per_year
+    return (f"{int(count):,} x {gpu}: IT {cost.it_power:.4g~P}, facility "
+            f"<b>{cost.facility_power:.4g~P}</b> (PUE {pue:g}); at {cost.load_factor:.0%} "
+            f"load {year.to('TWh'):.3g~P} a year, "
             f"{emissions(year, intensity).to('Mt'):.3g~P} of CO2.<br>"
             f"Cost <b>{cost.total.m_as('GUSD/year'):.3g} billion USD a year</b>: "
             f"accelerators {cost.shares['accelerators']:.0%}, energy "
@@ -33,18 +32,23 @@ def _campus_update(artists, gpu, count, pue, price, life, electricity, intensity
 def campus_explorer() -> Explorer:
     """A data-centre campus: accelerators, PUE, prices and life -> facility power, energy a
     year, emissions, and the annual cost stack (:func:`course_lib.power.annualized_cost`
-    with the kit's other defaults: 13 USD/W facility over 14 years, 80 % load)."""
+    with the kit's other defaults)."""
     return Explorer(
         {"gpu": choice("Accelerator", ["H100 SXM", "B200", "GB200", "GB300"], "GB200"),
          "count": slider("Accelerators", None, 1000, 1_000_000, 100_000, log=True),
-         "pue": slider("PUE", None, value=1.2, values=[1.05, 1.1, 1.2, 1.3, 1.4, 1.56, 1.8]),
-         "price": slider("Price per accelerator", "kUSD", value=50,
+         "pue": slider("PUE", None, value=facility_power.defaults["pue"],
+                       values=[1.05, 1.1, 1.2, 1.3, 1.4, 1.56, 1.8]),
+         "price": slider("Price per accelerator", "kUSD",
+                         value=annualized_cost.defaults["price_per_accelerator"],
                          values=[10, 20, 30, 40, 50, 60, 80]),
-         "life": slider("Accelerator life", "year", value=5, values=[2, 3, 4, 5, 6, 7, 8]),
-         "electricity": slider("Electricity price", "USD/kWh", value=0.08,
-                               values=[0.03, 0.05, 0.08, 0.12, 0.16, 0.2, 0.3]),
-         "intensity": slider("Grid carbon intensity", "g/kWh", value=367,
-                             values=[20, 57, 100, 200, 367, 500, 800])},
+         "life": slider("Accelerator life", "year",
+                        value=annualized_cost.defaults["accelerator_life"],
+                        values=[2, 3, 4, 5, 6, 7, 8]),
+         "electricity": slider("Electricity price", "USD/kWh", value=energy_cost.defaults["price"],
+                               values=[0.03, 0.05, 0.12, 0.16, 0.2, 0.3]),
+         "intensity": slider("Grid carbon intensity", "g/kWh",
+                             value=emissions.defaults["carbon_intensity"],
+                             values=[20, 57, 100, 200, 500, 800])},
         _campus_setup, _campus_update, figsize=(6.4, 2.4),
         title="Build a campus: power, energy and the cost stack")
 
@@ -70,8 +74,8 @@ def _growth_setup(fig):
 
 def _growth_update(artists, doubling, build):
     ax, demand, supply, gap = artists
-    d = 2 ** (_YEARS / doubling.m_as("year"))
-    s = 2 ** ((_YEARS - build.m_as("year")) / doubling.m_as("year"))
+    d = grow(1.0, doubling, Q_(_YEARS, "year"))
+    s = grow(1.0, doubling, Q_(_YEARS, "year") - build)
     demand.set_ydata(d)
     supply.set_ydata(np.maximum(s, _FLOOR / 10))
     gap.xy, gap.xyann = (9.5, d[-7]), (9.5, max(s[-7], _FLOOR))

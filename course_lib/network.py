@@ -18,60 +18,48 @@ from dataclasses import dataclass
 import numpy as np
 import pint
 
-from .compute import DEFAULT_MFU, compute_time, training_flops
-from .data import City, city, constant, interconnect, normalize, system as _system
+from .compute import compute_time, training_flops
+from .data import City, city, constant, interconnect, system as _system
+from .declare import accepts, choice, count, flag, fraction, quantity
 from .memory import weights_memory
-from .units import Q_, accepts, as_quantity, count, fraction, quantity
+from .units import Q_, as_quantity
 
 __all__ = ["transfer_time", "collective_time", "algorithm_bandwidth", "bus_bandwidth",
            "crossover_size", "hierarchical_all_reduce_time", "data_parallel_step", "StepTime",
            "ring_all_reduce_states", "propagation_delay", "great_circle_distance",
-           "orbital_path_length", "OPERATIONS", "ALGORITHMS", "MEDIA"]
+           "orbital_path_length", "BACKWARD_SHARE", "OPERATIONS", "ALGORITHMS", "MODELLED", "MEDIA"]
 
 OPERATIONS = ("all-reduce", "all-gather", "reduce-scatter", "all-to-all", "broadcast")
 ALGORITHMS = ("ring", "tree", "in-network")
-_ALGORITHM_ALIASES = {"RING": "ring", "TREE": "tree", "INNETWORK": "in-network",
-                      "NVLS": "in-network", "SHARP": "in-network"}
+# Which operations the kit models for each algorithm (the others raise ValueError).
+MODELLED = {"ring": OPERATIONS, "tree": ("all-reduce", "broadcast"),
+            "in-network": ("all-reduce",)}
 MEDIA = ("vacuum", "fiber")
 
-
-def _choose(value, known, where: str, name: str, aliases=None) -> str:
-    table = aliases or {normalize(k): k for k in known}
-    key = normalize(value)
-    if key not in table:
-        raise ValueError(f"{where}(): {name} must be one of {', '.join(known)}; "
-                         f"got {value!r}.")
-    return table[key]
+_OP = choice(*OPERATIONS)
+_ALGORITHM = choice(*ALGORITHMS, aliases={"nvls": "in-network", "sharp": "in-network"})
+_PEERS = count(whole=True, minimum=2)          # a collective among one device moves nothing
 
 
 def _cost(op: str, algorithm: str, n, where: str):
     """(bytes sent per device as a multiple of S, latency steps) of ``op`` among ``n``."""
+    if op not in MODELLED[algorithm]:
+        raise ValueError(f"{where}(): the {algorithm!r} algorithm is modelled for "
+                         f"{' and '.join(MODELLED[algorithm])} only, not {op!r}.")
     if algorithm == "ring":
         if op == "all-reduce":
             return 2 * (n - 1) / n, 2 * (n - 1)
         if op == "broadcast":         # a pipelined chain: S leaves the root once
             return np.ones_like(n), n - 1
         return (n - 1) / n, n - 1     # all-gather, reduce-scatter, all-to-all (pairwise)
-    if algorithm == "tree" and op in ("all-reduce", "broadcast"):
+    if algorithm == "tree":
         depth = np.ceil(np.log2(n))
         # double binary tree: reduce up, broadcast down, pipelined; every node sends about
         # 2 S in all (Sanders, Speck, Traeff 2009; NCCL 2.4)
         return (2.0 if op == "all-reduce" else 1.0) * np.ones_like(n), \
             (2 if op == "all-reduce" else 1) * depth
-    if algorithm == "in-network" and op == "all-reduce":
-        # each device sends S to the switch and receives the reduced S (NVLS, SHARP)
-        return np.ones_like(n), 2 * np.ones_like(n)
-    raise ValueError(f"{where}(): the {algorithm!r} algorithm is modelled for "
-                     f"{'all-reduce and broadcast' if algorithm == 'tree' else 'all-reduce'}"
-                     f" only, not {op!r}.")
-
-
-def _collective(op, algorithm, devices, where: str):
-    """(volume, steps) of a named collective among ``devices`` (a count of at least 2),
-    with the names checked and normalised."""
-    op = _choose(op, OPERATIONS, where, "op")
-    algorithm = _choose(algorithm, ALGORITHMS, where, "algorithm", _ALGORITHM_ALIASES)
-    return _cost(op, algorithm, _peers(devices, where), where)
+    # in-network: each device sends S to the switch and receives the reduced S (NVLS, SHARP)
+    return np.ones_like(n), 2 * np.ones_like(n)
 
 
 def _time(volume, steps, size, bandwidth, latency):
@@ -79,15 +67,7 @@ def _time(volume, steps, size, bandwidth, latency):
     return latency * steps + size * volume / bandwidth
 
 
-def _peers(devices, where: str) -> np.ndarray:
-    n = np.asarray(devices.m, dtype=float)
-    if np.any(n < 2) or np.any(n != np.round(n)):
-        raise ValueError(f"{where}(): devices must be a whole number of at least 2 "
-                         f"(a collective among one device moves nothing); got {devices.m}.")
-    return n
-
-
-@accepts(size=quantity("B"), bandwidth=quantity("GB/s", positive=True,
+@accepts(returns="s", size=quantity("B"), bandwidth=quantity("GB/s", positive=True,
                                                 example='bandwidth="50 GB/s"'),
          latency=quantity("s"))
 def transfer_time(size, bandwidth, latency="0 s") -> pint.Quantity:
@@ -106,12 +86,12 @@ def transfer_time(size, bandwidth, latency="0 s") -> pint.Quantity:
     >>> transfer_time("1 GB", "400 Gb/s", "2 us").to("ms")
     <Quantity(20.002, 'millisecond')>
     """
-    return (latency + size / bandwidth).to("s")
+    return latency + size / bandwidth
 
 
-@accepts(size=quantity("B"), devices=count(positive=True),
+@accepts(returns="s", op=_OP, size=quantity("B"), devices=_PEERS,
          bandwidth=quantity("GB/s", positive=True, example='bandwidth="450 GB/s"'),
-         latency=quantity("s"))
+         latency=quantity("s"), algorithm=_ALGORITHM)
 def collective_time(op, size, devices, bandwidth, latency="0 s",
                     algorithm="ring") -> pint.Quantity:
     """Time of the collective ``op`` on a buffer of ``size`` among ``devices`` peers.
@@ -148,21 +128,22 @@ def collective_time(op, size, devices, bandwidth, latency="0 s",
     >>> collective_time("all-reduce", "1 GB", 8, "450 GB/s").to("ms")
     <Quantity(3.88888889, 'millisecond')>
     """
-    volume, steps = _collective(op, algorithm, devices, "collective_time")
-    return _time(volume, steps, size, bandwidth, latency).to("s")
+    volume, steps = _cost(op, algorithm, np.asarray(devices, dtype=float), "collective_time")
+    return _time(volume, steps, size, bandwidth, latency)
 
 
-@accepts(size=quantity("B"), time=quantity("s", positive=True))
+@accepts(returns="GB/s", size=quantity("B"), time=quantity("s", positive=True))
 def algorithm_bandwidth(size, time) -> pint.Quantity:
     """nccl-tests' algorithm bandwidth: ``algbw = S / t``, in GB/s.
 
     >>> algorithm_bandwidth("1 GB", "10 ms")
     <Quantity(100.0, 'gigabyte / second')>
     """
-    return (size / time).to("GB/s")
+    return size / time
 
 
-@accepts(size=quantity("B"), time=quantity("s", positive=True), devices=count(positive=True))
+@accepts(returns="GB/s", op=_OP, size=quantity("B"), time=quantity("s", positive=True),
+         devices=_PEERS)
 def bus_bandwidth(op, size, time, devices) -> pint.Quantity:
     """nccl-tests' bus bandwidth: ``busbw = algbw * factor``, in GB/s.
 
@@ -177,14 +158,12 @@ def bus_bandwidth(op, size, time, devices) -> pint.Quantity:
     >>> bus_bandwidth("all-reduce", "1 GB", "10 ms", 8)
     <Quantity(175.0, 'gigabyte / second')>
     """
-    where = "bus_bandwidth"
-    op = _choose(op, OPERATIONS, where, "op")
-    factor, _ = _cost(op, "ring", _peers(devices, where), where)
-    return (size / time * factor).to("GB/s")
+    factor, _ = _cost(op, "ring", np.asarray(devices, dtype=float), "bus_bandwidth")
+    return size / time * factor
 
 
-@accepts(bandwidth=quantity("GB/s", positive=True), latency=quantity("s"),
-         devices=count(positive=True))
+@accepts(returns="B", bandwidth=quantity("GB/s", positive=True), latency=quantity("s"),
+         op=choice(*OPERATIONS, optional=True), devices=_PEERS, algorithm=_ALGORITHM)
 def crossover_size(bandwidth, latency, op=None, devices=2, algorithm="ring") -> pint.Quantity:
     """The buffer size at which latency and bandwidth cost the same time.
 
@@ -196,9 +175,9 @@ def crossover_size(bandwidth, latency, op=None, devices=2, algorithm="ring") -> 
     <Quantity(211.5, 'kilobyte')>
     """
     if op is None:
-        return (latency * bandwidth).to("B")
-    volume, steps = _collective(op, algorithm, devices, "crossover_size")
-    return (latency * bandwidth * steps / volume).to("B")
+        return latency * bandwidth
+    volume, steps = _cost(op, algorithm, np.asarray(devices, dtype=float), "crossover_size")
+    return latency * bandwidth * steps / volume
 
 
 def ring_all_reduce_states(devices: int) -> np.ndarray:
@@ -235,7 +214,8 @@ def ring_all_reduce_states(devices: int) -> np.ndarray:
     return np.array(states)
 
 
-@accepts(size=quantity("B"), domain_size=count(positive=True), domains=count(positive=True),
+@accepts(returns="s", size=quantity("B"), domain_size=count(whole=True, minimum=1),
+         domains=count(whole=True, minimum=1),
          scale_up_bandwidth=quantity("GB/s", positive=True),
          scale_out_bandwidth=quantity("GB/s", positive=True), latency=quantity("s"),
          scale_out_latency=quantity("s", optional=True))
@@ -267,27 +247,28 @@ def hierarchical_all_reduce_time(size, domain_size, domains, scale_up_bandwidth,
     >>> hierarchical_all_reduce_time("1 GB", 8, 1, "450 GB/s", "50 GB/s").to("ms")
     <Quantity(3.88888889, 'millisecond')>
     """
-    k = np.asarray(domain_size.m, dtype=float)
-    d = np.asarray(domains.m, dtype=float)
+    k = np.asarray(domain_size, dtype=float)
+    d = np.asarray(domains, dtype=float)
     if scale_out_latency is None:
         scale_out_latency = latency
     # ring all-reduce costs; a "ring" of one device costs nothing, so k = 1 or D = 1 works
     inside = _time(*_cost("all-reduce", "ring", k, ""), size, scale_up_bandwidth, latency)
     across = _time(*_cost("all-reduce", "ring", d, ""), size / k, scale_out_bandwidth,
                    scale_out_latency)
-    return (inside + across).to("s")
+    return inside + across
 
 
 @dataclass(frozen=True)
 class StepTime:
-    """One data-parallel training step: ``compute`` time, gradient ``communication`` time,
-    the part of it ``exposed`` (not hidden behind the backward pass), and ``step`` =
-    compute + exposed."""
+    """One data-parallel training step: ``compute`` time (of which ``backward``, the part
+    the all-reduce can hide behind), gradient ``communication`` time, the part of it
+    ``exposed``, and ``step`` = compute + exposed; ``gradients`` is the buffer reduced."""
 
     compute: pint.Quantity
     communication: pint.Quantity
     exposed: pint.Quantity
     gradients: pint.Quantity
+    backward: pint.Quantity
 
     @property
     def step(self) -> pint.Quantity:
@@ -299,10 +280,15 @@ class StepTime:
         return float((self.exposed / self.step).m_as(""))
 
 
-@accepts(params=count("param"), tokens_per_step=count("token"), devices=count(positive=True),
-         mfu=fraction())
+# The backward pass does 4 of the 6 N D FLOPs (Kaplan et al., arXiv:2001.08361).
+BACKWARD_SHARE = 2 / 3
+
+
+@accepts(params=count("param"), tokens_per_step=count("token"),
+         devices=count(whole=True, minimum=1),
+         mfu=fraction(default="model FLOP utilisation"), overlap=flag())
 def data_parallel_step(params, tokens_per_step, devices, system, fmt="BF16",
-                       grad_format="BF16", mfu=DEFAULT_MFU, overlap=True) -> StepTime:
+                       grad_format="BF16", mfu=None, overlap=True) -> StepTime:
     """Time of one step of pure data-parallel training on ``devices`` GPUs of ``system``.
 
     Model: every device holds the whole model and processes ``tokens_per_step /
@@ -325,7 +311,7 @@ def data_parallel_step(params, tokens_per_step, devices, system, fmt="BF16",
     mfu : model-FLOP utilisation; overlap: hide communication behind the backward pass
     """
     sys_ = _system(system)
-    n = float(devices.m)
+    n = float(devices)
     k = min(n, sys_.gpus)
     if n > sys_.gpus and n % sys_.gpus:
         raise ValueError(f"data_parallel_step(): devices must be a multiple of the "
@@ -336,14 +322,16 @@ def data_parallel_step(params, tokens_per_step, devices, system, fmt="BF16",
     comm = hierarchical_all_reduce_time(
         gradients, k, n / k, sys_.scale_up_bandwidth, sys_.scale_out_bandwidth,
         interconnect("NVLink 4").latency, interconnect("InfiniBand NDR").latency)
-    hidden = compute * (2 / 3) if overlap else Q_(0, "s")
-    exposed = np.maximum(comm - hidden, Q_(0, "s"))
-    return StepTime(compute.to("s"), comm.to("s"), exposed.to("s"), gradients)
+    backward = compute * BACKWARD_SHARE
+    exposed = np.maximum(comm - (backward if overlap else Q_(0, "s")), Q_(0, "s"))
+    return StepTime(compute.to("s"), comm.to("s"), exposed.to("s"), gradients,
+                    backward.to("s"))
 
 
 # ---- light ---------------------------------------------------------------------------
 
-@accepts(distance=quantity("km"))
+@accepts(returns="ms", distance=quantity("km"),
+         medium=choice(*MEDIA, aliases={"fibre": "fiber", "laser": "vacuum"}))
 def propagation_delay(distance, medium="fiber") -> pint.Quantity:
     """One-way time for light to cover ``distance`` in ``medium``, in ms.
 
@@ -356,9 +344,7 @@ def propagation_delay(distance, medium="fiber") -> pint.Quantity:
     <Quantity(3.33564095, 'millisecond')>
     """
     index = {"vacuum": Q_(1.0, ""), "fiber": constant("fiber group index")}
-    aliases = {"VACUUM": "vacuum", "FIBER": "fiber", "FIBRE": "fiber", "LASER": "vacuum"}
-    medium = _choose(medium, MEDIA, "propagation_delay", "medium", aliases)
-    return (distance * index[medium] / constant("speed of light")).to("ms")
+    return distance * index[medium] / constant("speed of light")
 
 
 def _point(p, name: str):
@@ -397,18 +383,18 @@ def great_circle_distance(a, b) -> pint.Quantity:
     return (_central_angle(a, b) * constant("Earth mean radius")).to("km")
 
 
-@accepts(altitude=quantity("km"))
-def orbital_path_length(a, b, altitude="550 km") -> pint.Quantity:
+@accepts(returns="km", altitude=quantity("km", default="Starlink shell altitude"))
+def orbital_path_length(a, b, altitude=None) -> pint.Quantity:
     """Length of an idealised low-orbit laser path between two points, in km.
 
     Model: straight up to the shell at ``altitude``, along the great circle at that
     altitude, straight down: ``2 h + (R + h) theta``, with theta the central angle. A lower
     bound for a real route: the satellite in view is rarely overhead (slant range), laser
     links zig-zag through the constellation's grid, and each hop adds switching time.
-    The default altitude is Starlink's first shell (550 km).
+    The default altitude is Starlink's first shell.
 
     >>> print(f'{orbital_path_length("New York", "London"):.0f~P}')
     7151 km
     """
     radius = constant("Earth mean radius")
-    return (2 * altitude + (radius + altitude) * _central_angle(a, b)).to("km")
+    return 2 * altitude + (radius + altitude) * _central_angle(a, b)

@@ -5,7 +5,7 @@ from hypothesis import given, strategies as st
 
 from course_lib import Q_, model
 from course_lib.compute import compute_time, training_flops
-from course_lib.interconnect import (algorithm_bandwidth, bus_bandwidth, collective_time,
+from course_lib.network import (algorithm_bandwidth, bus_bandwidth, collective_time,
                                      crossover_size, data_parallel_step, great_circle_distance,
                                      hierarchical_all_reduce_time, orbital_path_length,
                                      propagation_delay, ring_all_reduce_states, transfer_time)

@@ -1,0 +1,136 @@
+"""The argument declarations: one per argument, parsed once, every bad argument reported."""
+import traceback
+
+import numpy as np
+import pytest
+
+from course_lib import Q_, UnitArgumentError, constant
+from course_lib.declare import accepts, choice, count, flag, fraction, quantity, ratio
+
+
+@accepts(returns="s", size=quantity("GB"), rate=quantity("GB/s", positive=True),
+         n=count(whole=True, minimum=1), share=fraction(), overlap=flag(),
+         mode=choice("ring", "tree", aliases={"nvls": "tree"}),
+         price=quantity("USD/kWh", default="US industrial electricity price"),
+         latency=quantity("s"))
+def f(size, rate, n=1, share=1.0, overlap=True, mode="ring", price=None, latency="0 s"):
+    """A model for the tests."""
+    f.seen = dict(size=size, rate=rate, n=n, share=share, overlap=overlap, mode=mode,
+                  price=price, latency=latency)
+    return latency + size / rate
+
+
+def test_values_arrive_converted_and_the_result_in_the_declared_unit():
+    t = f("3 GB", "400 Gb/s", 2, "50 %", False, "NVLS")
+    assert t.units == Q_(1, "s").units and t.m == pytest.approx(0.06)
+    seen = f.seen
+    assert seen["n"] == 2 and type(seen["n"]) is float         # a count is a plain number
+    assert seen["share"] == 0.5 and seen["overlap"] is False and seen["mode"] == "tree"
+
+
+def test_defaults_come_from_the_table_parsed_once_and_none_means_default():
+    assert f.defaults["price"] == constant("US industrial electricity price")
+    assert f.defaults["latency"] == Q_(0, "s")                 # the literal, parsed at import
+    f("1 GB", "1 GB/s", price=None)
+    assert f.seen["price"] == constant("US industrial electricity price")
+    f("1 GB", "1 GB/s", price="0.2 USD/kWh")
+    assert f.seen["price"] == Q_(0.2, "USD/kWh")
+
+
+def test_the_docstring_names_each_table_default_and_its_source():
+    assert "Defaults" in f.__doc__ and "price = 0.0806 USD/kWh" in f.__doc__
+    assert "EIA" in f.__doc__
+
+
+def test_every_bad_argument_is_reported_in_one_error():
+    with pytest.raises(UnitArgumentError) as err:
+        f(3, "0 GB/s", n=0.5, share=2, overlap="no", mode="star")
+    text = str(err.value)
+    assert text.startswith("6 arguments are wrong")
+    for name in ("size", "rate", "n", "share", "overlap", "mode"):
+        assert f"f(): {name}" in text
+
+
+@pytest.mark.parametrize("kwargs, fragment", [
+    (dict(size=3), "size needs an amount of data"),
+    (dict(rate="0 GB/s"), "rate must not be zero"),
+    (dict(size=Q_(float("nan"), "GB")), "finite"),
+    (dict(n=0.5), "n must be a whole number"),
+    (dict(n=0), "n must be at least 1"),
+    (dict(n="4 GB"), "n must be a count"),
+    (dict(n=True), "the boolean True"),
+    (dict(size=True), "the boolean True"),
+    (dict(overlap="no"), "overlap must be True or False"),
+    (dict(overlap=0), "overlap must be True or False"),
+    (dict(mode="Star"), "mode must be one of 'ring', 'tree'"),
+    (dict(size="9**9**9 GB"), "powers of powers"),
+    (dict(size="1" * 100_000 + " GB"), "too long"),
+])
+def test_each_kind_of_bad_value_gets_a_clear_message(kwargs, fragment):
+    args = dict(size="1 GB", rate="1 GB/s") | kwargs
+    with pytest.raises((TypeError, ValueError)) as err:
+        f(**args)
+    assert fragment in str(err.value)
+    assert len(str(err.value)) < 400                  # a short excerpt, never the input back
+
+
+def test_the_traceback_stops_at_the_public_function():
+    try:
+        f("1 s", "1 GB/s")
+    except UnitArgumentError as exc:
+        frames = traceback.extract_tb(exc.__traceback__)
+    assert [fr.name for fr in frames] == ["test_the_traceback_stops_at_the_public_function",
+                                          "wrapper"]
+
+
+def test_python_s_own_errors_for_a_wrong_call():
+    with pytest.raises(TypeError, match="missing a required argument"):
+        f("1 GB")
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        f("1 GB", "1 GB/s", colour="red")
+    with pytest.raises(TypeError, match="multiple values"):
+        f("1 GB", "1 GB/s", size="2 GB")
+
+
+def test_arrays_pass_through_and_are_checked_element_by_element():
+    t = f(Q_(np.array([1.0, 2.0]), "GB"), "1 GB/s")
+    assert t.m.tolist() == [1.0, 2.0]
+    with pytest.raises(ValueError, match="negative"):
+        f(Q_(np.array([1.0, -2.0]), "GB"), "1 GB/s")
+
+
+def test_a_signature_literal_beside_a_table_default_is_refused():
+    with pytest.raises(TypeError, match="signature default must be None"):
+        @accepts(price=quantity("USD/kWh", default="US industrial electricity price"))
+        def g(price="0.1 USD/kWh"):
+            return price
+
+
+def test_ratio_bounds():
+    @accepts(pue=ratio(1.0), share=ratio(0, below=1))
+    def g(pue=1.2, share=0.0):
+        return pue, share
+
+    assert g("1.3", "10 %") == (1.3, 0.1)
+    with pytest.raises(ValueError, match="at least 1"):
+        g(0.9)
+    with pytest.raises(ValueError, match="below 1"):
+        g(1.1, 1)
+
+
+def test_every_public_model_declares_its_arguments():
+    import inspect
+
+    import course_lib
+
+    undeclared = []
+    for name in course_lib.__all__:
+        fn = getattr(course_lib, name)
+        if not inspect.isfunction(fn) or fn.__module__.split(".")[-1] in ("units", "data",
+                                                                           "checks", "formats"):
+            continue
+        if not hasattr(fn, "declared"):
+            undeclared.append(name)
+    # plain helpers whose arguments are names, records or arrays of raw numbers
+    assert set(undeclared) <= {"ring_all_reduce_states", "great_circle_distance",
+                               "server_overhead", "peak_rate"}, undeclared
