@@ -74,12 +74,12 @@ def table_units(table: str) -> dict[str, str]:
     return {name: unit for name, unit in _columns(header) if unit}
 
 
-def _cell(text: str, unit: str | None):
+def _cell(text: str, unit):
     text = text.strip()
     if text == "":
         return None
     if unit is not None:
-        return Q_(float(text), unit)
+        return Q_(float(text), unit)          # unit: a pint Unit, parsed once per column
     for kind in (int, float):
         try:
             return kind(text)
@@ -98,7 +98,8 @@ def read_table(table: str) -> tuple[Mapping[str, object], ...]:
     'A100 SXM'
     """
     reader = csv.reader(io.StringIO(_text(table)))
-    columns = _columns(next(reader))
+    columns = [(name, None if unit is None else Q_(1, unit).units)
+               for name, unit in _columns(next(reader))]
     rows = []
     for line, values in enumerate(reader, start=2):
         if len(values) != len(columns):
@@ -135,6 +136,22 @@ def records(table: str, cls, **computed: Callable[[Mapping], object]) -> tuple:
     return tuple(build(row) for row in read_table(table))
 
 
+_INDEXES: dict[int, tuple[Sequence, dict]] = {}
+
+
+def _index(items: Sequence) -> dict:
+    """Normalised name and aliases -> item, built once per sequence of records (the
+    accessors' tuples live as long as the process)."""
+    cached = _INDEXES.get(id(items))
+    if cached is None or cached[0] is not items:
+        index = {}
+        for item in reversed(items):          # the first row of a name wins, as before
+            for key in (item.name, *getattr(item, "aliases", ())):
+                index[normalize(key)] = item
+        cached = _INDEXES[id(items)] = (items, index)
+    return cached[1]
+
+
 def lookup(items: Sequence, name, what: str):
     """The item of ``items`` whose ``name`` or one of whose ``aliases`` matches ``name``.
 
@@ -145,9 +162,9 @@ def lookup(items: Sequence, name, what: str):
     'H100 SXM'
     """
     key = normalize(name)
-    for item in items:
-        if key == normalize(item.name) or key in map(normalize, getattr(item, "aliases", ())):
-            return item
+    found = _index(items).get(key)
+    if found is not None:
+        return found
     names = [i.name for i in items]
     close = difflib.get_close_matches(str(name), names, n=3, cutoff=0.4)
     close += [n for n in names if key and key in normalize(n) and n not in close]

@@ -16,10 +16,6 @@ def test_installed_tables_are_the_repository_tables():
     assert TABLES == sorted(p.stem for p in DATA.glob("*.csv"))
 
 
-def test_there_are_tables():
-    assert {"accelerators", "models", "number_formats", "training_recipes"} <= set(TABLES)
-
-
 @pytest.mark.parametrize("table", TABLES)
 def test_every_row_parses_with_valid_units_a_source_and_a_status(table):
     units = data.table_units(table)
@@ -84,8 +80,10 @@ def test_names_match_loosely_and_unknown_names_suggest():
 
 
 def test_models_table_hand_checked():
+    # Llama 3 70B config.json: 80 layers, 8 KV heads of 128, width 8192, vocabulary 128256
     m = data.model("Llama-3-70B")
-    assert (m.layers, m.kv_heads, m.head_dim) == (80, 8, 128)
+    assert (m.layers, m.kv_heads, m.head_dim, m.hidden, m.vocab) == (80, 8, 128, 8192, 128256)
+    assert m.hidden == m.attention_heads * m.head_dim
     assert data.model("llama 2 13b").kv_heads == 40
 
 
@@ -134,12 +132,6 @@ def test_blank_is_none_not_zero_and_unknown_tables_are_named():
     assert "FP8" not in data.accelerator("A100").peak
     with pytest.raises(KeyError, match="accelerators"):
         data.read_table("accelerator")
-
-
-def test_models_carry_width_and_vocabulary():
-    m = data.model("Llama-3-70B")
-    assert (m.hidden, m.vocab) == (8192, 128256)
-    assert m.hidden == m.attention_heads * m.head_dim
 
 
 def test_interconnect_and_system_tables_hand_checked():

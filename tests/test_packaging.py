@@ -65,4 +65,27 @@ def test_readme_and_instructors_tables_follow_the_chapter_declarations():
     readme = (ROOT / "README.md").read_text()
     for c in CHAPTERS:
         assert f"| `{c.notebook[:-6]}` | {c.topic}" in readme, c.number
-    assert (ROOT / "CONTRIBUTING.md").exists()
+
+
+def test_the_recipe_names_every_place_a_chapter_touches():
+    # the five things, and the checks that read them
+    recipe = (ROOT / "CONTRIBUTING.md").read_text()
+    for place in ("course_lib/<module>.py", "data/<table>.csv", "data/README.md",
+                  "data/constants.csv", "course_lib/explorers/<module>.py",
+                  "course_lib/chapters.py", "notebooks/NN_slug.ipynb", "tests/test_<module>.py",
+                  "tests/test_claims.py", "# ASSIGNMENT CONFIG", "make refresh", "make test"):
+        assert place in recipe, place
+
+
+def test_a_new_model_module_is_exported_without_editing_the_package(tmp_path):
+    import course_lib
+
+    modules = course_lib._model_modules()
+    on_disk = {p.stem for p in (ROOT / "course_lib").glob("*.py") if not p.stem.startswith("_")}
+    assert set(modules) == on_disk - course_lib._NOT_EXPORTED
+    for name in modules:
+        module = getattr(course_lib, name)
+        assert all(getattr(course_lib, n) is getattr(module, n) for n in module.__all__), name
+    readme = (ROOT / "README.md").read_text()
+    assert all(f"  {p.name} " in readme for p in (ROOT / "course_lib").glob("*.py")
+               if not p.stem.startswith("_")), "name every module in README's Where things are"
