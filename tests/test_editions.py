@@ -2,8 +2,8 @@
 the solutions grade to full marks; grading works as the README says to run it.
 Needs the instructor extra (otter-grader)."""
 import json
+import os
 import pathlib
-import re
 import shutil
 import subprocess
 
@@ -13,7 +13,8 @@ import pytest
 pytest.importorskip("otter", reason="editions need the instructor extra: pip install -e '.[instructor]'")
 
 from course_lib.chapters import chapter  # noqa: E402
-from course_lib.exercises import _expected  # noqa: E402
+from course_lib.exercises import expected_answer  # noqa: E402
+from course_lib.masters import MasterError, read_master  # noqa: E402
 from tools import editions  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -27,51 +28,40 @@ def built(tmp_path_factory):
     return {m.stem: editions.build_one(m, out) for m in CHAPTERS}  # fails if a master fails its tests
 
 
-def _blocks(master):
-    """(question name, solution lines, public tests, hidden tests) per question of a master."""
-    nb = nbformat.read(master, as_version=4)
-    questions, current, section = [], None, None
-    for cell in nb.cells:
-        src = cell.source.strip()
-        if cell.cell_type == "raw" and src.startswith("# BEGIN QUESTION"):
-            current = {"name": re.search(r"name:\s*(\S+)", src)[1], "solutions": [],
-                       "public": [], "hidden": []}
-            questions.append(current)
-        elif cell.cell_type == "raw" and src.startswith("# BEGIN "):
-            section = src.split()[2]
-        elif cell.cell_type == "raw" and src.startswith("# END "):
-            section = None
-        elif cell.cell_type == "code" and current is not None:
-            if section == "SOLUTION":
-                current["solutions"] += [line.split("=", 1)[1].split("# SOLUTION")[0].strip()
-                                         for line in src.splitlines()
-                                         if line.rstrip().endswith("# SOLUTION")]
-            elif section == "TESTS":
-                current["hidden" if src.startswith("# HIDDEN") else "public"].append(src)
-    return questions
+def _solution_expressions(question) -> list[str]:
+    """What a question's solution lines compute (``var = <this>  # SOLUTION``): the text
+    the student edition replaces with ``...``."""
+    return [line.split("=", 1)[1].split("# SOLUTION")[0].strip()
+            for cell in question.solutions if cell.cell_type == "code"
+            for line in cell.source.splitlines() if line.rstrip().endswith("# SOLUTION")]
 
 
-@pytest.mark.parametrize("master", CHAPTERS, ids=lambda p: p.stem)
-def test_every_exercise_has_a_solution_a_public_and_a_hidden_test(master):
-    questions = _blocks(master)
-    assert questions, f"{master.name} has no exercises"
-    graded = chapter(master.name).exercises
-    assert {q["name"] for q in questions if q["hidden"]} == {
-        "q" + e.id.replace(".", "_") for e in graded}
-    for q in questions:
-        if q["hidden"]:
-            assert q["solutions"] and q["public"], q["name"]
+def _graded(master) -> list:
+    """The questions of a master that the autograder scores (written ones are by hand)."""
+    return [q for q in read_master(master).questions if q.hidden_tests]
+
+
+def test_a_master_without_assignment_config_stops_the_build_before_running(tmp_path):
+    nb = nbformat.read(CHAPTERS[0], as_version=4)
+    nb.cells = [c for c in nb.cells if not c.source.startswith("# ASSIGNMENT CONFIG")]
+    master = tmp_path / CHAPTERS[0].name
+    nbformat.write(nb, master)
+    with pytest.raises(MasterError, match="no raw '# ASSIGNMENT CONFIG' cell"):
+        editions.build_one(master, tmp_path / "editions")
+    assert not (tmp_path / "editions").exists()
+    with pytest.raises(SystemExit, match="import otter"):
+        editions.main(["build", str(master)])
 
 
 @pytest.mark.parametrize("master", CHAPTERS, ids=lambda p: p.stem)
 def test_no_solution_or_hidden_test_leaks_into_the_student_edition(built, master):
     student = built[master.stem]["student"]
     text = student.read_text()                     # sources, metadata and all
-    for q in _blocks(master):
-        for solution in q["solutions"]:
+    for q in read_master(master).questions:
+        for solution in _solution_expressions(q):
             assert json.dumps(solution)[1:-1] not in text and solution not in text, solution
-        for hidden in q["hidden"]:
-            body = hidden.split("\n", 1)[1]
+        for hidden in q.hidden_tests:
+            body = hidden.source.split("\n", 1)[1]
             assert json.dumps(body)[1:-1] not in text, hidden
     nb = nbformat.read(student, as_version=4)
     assert not any(c.metadata.get("jupyter", {}).get("source_hidden") for c in nb.cells)
@@ -88,7 +78,7 @@ def test_no_graded_answer_is_readable_from_the_student_edition_or_the_package(bu
                       and p.suffix in (".py", ".md", ".txt"))   # data tables are inputs
     student = _readable_text(built[master.stem]["student"])
     for ex in chapter(master.name).exercises:
-        value = _expected(ex.id)
+        value = expected_answer(ex.id)
         number = float(value.m_as(ex.unit) if hasattr(value, "m_as") else value)
         if number == int(number) and abs(number) < 100:
             continue          # small counts (3 GPUs) appear everywhere as other numbers
@@ -117,13 +107,13 @@ def test_student_edition_runs_top_to_bottom_unanswered(built, master):
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.output_type == "error"]
     unanswered = sum("Not answered yet" in o.get("text", "") for o in outputs)
-    assert unanswered == len([q for q in _blocks(master) if q["hidden"]])
+    assert unanswered == len(_graded(master))
 
 
 @pytest.mark.parametrize("master", CHAPTERS, ids=lambda p: p.stem)
 def test_autograder_full_marks_for_solutions_zero_for_blank(built, master, tmp_path):
     made = built[master.stem]
-    n = len([q for q in _blocks(master) if q["hidden"]])   # written questions: by hand
+    n = len(_graded(master))
     solutions = editions.grade(made["autograder"], [made["solutions"]])[0]
     assert (solutions["score"], solutions["possible"]) == (n, n)
     blank = editions.grade(made["autograder"], [made["student"]])[0]
@@ -157,26 +147,25 @@ def test_a_partly_right_submission_gets_partial_marks_and_unit_feedback(built, t
 
 def test_make_grade_as_the_readme_says_with_one_folder_per_student(built, tmp_path):
     """Relative paths, from the repository root, per-student folders with the same file
-    name: distinct rows, and the grader's own words when a path is wrong."""
+    name: distinct rows, and the grader's own words when a path is wrong. Everything it
+    writes (submissions, grades) stays under tmp_path."""
     made = built["00_units_and_estimates"]
     out = tmp_path / "editions"
     (out / "autograder").mkdir(parents=True)
     shutil.copy(made["autograder"], out / "autograder")
-    subs = ROOT / "submissions-test"
-    shutil.rmtree(subs, ignore_errors=True)
-    try:
-        _submission(made["student"], {"ssd_gib = ...": 'ssd_gib = Q_(1, "TB").to("GiB")'},
-                    subs / "alice" / "00_units_and_estimates.ipynb")
-        _submission(made["student"], {}, subs / "bob" / "00_units_and_estimates.ipynb")
-        run = subprocess.run(["make", "-s", "grade", "CHAPTER=00",
-                              "SUBMISSIONS=submissions-test/*/*.ipynb", f"EDITIONS={out}"],
-                             cwd=ROOT, capture_output=True, text=True)
-        assert run.returncode == 0, run.stderr[-2000:]
-        rows = [line.split()[0] for line in run.stdout.splitlines() if "/" in line.split()[0]]
-        assert rows[:2] == ["alice/00_units_and_estimates.ipynb", "bob/00_units_and_estimates.ipynb"]
-        assert "1 / " in run.stdout and "0 / " in run.stdout
-        missing = subprocess.run(["make", "-s", "grade", "CHAPTER=00", "SUBMISSIONS=nowhere.ipynb",
-                                  f"EDITIONS={out}"], cwd=ROOT, capture_output=True, text=True)
-        assert missing.returncode != 0 and "no submission at" in missing.stderr
-    finally:
-        shutil.rmtree(subs, ignore_errors=True)
+    subs = tmp_path / "submissions"
+    _submission(made["student"], {"ssd_gib = ...": 'ssd_gib = Q_(1, "TB").to("GiB")'},
+                subs / "alice" / "00_units_and_estimates.ipynb")
+    _submission(made["student"], {}, subs / "bob" / "00_units_and_estimates.ipynb")
+    relative = os.path.relpath(subs, ROOT)                    # as typed at the repository root
+    run = subprocess.run(["make", "-s", "grade", "CHAPTER=00",
+                          f"SUBMISSIONS={relative}/*/*.ipynb", f"EDITIONS={out}"],
+                         cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
+    rows = [line.split()[0] for line in run.stdout.splitlines() if "/" in line.split()[0]]
+    assert rows[:2] == ["alice/00_units_and_estimates.ipynb", "bob/00_units_and_estimates.ipynb"]
+    assert "1 / " in run.stdout and "0 / " in run.stdout
+    assert (out / "grades-00.csv").is_file()
+    missing = subprocess.run(["make", "-s", "grade", "CHAPTER=00", "SUBMISSIONS=nowhere.ipynb",
+                              f"EDITIONS={out}"], cwd=ROOT, capture_output=True, text=True)
+    assert missing.returncode != 0 and "no submission at" in missing.stderr

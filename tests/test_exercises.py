@@ -6,7 +6,6 @@ just outside the tolerance, on a factor-8 slip, on a wrong dimension and on stri
 declared likely mistake gets its own hint; and the question's own inputs, and the numbers
 printed by the lesson above it, do not pass.
 """
-import json
 import pathlib
 import re
 
@@ -14,7 +13,8 @@ import pytest
 
 from course_lib import Q_
 from course_lib.chapters import CHAPTERS
-from course_lib.exercises import _expected, answer_key, feedback, masters_folder, verdict
+from course_lib.exercises import answer_key, expected_answer, feedback, masters_folder, verdict
+from course_lib.masters import read_master
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 EXERCISES = [(c, e) for c in CHAPTERS for e in c.exercises]
@@ -40,7 +40,7 @@ def variants(ex, expected):
 
 @pytest.mark.parametrize("chapter, ex", EXERCISES, ids=lambda v: getattr(v, "id", ""))
 def test_feedback_and_hidden_test_agree(chapter, ex):
-    expected = _expected(ex.id)
+    expected = expected_answer(ex.id)
     for name, answer in variants(ex, expected).items():
         fb = feedback(ex.id, answer, quiet=True).passed
         assert fb == verdict(ex.id, answer, expected), (name, answer)
@@ -49,23 +49,13 @@ def test_feedback_and_hidden_test_agree(chapter, ex):
 
 @pytest.mark.parametrize("chapter, ex", EXERCISES, ids=lambda v: getattr(v, "id", ""))
 def test_each_declared_mistake_gets_its_hint(chapter, ex):
-    expected = Q_(_expected(ex.id))
+    expected = Q_(expected_answer(ex.id))
     for ratio, hint in ex.mistakes:
         slip = expected * ratio
         if ex.in_unit:
             slip = slip.to(ex.unit)
         message = feedback(ex.id, slip, quiet=True).message
         assert hint.rstrip(".") in message, (ratio, message)
-
-
-def _cells_until(master: pathlib.Path, exercise_id: str):
-    """The master's cells before the exercise, and the exercise's prompt."""
-    cells = json.loads(master.read_text())["cells"]
-    name = "q" + exercise_id.replace(".", "_")
-    for i, cell in enumerate(cells):
-        if cell["cell_type"] == "raw" and f"name: {name}" in "".join(cell["source"]):
-            return cells[:i], "".join(cells[i + 1]["source"])
-    raise LookupError(exercise_id)
 
 
 def _numbers(text: str):
@@ -80,10 +70,12 @@ def test_inputs_and_printed_numbers_do_not_pass(chapter, ex):
     Whole numbers below 100 printed by the lesson are left out for count answers (a GPU
     count of 3 is also a '3' somewhere above); the prompt's own numbers never are.
     """
-    before, prompt = _cells_until(ROOT / "notebooks" / chapter.notebook, ex.id)
-    printed = "\n".join("".join(o.get("text", "")) for c in before if c["cell_type"] == "code"
-                        for o in c.get("outputs", []))
-    expected = Q_(_expected(ex.id))
+    master = read_master(ROOT / "notebooks" / chapter.notebook)
+    before = master.cells_before(ex.id)
+    prompt = "\n".join(c.source for c in master.question(ex.id).prompts)
+    printed = "\n".join(o.get("text", "") for c in before if c.cell_type == "code"
+                        for o in c.outputs)
+    expected = Q_(expected_answer(ex.id))
     candidates = []
     for source, text in (("prompt", prompt), ("lesson", printed)):
         for value, unit in _numbers(text):
@@ -101,19 +93,19 @@ def test_inputs_and_printed_numbers_do_not_pass(chapter, ex):
 
 
 def test_strings_and_quantities_get_the_same_verdict_from_both():
-    expected = _expected("00.4")
+    expected = expected_answer("00.4")
     for answer in (f"{expected.to('EFLOP').m} EFLOP", expected, "3 GB"):
         assert feedback("00.4", answer, quiet=True).passed == verdict("00.4", answer, expected)
 
 
 def test_without_the_masters_feedback_checks_form_only(monkeypatch, tmp_path):
+    expected_answer("01.1")                       # read while the masters were at hand
     monkeypatch.setenv("COURSE_LIB_MASTERS", str(tmp_path))
-    answer_key.cache_clear()
-    try:
-        ok = feedback("01.1", Q_(123, "GB"), quiet=True)
-        assert ok.passed and "no answer key" in ok.message
-        bad = feedback("01.1", Q_(1, "s"), quiet=True)
-        assert not bad.passed and "an amount of data (bytes)" in bad.message
-        assert not feedback("00.2", Q_(1, "TB"), quiet=True).passed     # unit asked: GiB
-    finally:
-        answer_key.cache_clear()
+    assert masters_folder() is None and answer_key() == {}
+    ok = feedback("01.1", Q_(123, "GB"), quiet=True)
+    assert ok.passed and "no answer key" in ok.message
+    bad = feedback("01.1", Q_(1, "s"), quiet=True)
+    assert not bad.passed and "an amount of data (bytes)" in bad.message
+    assert not feedback("00.2", Q_(1, "TB"), quiet=True).passed     # unit asked: GiB
+    with pytest.raises(LookupError, match="COURSE_LIB_MASTERS"):
+        expected_answer("01.1")

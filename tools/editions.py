@@ -38,6 +38,7 @@ import time
 import nbformat
 from nbclient import NotebookClient
 
+from course_lib import masters
 from course_lib.chapters import CHAPTERS
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -78,20 +79,21 @@ def _clean(nb, unfold: bool):
 
 def _strip_answers_and_widgets(nb):
     """Clear the outputs of exercise cells and of cells that show a widget."""
-    inside = False
-    for cell in nb.cells:
-        source = cell.source.strip()
-        if cell.cell_type == "raw" and source.startswith("# BEGIN QUESTION"):
-            inside = True
-        elif cell.cell_type == "raw" and source.startswith("# END QUESTION"):
-            inside = False
-        elif cell.cell_type == "code" and (inside or any(
+    inside = {i for q in masters.parse_master(nb).questions for i in range(q.start, q.stop)}
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and (i in inside or any(
                 WIDGET_VIEW in o.get("data", {}) for o in cell.outputs)):
             cell.outputs, cell.execution_count = [], None
     return nb
 
 
 def build_one(master: pathlib.Path, out: pathlib.Path = OUT) -> dict[str, pathlib.Path]:
+    """Build the three editions of one master under ``out``; returns their paths.
+
+    A master without a ``# ASSIGNMENT CONFIG`` cell stops here, before anything runs
+    (:class:`course_lib.masters.MasterError`): otter would give its student edition an
+    ``import otter`` cell that students cannot run."""
+    masters.read_master(master).assignment_config
     stem = master.stem
     with tempfile.TemporaryDirectory(prefix=f"editions-{stem}-") as tmp:
         work = pathlib.Path(tmp)
@@ -168,7 +170,13 @@ def main(argv=None) -> int:
     sub.add_parser("student", help="build the editions when a master is newer than its "
                                    "student edition (what make lab serves)")
     args = parser.parse_args(argv)
+    try:
+        return _command(args)
+    except masters.MasterError as error:
+        raise SystemExit(str(error)) from None
 
+
+def _command(args) -> int:
     if args.command == "refresh":
         for master in chapters(args.notebooks):
             nb = _strip_answers_and_widgets(_clean(execute(master), unfold=False))
