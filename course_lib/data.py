@@ -10,9 +10,31 @@ The CSV files live in ``data/`` at the top of the repository and are installed w
 package as ``course_lib._tables``, read through ``importlib.resources``: a wheel or a
 non-editable install works outside the source tree.
 
-One generic layer serves every table: :func:`read_table` (rows), :func:`lookup` (a record
-by name or alias, case-, space-, dash- and underscore-insensitive, with close matches in
-the ``KeyError``) and :func:`records` (rows turned into frozen dataclasses).
+One generic layer serves every table: :func:`parse_table` (CSV text to checked rows),
+:func:`read_table` (an installed table's rows, read once), :func:`lookup` (a record by
+name or alias, case-, space-, dash- and underscore-insensitive, with close matches in the
+``KeyError``) and :func:`records` (rows turned into frozen dataclasses).
+
+Checks on reading
+-----------------
+A table is checked when it is first read; anything wrong raises :class:`TableError`, whose
+message names the file, the line, the column, what was found and what was expected:
+
+* the file is UTF-8 text (a byte-order mark is ignored) and not empty; a header with no
+  rows gives no rows; every row has one cell per header column;
+* a header cell is ``column`` or ``column [unit]``, with a unit pint reads; column names
+  are unique; ``source`` and ``status`` columns exist;
+* a cell of a unit column (and ``value`` in ``constants.csv``) is blank or a finite
+  number, and **greater than zero**: memory, bandwidth, power, FLOP/s, mass, time, price
+  of zero or less mean nothing. Two declared exceptions: columns in ``_ZERO_ALLOWED`` may
+  be zero (a training recipe that keeps no gradient or master copy), columns in
+  ``_SIGNED`` may take any sign (latitude and longitude);
+* no cell anywhere is NaN or infinite;
+* ``status`` is one of :data:`STATUSES`; ``source`` and ``name`` are not blank; columns
+  with a fixed vocabulary (``_CHOICES``: an interconnect's ``kind``, a rocket's
+  ``reusable``...) hold one of its words;
+* no two rows share a name or alias, compared as :func:`normalize` matches them;
+* in ``constants.csv``, ``unit`` is blank (dimensionless) or a unit pint reads.
 """
 from __future__ import annotations
 
@@ -21,6 +43,7 @@ import dataclasses
 import difflib
 import functools
 import io
+import math
 import re
 from dataclasses import dataclass, field
 from importlib import resources
@@ -31,7 +54,8 @@ import pint
 
 from .units import Q_
 
-__all__ = ["read_table", "table_names", "table_units", "lookup", "records", "normalize",
+__all__ = ["read_table", "parse_table", "TableError", "table_names", "table_units",
+           "lookup", "records", "normalize",
            "Accelerator", "accelerator", "accelerators", "Model", "model", "models",
            "PowerScale", "power_scale", "power_scales", "Interconnect", "interconnect",
            "interconnects", "System", "system", "systems", "City", "city", "cities",
@@ -40,8 +64,43 @@ __all__ = ["read_table", "table_names", "table_units", "lookup", "records", "nor
            "constant_record", "STATUSES"]
 
 STATUSES = ("verified", "secondary", "unverified")
-_UNIT_HEADER = re.compile(r"^(?P<field>[^\[]+?)\s*\[(?P<unit>[^\]]+)\]$")
+_UNIT_HEADER = re.compile(r"^(?P<field>[^\[\]]+?)\s*\[(?P<unit>[^\[\]]*)\]$")
 _TABLES = "course_lib._tables"
+_NUMBER_START = frozenset("0123456789+-.nNiI")   # how a number int() or float() reads starts
+
+# The range rule's two exceptions (see the module docstring): table -> columns.
+_SIGNED = {"cities": frozenset({"latitude", "longitude"})}    # degrees north / east
+_ZERO_ALLOWED = {"training_recipes": frozenset({"gradients", "master_weights", "optimizer"})}
+# Columns with a fixed vocabulary: (table, column) -> words; "*" is every table. A blank
+# cell is refused for status, allowed elsewhere ("not published", or no such thing).
+_CHOICES = {("*", "status"): STATUSES,
+            ("interconnects", "kind"): ("scale-up", "host", "scale-out"),
+            ("launch_vehicles", "reusable"): ("yes", "no", "partly"),
+            ("models", "tied_embeddings"): ("yes", "no"),
+            ("number_formats", "special"): ("ieee", "fn", "none", "e8m0")}
+_NOT_BLANK = ("name", "source", "status")
+_RULE = ("unit columns hold numbers > 0 unless course_lib.data declares the column "
+         "zero-allowed or signed")
+
+
+class TableError(ValueError):
+    """A data table that cannot be read as written.
+
+    The message names the file, the line (1 is the header), the column, what was found
+    and what was expected; the same are attributes ``file``, ``line``, ``column``,
+    ``found`` and ``expected``.
+    """
+
+    def __init__(self, file: str, line: int, column: str | None, found: str, expected: str):
+        self.file, self.line, self.column = file, line, column
+        self.found, self.expected = found, expected
+        where = f"{file}, line {line}" + (f", column {column}" if column else "")
+        super().__init__(f"{where}: found {found}; expected {expected}.")
+
+
+def _excerpt(text, limit: int = 40) -> str:
+    """``text`` quoted, cut to about ``limit`` characters: never a huge string."""
+    return repr(text if len(text) <= limit else text[:limit] + "...")
 
 
 def normalize(name: str) -> str:
@@ -49,11 +108,11 @@ def normalize(name: str) -> str:
     return re.sub(r"[\s_\-]+", "", str(name)).upper()
 
 
-def _text(table: str) -> str:
+def _text(table: str) -> bytes:
     path = resources.files(_TABLES) / f"{table}.csv"
     if not path.is_file():
         raise KeyError(f"No data table {table!r}. Known: {', '.join(table_names())}.")
-    return path.read_text(encoding="utf-8")
+    return path.read_bytes()
 
 
 def table_names() -> list[str]:
@@ -62,67 +121,261 @@ def table_names() -> list[str]:
                   if p.name.endswith(".csv"))
 
 
-def _columns(header: list[str]) -> list[tuple[str, str | None]]:
-    """(name, unit or None) of each header cell: ``memory [GiB]`` -> ``("memory", "GiB")``."""
-    return [(m["field"], m["unit"]) if (m := _UNIT_HEADER.match(c.strip())) else (c.strip(), None)
-            for c in header]
+def _decode(raw: bytes, file: str) -> str:
+    """UTF-8 text of ``raw``; other bytes are refused at their line and column."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        text = raw.decode("utf-8-sig", errors="replace")
+        offset = len(raw[:e.start].decode("utf-8-sig"))   # characters before the bad byte
+        start = text.rfind("\n", 0, offset) + 1
+        line = text.count("\n", 0, offset) + 1
+        header = next(csv.reader(io.StringIO(text)), [])
+        index = len(next(csv.reader([text[start:offset]]), None) or [""]) - 1
+        column = header[index].strip() if index < len(header) else None
+        raise TableError(file, line, column,
+                         f"bytes {raw[e.start:e.start + 8]!r} that are not UTF-8",
+                         "UTF-8 text (save the file as UTF-8)") from None
+
+
+@dataclass(frozen=True)
+class _Column:
+    """One header cell: its key, its label as written, its unit, and the checks its cells
+    pass (sign: "positive", "zero" or "signed"; choices; blank refused)."""
+
+    name: str
+    label: str
+    unit: object = None             # pint Unit, parsed once per column
+    unit_text: str | None = None
+    sign: str = "positive"
+    choices: tuple[str, ...] = ()
+    required: bool = False
+
+
+def _header(cells: list[str], table: str, file: str) -> list[_Column]:
+    columns, seen = [], set()
+    for cell in cells:
+        label = cell.strip()
+        name, unit_text, unit = label, None, None
+        if "[" in label or "]" in label:
+            m = _UNIT_HEADER.match(label)
+            if m is None:
+                raise TableError(file, 1, label, f"the header cell {_excerpt(label)}",
+                                 "a column name, or a name and a unit as in 'memory [GiB]'")
+            name, unit_text = m["field"].strip(), m["unit"].strip()
+            if not unit_text:
+                raise TableError(file, 1, label, "a blank unit",
+                                 f"a unit pint can read, as in '{name} [GB]'")
+            unit = _unit(unit_text, file, 1, label)
+        if not name:
+            raise TableError(file, 1, f"{len(columns) + 1} (counting from 1)",
+                             "a blank header cell", "a column name")
+        if name in seen:
+            raise TableError(file, 1, label, f"a second column called {name!r}",
+                             "one column per name")
+        seen.add(name)
+        sign = ("signed" if name in _SIGNED.get(table, ()) else
+                "zero" if name in _ZERO_ALLOWED.get(table, ()) else "positive")
+        choices = _CHOICES.get((table, name)) or _CHOICES.get(("*", name)) or ()
+        columns.append(_Column(name, label, unit, unit_text, sign, choices,
+                               name in _NOT_BLANK))
+    for needed in ("source", "status"):
+        if needed not in seen:
+            raise TableError(file, 1, needed, f"no {needed!r} column in the header",
+                             "a source and a status column (every row has both)")
+    return columns
+
+
+def _unit(text: str, file: str, line: int, column: str):
+    try:
+        return _parse_unit(text)
+    except Exception:        # pint raises several kinds (undefined, syntax, tokenizer...)
+        raise TableError(file, line, column, f"the unit {_excerpt(text)}",
+                         "a unit pint can read (e.g. GB/s, TFLOP/s, W, degree)") from None
+
+
+@functools.lru_cache(maxsize=None)
+def _parse_unit(text: str):
+    return Q_(1, text).units
+
+
+def _number(text: str, col: _Column, file: str, line: int, unit_text: str | None):
+    """A finite number in the column's range, or a TableError saying what was expected."""
+    in_unit = f" in {unit_text}" if unit_text else ""
+    try:
+        x = float(text)
+    except ValueError:
+        raise TableError(file, line, col.label, _excerpt(text), f"a number{in_unit} "
+                         "(or a blank cell for 'not published')") from None
+    if not math.isfinite(x):
+        raise TableError(file, line, col.label, _excerpt(text), f"a finite number{in_unit}")
+    if x <= 0 and col.sign != "signed" and (x < 0 or col.sign == "positive"):
+        bound = ">= 0" if col.sign == "zero" else "> 0"
+        raise TableError(file, line, col.label, _excerpt(text),
+                         f"a number {bound}{in_unit} ({_RULE})")
+    return x
+
+
+def _plain(text: str, col: _Column, file: str, line: int):
+    """A cell of a column without a unit: an int, a float or the text itself."""
+    if col.choices and text not in col.choices:
+        raise TableError(file, line, col.label, _excerpt(text),
+                         f"one of {', '.join(col.choices)}")
+    if text[0] not in _NUMBER_START:        # skip the costly failed conversions of text
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    if not math.isfinite(value):
+        raise TableError(file, line, col.label, _excerpt(text),
+                         "a finite number, or text that does not read as NaN or infinity")
+    return value
+
+
+def _row(values: list[str], columns: list[_Column], file: str, line: int) -> dict:
+    row = {}
+    for col, raw in zip(columns, values):
+        text = raw.strip()
+        if not text:
+            if col.required:
+                expected = (f"one of {', '.join(col.choices)}" if col.choices else
+                            f"a {col.name} (every row has one)")
+                raise TableError(file, line, col.label, "a blank cell", expected)
+            row[col.name] = None
+        elif col.unit is not None:
+            row[col.name] = Q_(_number(text, col, file, line, col.unit_text), col.unit)
+        else:
+            row[col.name] = _plain(text, col, file, line)
+    return row
+
+
+def _constant_row(row: dict, columns: list[_Column], file: str, line: int) -> None:
+    """``constants.csv``: ``value`` a number in the rule's range, ``unit`` pint can read."""
+    label = {c.name: c.label for c in columns}
+    unit = row.get("unit")
+    if unit is not None:
+        _unit(str(unit), file, line, label["unit"])
+    if "value" in row:
+        in_unit = f" in {unit}" if unit is not None else ""
+        if row["value"] is None:
+            raise TableError(file, line, label["value"], "a blank cell", f"a number{in_unit}")
+        _number(str(row["value"]), _Column("value", label["value"]), file, line,
+                None if unit is None else str(unit))
+
+
+def _keys(row: dict) -> list[tuple[str, str]]:
+    """(column, spelling) of the row's name and each alias."""
+    keys = [("name", str(row["name"]))] if row.get("name") is not None else []
+    return keys + [("aliases", a) for a in _aliases(row)]
+
+
+def _start(text: str | bytes, table: str) -> tuple[str, csv.reader, list[_Column]]:
+    table = table[:-4] if table.endswith(".csv") else table
+    file = f"{table}.csv"
+    if isinstance(text, bytes):
+        text = _decode(text, file)
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        raise TableError(file, 1, None, "an empty file",
+                         "a header row (name,...,source,status), then one row per record")
+    reader = csv.reader(io.StringIO(text))
+    return file, reader, _header(next(reader), table, file)
 
 
 def table_units(table: str) -> dict[str, str]:
     """The unit of each unit-bearing column of a table, as written in its header."""
-    header = next(csv.reader(io.StringIO(_text(table))))
-    return {name: unit for name, unit in _columns(header) if unit}
+    _, _, columns = _start(_text(table), table)
+    return {c.name: c.unit_text for c in columns if c.unit_text}
 
 
-def _cell(text: str, unit):
-    text = text.strip()
-    if text == "":
-        return None
-    if unit is not None:
-        return Q_(float(text), unit)          # unit: a pint Unit, parsed once per column
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
+def parse_table(text: str | bytes, table: str) -> tuple[Mapping[str, object], ...]:
+    """Rows of the CSV ``text`` of the table called ``table``, checked as the module
+    docstring lists; unit columns as quantities, blank cells as ``None``.
+
+    ``text`` may be bytes (decoded as UTF-8). Anything wrong raises :class:`TableError`
+    naming ``<table>.csv``, the line and the column.
+
+    >>> parse_table("name,power [W],source,status\\nlamp,-60,shop,verified\\n", "lamps")
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    course_lib.data.TableError: lamps.csv, line 2, column power [W]: found '-60'; expected a ...
+    """
+    file, reader, columns = _start(text, table)
+    constants = file == "constants.csv"
+    rows, seen = [], {}
+    end = reader.line_num
+    try:
+        for values in reader:
+            line, end = end + 1, reader.line_num
+            if not values:                       # an empty line
+                continue
+            if len(values) != len(columns):
+                column = (columns[len(values)].label if len(values) < len(columns)
+                          else f"after {columns[-1].label}")
+                raise TableError(file, line, column, f"{len(values)} cells",
+                                 f"{len(columns)}, one per header column (a comma inside a "
+                                 "cell needs the cell in double quotes)")
+            row = _row(values, columns, file, line)
+            if constants:
+                _constant_row(row, columns, file, line)
+            for column, spelling in _keys(row):
+                key = normalize(spelling)
+                first = seen.setdefault(key, (line, spelling))
+                if first[0] != line:
+                    raise TableError(file, line, column, f"{spelling!r}, the same name as "
+                                     f"{first[1]!r} on line {first[0]}",
+                                     "names and aliases unique within the table (compared "
+                                     "ignoring case, spaces, dashes and underscores)")
+            rows.append(MappingProxyType(row))
+    except csv.Error as e:
+        raise TableError(file, reader.line_num, None, f"text the CSV reader refuses ({e})",
+                         "comma-separated cells, double quotes around any cell with a "
+                         "comma, quote or line break") from None
+    return tuple(rows)
 
 
 @functools.lru_cache(maxsize=None)
 def read_table(table: str) -> tuple[Mapping[str, object], ...]:
-    """Rows of ``data/<table>.csv`` as read-only mappings, unit columns as quantities.
+    """Rows of ``data/<table>.csv`` as read-only mappings, unit columns as quantities,
+    checked as the module docstring lists (:func:`parse_table`).
 
     Keys are the column names without their unit (``memory``, not ``memory [GiB]``).
 
     >>> read_table("accelerators")[0]["name"]
     'A100 SXM'
     """
-    reader = csv.reader(io.StringIO(_text(table)))
-    columns = [(name, None if unit is None else Q_(1, unit).units)
-               for name, unit in _columns(next(reader))]
-    rows = []
-    for line, values in enumerate(reader, start=2):
-        if len(values) != len(columns):
-            raise ValueError(f"{table}.csv, line {line}: {len(values)} cells, "
-                             f"expected {len(columns)}")
-        rows.append(MappingProxyType({name: _cell(v, unit)
-                                      for (name, unit), v in zip(columns, values)}))
-    return tuple(rows)
+    return parse_table(_text(table), table)
 
 
 def _aliases(row) -> tuple[str, ...]:
-    return tuple(a.strip() for a in (row.get("aliases") or "").split(";") if a.strip())
+    return tuple(a.strip() for a in str(row.get("aliases") or "").split(";") if a.strip())
 
 
 def records(table: str, cls, **computed: Callable[[Mapping], object]) -> tuple:
     """Each row of ``table`` as an instance of the dataclass ``cls``.
 
     A field takes the column of the same name (``aliases`` split on ``;``, ``notes``
-    blank as ``""``) unless ``computed`` gives a function of the row for it.
+    blank as ``""``) unless ``computed`` gives a function of the row for it. A field
+    without a default and without its column is a :class:`TableError`.
     """
+    rows = read_table(table)
+    fields = dataclasses.fields(cls)
+    if rows:
+        for f in fields:
+            if (f.name not in rows[0] and f.name not in computed and f.name != "aliases"
+                    and f.default is dataclasses.MISSING
+                    and f.default_factory is dataclasses.MISSING):
+                raise TableError(f"{table}.csv", 1, f.name, "no such column in the header",
+                                 f"a column {f.name!r} (read into {cls.__name__}.{f.name})")
+
     def build(row):
         values = {}
-        for f in dataclasses.fields(cls):
+        for f in fields:
             if f.name in computed:
                 values[f.name] = computed[f.name](row)
             elif f.name == "aliases":
@@ -133,7 +386,7 @@ def records(table: str, cls, **computed: Callable[[Mapping], object]) -> tuple:
                 values[f.name] = row[f.name]
         return cls(**values)
 
-    return tuple(build(row) for row in read_table(table))
+    return tuple(build(row) for row in rows)
 
 
 _INDEXES: dict[int, tuple[Sequence, dict]] = {}
