@@ -112,18 +112,26 @@ def _read(answer, expected: pint.Quantity, rtol: float = 0.0, unit=None):
             answer = parse_quantity(answer)
         except ValueError as exc:
             return Feedback(False, f"Could not read {_excerpt(answer)} as a quantity ({exc}).")
+    if isinstance(answer, (bool, np.bool_)):
+        return Feedback(False, f"{answer} is a yes/no value; the question asks for "
+                        f"{describe_dimension(expected)}.")
+    shape = _shape(answer if not isinstance(answer, pint.Quantity) else answer.magnitude,
+                   np.shape(expected.magnitude))
+    if isinstance(shape, Feedback):
+        return shape
+    if not np.all(np.isfinite(shape)):
+        return Feedback(False, "Your answer is not a finite number (inf or nan): check for a "
+                        "division by zero.")
     if not isinstance(answer, pint.Quantity):
-        try:
-            answer = Q_(np.asarray(answer, dtype=float) if np.ndim(answer) else float(answer))
-        except (TypeError, ValueError):
-            return Feedback(False, f"Expected a quantity like {_fmt(expected)}, got "
-                            f"{type(answer).__name__} {answer!r}.")
+        answer = Q_(shape)
         if not expected.dimensionless:
             same = np.allclose(answer.m, expected.m, rtol=rtol)
             hint = (f" The number matches if it is in {expected.units:~P}: attach the unit,"
                     f" e.g. Q_({answer.m:.4g}, '{expected.units:~P}').") if same else ""
             return Feedback(False, f"Your answer {_fmt(answer.m)} has no unit; the question "
                             f"asks for {describe_dimension(expected)}.{hint}")
+    else:
+        answer = Q_(shape, answer.units)
     if answer.dimensionality != expected.dimensionality:
         msg = (f"Wrong dimension: you gave {_fmt(answer)}, {describe_dimension(answer)}; "
                f"the question asks for {describe_dimension(expected)}.")
@@ -136,8 +144,51 @@ def _read(answer, expected: pint.Quantity, rtol: float = 0.0, unit=None):
     return answer
 
 
+def _reference(value, name: str) -> pint.Quantity:
+    """The value an answer is compared with, as a finite Quantity (a string is read
+    safely)."""
+    if isinstance(value, str):
+        value = parse_quantity(value)
+    if isinstance(value, pint.Quantity):
+        return _reference(value.magnitude, name) * value.units
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+            value, (int, float, np.number, np.ndarray)):
+        raise TypeError(f"{name} must be a quantity or a number, got {type(value).__name__}")
+    q = Q_(value)
+    if np.size(q.magnitude) == 0 or not np.all(np.isfinite(q.magnitude)):
+        raise ValueError(f"{name} must be finite and not empty, got {q!r}"[:200])
+    return q
+
+
+def _shape(magnitude, expected_shape):
+    """The answer's magnitude as a float (or an array of the expected shape), or the
+    Feedback that says why it cannot be: empty, ragged, text, or several values where one
+    is asked (an empty array would otherwise pass every "all within tolerance" rule)."""
+    try:
+        m = np.asarray(magnitude, dtype=float)
+    except (TypeError, ValueError):
+        return Feedback(False, f"Could not read your answer ({_shown(magnitude)}) as a number "
+                        "or a quantity: give one number with its unit, like Q_(2.5, 's').")
+    if m.size == 0:
+        return Feedback(False, "Your answer is empty: give one value with its unit.")
+    if expected_shape == ():
+        if m.size > 1:
+            return Feedback(False, f"The question asks for one value; your answer has "
+                            f"{m.size}. Pick the one asked for.")
+        return float(m.reshape(()))
+    if m.shape != expected_shape:
+        return Feedback(False, f"The question asks for {int(np.prod(expected_shape))} values; "
+                        f"your answer has {m.size}.")
+    return m
+
+
+def _shown(value) -> str:
+    text = type(value).__name__
+    return text + (f" {value!r}" if len(repr(value)) <= 40 else "")
+
+
 def _judge(answer, expected, rtol, mistakes=(), unit=None) -> Feedback:
-    expected = Q_(expected) if not isinstance(expected, pint.Quantity) else expected
+    expected = _reference(expected, "expected")
     answer = _read(answer, expected, rtol, unit)
     if isinstance(answer, Feedback):
         return answer
@@ -152,8 +203,9 @@ def _judge(answer, expected, rtol, mistakes=(), unit=None) -> Feedback:
     else:
         where, r = "", float(ratio)
     if not np.isfinite(r) or r <= 0:
-        return Feedback(False, f"Not quite{where}: {_fmt(answer)} vs expected "
-                        f"{_fmt(expected)}; check the sign and for zeros.")
+        why = "zero" if r == 0 else "of the wrong sign" if np.isfinite(r) else "not comparable"
+        return Feedback(False, f"Not quite{where}: {_fmt(answer)} is {why}. Check the sign, "
+                        "the order of a subtraction, and for a factor that came out as zero.")
     return Feedback(False, f"Not quite{where}: {_fmt(answer.to(expected.units))}. "
                     + _factor_hint(r, mistakes, rtol))
 
@@ -169,13 +221,14 @@ def compare_estimate(guess, value, quiet: bool = False) -> str:
         text = "Write your estimate first (replace the ...), then compute."
     elif value is ... or value is None:
         text = "Now compute the answer, then run this cell again to compare."
-    elif isinstance(form := _read(guess, Q_(value)), Feedback):
+    elif isinstance(form := _read(guess, value := _reference(value, "value")), Feedback):
         text = "Your estimate: " + form.message
     else:
-        ratio = float(np.asarray((Q_(value) / form).m_as("")))
-        factor, way = (ratio, "low") if ratio >= 1 else (1 / ratio, "high")
-        if not ratio > 0:
-            text = "Your estimate has the wrong sign (or is zero)."
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = float(np.float64(value.m_as(value.units)) / np.float64(form.m_as(value.units)))
+        factor, way = (ratio, "low") if ratio >= 1 else (1 / ratio if ratio else 0, "high")
+        if not (np.isfinite(ratio) and ratio > 0):
+            text = "Your estimate (or the result) is zero or has the wrong sign: no factor to compare."
         elif factor < 1.5:
             text = f"Your estimate was within {100 * (factor - 1):.0f} % of the result. Well judged."
         elif factor <= 10:

@@ -52,7 +52,7 @@ from typing import Callable, Mapping, Sequence
 
 import pint
 
-from .units import Q_
+from .units import Q_, _describe
 
 __all__ = ["read_table", "parse_table", "TableError", "table_names", "table_units",
            "lookup", "records", "normalize",
@@ -109,10 +109,9 @@ def normalize(name: str) -> str:
 
 
 def _text(table: str) -> bytes:
-    path = resources.files(_TABLES) / f"{table}.csv"
-    if not path.is_file():
-        raise KeyError(f"No data table {table!r}. Known: {', '.join(table_names())}.")
-    return path.read_bytes()
+    if not isinstance(table, str) or table not in table_names():
+        raise KeyError(f"No data table {_describe(table)}. Known: {', '.join(table_names())}.")
+    return (resources.files(_TABLES) / f"{table}.csv").read_bytes()
 
 
 def table_names() -> list[str]:
@@ -275,6 +274,9 @@ def _keys(row: dict) -> list[tuple[str, str]]:
 
 
 def _start(text: str | bytes, table: str) -> tuple[str, csv.reader, list[_Column]]:
+    if not isinstance(table, str) or not isinstance(text, (str, bytes)):
+        raise TypeError(f"parse_table(): text must be the CSV as str or bytes and table its "
+                        f"name, got {type(text).__name__} and {type(table).__name__}.")
     table = table[:-4] if table.endswith(".csv") else table
     file = f"{table}.csv"
     if isinstance(text, bytes):
@@ -414,6 +416,9 @@ def lookup(items: Sequence, name, what: str):
     >>> lookup(accelerators(), "h100", "accelerator").name
     'H100 SXM'
     """
+    if isinstance(items, (str, bytes)) or not all(hasattr(i, "name") for i in items):
+        raise TypeError(f"lookup(): items must be records with a name (e.g. accelerators()), "
+                        f"got {_describe(items)}.")
     key = normalize(name)
     found = _index(items).get(key)
     if found is not None:
@@ -422,7 +427,7 @@ def lookup(items: Sequence, name, what: str):
     close = difflib.get_close_matches(str(name), names, n=3, cutoff=0.4)
     close += [n for n in names if key and key in normalize(n) and n not in close]
     hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    raise KeyError(f"No {what} named {name!r}.{hint} Known: {', '.join(names)}.")
+    raise KeyError(f"No {what} named {_describe(name)}.{hint} Known: {', '.join(names)}.")
 
 
 def _accessors(table: str, cls, what: str, every_doc: str, one_doc: str, **computed):

@@ -40,11 +40,12 @@ import pint
 
 from .data import constant, constant_record, normalize
 from .units import (UnitArgumentError, _describe, _plain_number, _who, as_count, as_quantity,
-                    ureg)
+                    dimensionality_of)
 
 __all__ = ["accepts", "quantity", "count", "fraction", "ratio", "flag", "choice", "Declared"]
 
 _NUMBER_TYPES = (int, float)
+_NUMERIC = ("quantity", "count", "fraction", "ratio")
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ class Declared:
 
     @functools.cached_property
     def dimensionality(self):
-        return ureg.get_dimensionality(self.unit) if self.kind == "quantity" else None
+        return dimensionality_of(self.unit) if self.kind == "quantity" else None
 
     def convert(self, value, name: str, where: str):
         """The value as the body receives it, or an error naming ``where(): name``."""
@@ -75,7 +76,10 @@ class Declared:
         if isinstance(value, (bool, np.bool_)) and self.kind != "flag":
             raise TypeError(f"{_who(name, where)} must be {self.describe()}, got the "
                             f"boolean {value!r}.")
-        return getattr(self, "_" + self.kind)(value, name, where)
+        converted = getattr(self, "_" + self.kind)(value, name, where)
+        if self.kind in _NUMERIC and np.size(getattr(converted, "magnitude", converted)) == 0:
+            raise ValueError(f"{_who(name, where)} is empty: give at least one value.")
+        return converted
 
     def describe(self) -> str:
         """What the argument must be, in words (for messages and the docstring)."""

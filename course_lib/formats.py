@@ -28,6 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .data import lookup, read_table
+from .declare import accepts, count
+from .units import _describe
 
 __all__ = ["NumberFormat", "number_format", "number_formats", "representable_values",
            "quantize", "block_quantize", "clipped_blocks"]
@@ -192,10 +194,25 @@ def _exponent(a: np.ndarray) -> np.ndarray:
     return np.frexp(a)[1] - 1
 
 
+def _values(x, where: str) -> np.ndarray:
+    """``x`` as a non-empty float array (NaN and infinities are values a format handles);
+    a clear error for text, booleans, ``None`` or nothing."""
+    if isinstance(x, (str, bytes, bool, np.bool_)) or x is None:
+        raise TypeError(f"{where}(): x must be numbers (a float array), got {_describe(x)}.")
+    try:
+        a = np.asarray(x, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{where}(): x must be numbers (a float array), got "
+                        f"{type(x).__name__}.") from None
+    if a.size == 0:
+        raise ValueError(f"{where}(): x is empty: give at least one value.")
+    return a
+
+
 def _row_blocks(x, block_size: int):
     """``x`` cut into blocks of ``block_size`` along its last axis (zero-padded, one row of
     blocks per row of ``x``), and each block's largest finite magnitude."""
-    x = np.asarray(x, dtype=float)
+    x, block_size = np.asarray(x, dtype=float), int(block_size)
     rows = x.reshape(-1, x.shape[-1] if x.ndim else 1)
     blocks = np.pad(rows, ((0, 0), (0, -rows.shape[1] % block_size)))
     blocks = blocks.reshape(rows.shape[0], -1, block_size)
@@ -210,6 +227,7 @@ def _power_of_two_scale(amax, element: NumberFormat):
     return np.ldexp(1.0, np.clip(shared, -127, 127))
 
 
+@accepts(block_size=count(whole=True, minimum=1))
 def block_quantize(x, element="FP4 E2M1", block_size: int = 16, scale="E8M0") -> np.ndarray:
     """Quantize ``x`` with one shared scale per block of ``block_size`` values along the
     last axis: the machinery behind MXFP4/MXFP8 and NVFP4, with each choice open.
@@ -233,7 +251,7 @@ def block_quantize(x, element="FP4 E2M1", block_size: int = 16, scale="E8M0") ->
     array([0., 0., 0., 8.])
     """
     e, s = number_format(element), number_format(scale)
-    x = np.asarray(x, dtype=float)
+    x = _values(x, "block_quantize")
     blocks, amax = _row_blocks(x, block_size)
     if s.special == "e8m0":
         scale_values = _power_of_two_scale(amax, e)
@@ -247,6 +265,7 @@ def block_quantize(x, element="FP4 E2M1", block_size: int = 16, scale="E8M0") ->
     return q.reshape(blocks.shape[0], -1)[:, :n].reshape(x.shape)
 
 
+@accepts(block_size=count(whole=True, minimum=1))
 def clipped_blocks(x, element="FP4 E2M1", block_size: int = 32) -> float:
     """Share of blocks whose largest value the power-of-two (E8M0) scale rule clips.
 
@@ -259,7 +278,7 @@ def clipped_blocks(x, element="FP4 E2M1", block_size: int = 32) -> float:
     0.42
     """
     e = number_format(element)
-    _, amax = _row_blocks(x, block_size)
+    _, amax = _row_blocks(_values(x, "clipped_blocks"), block_size)
     amax = amax[amax > 0]
     scaled = amax / _power_of_two_scale(amax, e)
     return float(np.mean(scaled > e.max_finite)) if amax.size else 0.0
@@ -282,11 +301,7 @@ def quantize(x, fmt: "str | NumberFormat", saturate: bool = False) -> np.ndarray
     (array([nan]), array([448.]))
     """
     f = number_format(fmt)
-    try:
-        x = np.asarray(x, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"quantize needs numbers (a float array), got {type(x).__name__}."
-                        ) from None
+    x = _values(x, "quantize")
     if f.special == "e8m0":
         raise ValueError("E8M0 is a scale format (powers of two only); quantize to an "
                          "element or block format instead.")

@@ -205,7 +205,11 @@ def specific_power(power="1 MW", radiator_temperature="330 K", array_density=Non
     """
     eclipse = eclipse_fraction(altitude, beta)
     arrays = array_area(power, efficiency, eclipse=eclipse)
-    radiators = radiator_area(power, radiator_temperature)
+    try:
+        radiators = radiator_area(power, radiator_temperature)
+    except ValueError as exc:          # say which of this function's arguments decides it
+        raise ValueError(f"specific_power(): radiator_temperature {radiator_temperature:~P} "
+                         f"is too cold: {str(exc).split(': ', 1)[1]}") from None
     masses = {"arrays": arrays * array_density, "radiators": radiators * radiator_density,
               "batteries": power * eclipse * orbital_period(altitude) / battery_energy,
               "compute": power * compute_mass}
@@ -283,10 +287,36 @@ def spares_needed(units, failure_rate, duration, confidence=0.95) -> int:
     15
     """
     mean = float((units * failure_rate * duration).m_as(""))
-    cumulative = 0.0
-    for k in range(int(mean + 12 * np.sqrt(mean) + 20)):
-        # Poisson terms in log space: exp(-mean) alone underflows for mean > 745
-        cumulative += math.exp(-mean + k * math.log(mean) - math.lgamma(k + 1)) if mean else (k == 0)
-        if cumulative >= confidence:
-            return k
-    raise ValueError("spares_needed(): confidence too close to 1 for this many failures.")
+    return _poisson_quantile(mean, confidence)
+
+
+def _poisson_quantile(mean: float, p: float) -> int:
+    """Smallest k with P(Poisson(mean) <= k) >= p, for 0 <= p < 1.
+
+    Exact below a million expected events: the probabilities of the counts within 12
+    standard deviations of the mean, summed in log space (``exp(-mean)`` alone underflows
+    beyond 745), in one numpy pass. Above, the Cornish-Fisher expansion of the quantile
+    (normal plus skewness term), whose error is far below one count at that size.
+    """
+    if mean == 0:
+        return 0
+    if mean > 1e6:
+        z = _normal_quantile(p)
+        return int(math.ceil(mean + z * math.sqrt(mean) + (z * z - 1) / 6 - 0.5))
+    width = 12 * math.sqrt(mean) + 20
+    k = np.arange(max(0, math.floor(mean - width)), math.ceil(mean + width) + 1)
+    log_terms = -mean + k * math.log(mean) - np.array([math.lgamma(x + 1) for x in k])
+    cumulative = np.cumsum(np.exp(log_terms))   # the mass below the window is < 1e-30
+    return int(k[np.searchsorted(cumulative, p)])
+
+
+def _normal_quantile(p: float) -> float:
+    """The standard normal quantile, by bisection on ``erf`` (no SciPy needed)."""
+    low, high = -40.0, 40.0
+    for _ in range(200):
+        mid = (low + high) / 2
+        if 0.5 * (1 + math.erf(mid / math.sqrt(2))) < p:
+            low = mid
+        else:
+            high = mid
+    return (low + high) / 2

@@ -186,7 +186,8 @@ def _annuity(life, rate: float):
     n = life.m_as("year")
     if rate == 0:
         return 1 / n / Q_(1, "year")
-    return rate / (1 - (1 + rate) ** -n) / Q_(1, "year")
+    # 1 - (1 + r)^-n without cancellation for tiny r (it would divide 0 by 0)
+    return rate / -np.expm1(-n * np.log1p(rate)) / Q_(1, "year")
 
 
 @accepts(count=count(positive=True),
@@ -309,7 +310,8 @@ def grow(value, doubling_time, duration):
     >>> grow(Q_(100, "MW"), "3 month", "1 year")
     <Quantity(1600.0, 'megawatt')>
     """
-    return value * 2 ** (duration / doubling_time).m_as("")
+    with np.errstate(over="ignore"):                    # beyond 2^1024: inf, not a crash
+        return value * np.exp2((duration / doubling_time).m_as(""))
 
 
 @accepts(returns="month", growth_factor=ratio(1.0), period=quantity("year", positive=True))
@@ -336,4 +338,5 @@ def supply_gap(doubling_time, build_time) -> float:
     >>> supply_gap("1 year", "2 year")
     4.0
     """
-    return float(2 ** (build_time / doubling_time).m_as(""))
+    with np.errstate(over="ignore"):                    # beyond 2^1024: inf, not a crash
+        return float(np.exp2((build_time / doubling_time).m_as("")))

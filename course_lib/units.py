@@ -40,6 +40,7 @@ import pint
 __all__ = [
     "ureg", "Q_", "UnitArgumentError", "as_quantity", "as_count",
     "require_positive", "require_fraction", "parse_quantity", "describe_dimension",
+    "dimensionality_of",
 ]
 
 _KIT_UNITS = """
@@ -199,9 +200,37 @@ def describe_dimension(q) -> str:
     return words
 
 
+@functools.lru_cache(maxsize=512)
+def dimensionality_of(unit: str):
+    """The dimensionality of a unit string (``"GB/s"``), cached; a ``TypeError`` for
+    anything that is not a short, readable unit (the kit's own code passes these).
+
+    >>> dimensionality_of("kWh") == dimensionality_of("J")
+    True
+    """
+    if not isinstance(unit, str):
+        raise TypeError(f"a unit must be a string like 'GB/s', got {_describe(unit)}")
+    try:
+        _refuse_unsafe(unit)
+        return ureg.get_dimensionality(unit)
+    except Exception as exc:             # pint raises several error types while parsing
+        raise TypeError(f"{_describe(unit)} is not a unit the kit knows ({exc})"[:200]) from None
+
+
 _MAX_TEXT = 200                      # characters: a quantity is short
 _MAX_POWER = 12                      # 10**12 is fine; 9**9**9 would never return
 _POWER = re.compile(r"(?:\*\*|\^)\s*\(?\s*[-+]?\s*(\d[\d.]*(?:[eE][-+]?\d+)?)")
+
+
+def _refuse_unsafe(text: str) -> None:
+    """A ``ValueError`` for text that pint would take ages to read."""
+    if len(text) > _MAX_TEXT:
+        raise ValueError(f"too long to be a quantity ({len(text):,} characters)")
+    powers = _POWER.findall(text)
+    if len(powers) > 1 and re.search(r"(\*\*|\^)[^*^a-zA-Z]*(\*\*|\^)", text):
+        raise ValueError("powers of powers are not read")
+    if any(float(p) > _MAX_POWER for p in powers):
+        raise ValueError(f"powers above {_MAX_POWER} are not read")
 
 
 def parse_quantity(text: str) -> pint.Quantity:
@@ -212,13 +241,7 @@ def parse_quantity(text: str) -> pint.Quantity:
     >>> parse_quantity("80 GB")
     <Quantity(80, 'gigabyte')>
     """
-    if len(text) > _MAX_TEXT:
-        raise ValueError(f"too long to be a quantity ({len(text):,} characters)")
-    powers = _POWER.findall(text)
-    if len(powers) > 1 and re.search(r"(\*\*|\^)[^*^a-zA-Z]*(\*\*|\^)", text):
-        raise ValueError("powers of powers are not read")
-    if any(float(p) > _MAX_POWER for p in powers):
-        raise ValueError(f"powers above {_MAX_POWER} are not read")
+    _refuse_unsafe(text)
     try:
         q = Q_(text)
     except Exception as exc:            # pint raises several error types while parsing
@@ -251,7 +274,7 @@ def as_quantity(value, name: str, unit: str, example: str | None = None,
     >>> as_quantity("400 Gb/s", "bandwidth", "GB/s").to("GB/s")
     <Quantity(50.0, 'gigabyte / second')>
     """
-    expected = ureg.get_dimensionality(unit)
+    expected = dimensionality_of(unit)
     example = example or f'{name}="1 {unit}"'
     who = _who(name, where)
     wanted = describe_dimension(expected)
@@ -293,11 +316,13 @@ def as_count(value, name: str, unit: str = "", where: str | None = None) -> pint
     """
     who = _who(name, where)
     example = f'{name}=70e9 or {name}="70 G{unit}"' if unit else f"{name}=8"
+    if isinstance(value, (bool, np.bool_)) or value is None:
+        raise TypeError(f"{who} must be a count, got {value!r}. Write it like {example}.")
     if isinstance(value, (str, pint.Quantity)):
         q = value if isinstance(value, pint.Quantity) else _read_count(value, who, example)
         if q.dimensionless:
             q = Q_(q.m_as(""), unit)
-        elif q.dimensionality != ureg.get_dimensionality(unit):
+        elif q.dimensionality != dimensionality_of(unit):
             raise UnitArgumentError(
                 q.units, unit, q.dimensionality, "",
                 extra_msg=f"{who} must be a count{' of ' + unit if unit else ' (a plain number)'},"
@@ -309,6 +334,8 @@ def as_count(value, name: str, unit: str = "", where: str | None = None) -> pint
             raise TypeError(f"{who} must be a number or a count in {unit or 'units'}, "
                             f"got {_describe(value)}. Write it like {example}.") from None
     _require_finite(q, name, where)
+    if np.size(q.magnitude) == 0:
+        raise ValueError(f"{who} is empty: give at least one value.")
     if np.any(np.asarray(q.magnitude) < 0):
         raise ValueError(f"{who} must not be negative, got {_describe(q)}.")
     return q
@@ -325,7 +352,11 @@ def _read_count(text: str, who: str, example: str) -> pint.Quantity:
 def require_positive(q: pint.Quantity, name: str, allow_zero: bool = False,
                      where: str | None = None) -> pint.Quantity:
     """Raise ``ValueError`` naming ``name`` unless every element of ``q`` is finite and
-    > 0 (>= 0 with ``allow_zero``)."""
+    > 0 (>= 0 with ``allow_zero``); ``TypeError`` unless ``q`` is a Quantity."""
+    if not isinstance(q, pint.Quantity):
+        raise TypeError(f"{_who(name, where)} must be a quantity, got {_describe(q)}.")
+    if np.size(q.magnitude) == 0:
+        raise ValueError(f"{_who(name, where)} is empty: give at least one value.")
     _require_finite(q, name, where)
     m = np.asarray(q.magnitude if isinstance(q, pint.Quantity) else q, dtype=float)
     bad = (m < 0) if allow_zero else (m <= 0)
@@ -353,6 +384,8 @@ def _plain_number(x, name: str, like: str, where: str | None = None) -> np.ndarr
     """``x`` (a number, an array, a dimensionless quantity or a string such as ``"90 %"``)
     as a finite float array; a unit with a dimension raises ``UnitArgumentError``."""
     who = _who(name, where)
+    if isinstance(x, (bool, np.bool_)) or x is None:
+        raise TypeError(f"{who} must be {like}, got {x!r}.")
     if isinstance(x, str):
         try:
             x = parse_quantity(x)
@@ -368,6 +401,8 @@ def _plain_number(x, name: str, like: str, where: str | None = None) -> np.ndarr
         m = np.asarray(x, dtype=float)
     except (TypeError, ValueError):
         raise TypeError(f"{who} must be {like}, got {_describe(x)}.") from None
+    if m.size == 0:
+        raise ValueError(f"{who} is empty: give at least one value.")
     return _require_finite(m, name, where)
 
 

@@ -177,3 +177,16 @@ def test_a_master_is_read_again_only_when_it_changes(tmp_path):
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
     again = read_master(path)
     assert again is not first and [q.name for q in again.questions] == ["q42_1", "q42_2"]
+
+
+@pytest.mark.parametrize("chapter", [c for c in CHAPTERS if not c.planned], ids=lambda c: c.number)
+def test_the_fast_json_reading_equals_nbformat_s(chapter):
+    # feedback reads masters as JSON (importing nbformat would cost it ~150 ms); the parse
+    # must be the one nbformat's nodes give, outputs included (tests read printed numbers)
+    path = ROOT / "notebooks" / chapter.notebook
+    fast, slow = read_master(path), parse_master(nbformat.read(path, as_version=4), path)
+    assert [c.source for c in fast.cells] == [c.source for c in slow.cells]
+    assert [[o.get("text") for o in c.get("outputs", [])] for c in fast.cells] == \
+        [[o.get("text") for o in c.get("outputs", [])] for c in slow.cells]
+    assert [(q.name, q.verdicts) for q in fast.questions] == \
+        [(q.name, q.verdicts) for q in slow.questions]

@@ -22,10 +22,16 @@ def _setup(fig):
     return ax, bars, capacity
 
 
+MODES = ("serving", "training")
+
+
 def parts(name, fmt, kv_fmt, context, batch, mode) -> dict:
-    """The memory components the explorer draws, by name (GB quantities)."""
+    """The memory components the explorer draws, by name (GB quantities): weights and KV
+    cache when serving, the training state (mixed-precision Adam) when training."""
+    if not isinstance(mode, str) or mode.strip().lower() not in MODES:
+        raise ValueError(f"parts(): mode must be one of {', '.join(MODES)}; got {mode!r}.")
     m = model(name)
-    if mode == "training":
+    if mode.strip().lower() == "training":
         b = training_memory(m.params, "mixed-precision Adam", weights_format=fmt)
         return {"weights": b.weights, "gradients": b.gradients,
                 "master weights": b.master_weights, "optimizer": b.optimizer}
@@ -74,7 +80,7 @@ def memory_explorer() -> Explorer:
          "batch": slider("Batch", None, value=1, values=[2 ** k for k in range(9)]),
          "gpu": choice("Accelerator", ["H100 SXM", "H200 SXM", "B200", "GB200", "B300",
                                        "MI300X", "L20"], "B200"),
-         "mode": choice("Use", ["serving", "training"])},
+         "mode": choice("Use", MODES)},
         _setup, _update, figsize=(6.4, 2.4), title="What must fit in GPU memory",
         inactive=_inactive)
 
