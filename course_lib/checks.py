@@ -54,32 +54,50 @@ def _fmt(q) -> str:
     return f"{q:.4g}" if isinstance(q, (int, float)) else repr(q)
 
 
-def _generic_suspects():
-    suspects = [(8, "a factor 8 usually means bits and bytes were mixed up")]
-    suspects += [(1.024 ** k, f"a factor 1.024^{k} usually means decimal and binary "
-                  f"prefixes were mixed up ({'kMGT'[k - 1]}B vs {'KMGT'[k - 1]}iB)")
-                 for k in (1, 2, 3, 4)]
-    suspects += [(8 * 1.024 ** k, "a factor 8 x 1.024^k: bits vs bytes and GB vs GiB at once")
-                 for k in (1, 2, 3)]
-    suspects += [(1000.0 ** k, f"a factor 10^{3 * k} usually means a prefix slip "
-                  "(k, M, G, T, P are 10^3 apart)") for k in (1, 2, 3, 4, 5)]
+def _generic_suspects(expected: pint.Quantity):
+    """(factor, hint) of the slips the expected quantity's dimension makes possible: bits vs
+    bytes and binary prefixes for information (and data rates), percent vs fraction for
+    plain numbers, a prefix slip for anything."""
+    suspects = []
+    if "[information]" in expected.dimensionality:
+        suspects.append((8, "bits and bytes were mixed up (8 bits to a byte)"))
+        suspects += [(1.024 ** k, f"decimal and binary prefixes were mixed up "
+                      f"({'kMGT'[k - 1]}B vs {'KMGT'[k - 1]}iB)") for k in (1, 2, 3, 4)]
+        suspects += [(8 * 1.024 ** k, "bits vs bytes and GB vs GiB were mixed up at once")
+                     for k in (1, 2, 3)]
+    if expected.dimensionless:
+        suspects.append((100, "a share is a fraction: 30 % is 0.3 (or Q_(30, '%')), not 30"))
+    suspects += [(1000.0 ** k, "a prefix slip (k, M, G, T, P are a factor 1000 apart)")
+                 for k in (1, 2, 3, 4, 5)]
     return suspects
 
 
-def _factor_hint(ratio: float, mistakes=(), rtol: float = 0.01) -> str:
-    """Name the likely slip behind an answer that is ``ratio`` times the expected one:
-    the exercise's declared ``mistakes`` (signed ratios) first, generic suspects after."""
-    r = ratio if ratio >= 1 else 1 / ratio
+def _size(r: float, rtol: float) -> str:
+    """How far off, in words that do not give the expected value away."""
+    if r < 1.5:
+        return (f"close, but outside the tolerance of {rtol:.2g} ({100 * rtol:.2g} %): check "
+                "the inputs you used and round only at the end; it is")
+    if r < 10:
+        return "several times"
+    return f"about 10^{round(math.log10(r))} times"
+
+
+def _factor_hint(ratio: float, expected, mistakes=(), rtol: float = 0.01) -> str:
+    """Name the likely slip behind an answer that is ``ratio`` times the expected one: the
+    exercise's declared ``mistakes`` (signed ratios) first, then the generic suspects its
+    dimension allows, else only how far off, coarsely (no ratio that gives the answer)."""
     direction = "too large" if ratio >= 1 else "too small"
     tol = max(rtol, 0.005)
     named = [hint for factor, hint in mistakes if math.isclose(ratio, factor, rel_tol=tol)]
     if named:
-        return f"Your answer is {r:.4g} times {direction}: " + " Or: ".join(
+        return f"Your answer is {direction}. Likely slip: " + " Or: ".join(
             h.rstrip(".") + "." for h in named)
-    for value, hint in _generic_suspects():
-        if math.isclose(r, value, rel_tol=0.005):
-            return f"Your answer is {r:.4g} times {direction}: {hint}."
-    return f"Your answer is {r:.3g} times {direction}."
+    r = ratio if ratio >= 1 else 1 / ratio
+    if not math.isclose(r, 1, rel_tol=tol):
+        for value, hint in _generic_suspects(expected):
+            if math.isclose(r, value, rel_tol=0.005):
+                return f"Your answer is {direction}: {hint}."
+    return f"Your answer is {_size(r, rtol)} {direction}."
 
 
 def check(answer, expected, rtol: float = 0.01, quiet: bool = False, mistakes=(),
@@ -94,7 +112,7 @@ def check(answer, expected, rtol: float = 0.01, quiet: bool = False, mistakes=()
     returns a :class:`Feedback`.
 
     >>> check("400 GB/s", Q_(50, "GB/s"), quiet=True).message
-    'Not quite: 400 GB/s. Your answer is 8 times too large: a factor 8 usually means bits and bytes were mixed up.'
+    'Not quite: 400 GB/s. Your answer is too large: bits and bytes were mixed up (8 bits to a byte).'
     """
     fb = _judge(answer, expected, rtol, mistakes, unit)
     if not quiet:
@@ -207,7 +225,7 @@ def _judge(answer, expected, rtol, mistakes=(), unit=None) -> Feedback:
         return Feedback(False, f"Not quite{where}: {_fmt(answer)} is {why}. Check the sign, "
                         "the order of a subtraction, and for a factor that came out as zero.")
     return Feedback(False, f"Not quite{where}: {_fmt(answer.to(expected.units))}. "
-                    + _factor_hint(r, mistakes, rtol))
+                    + _factor_hint(r, expected, mistakes, rtol))
 
 
 def compare_estimate(guess, value, quiet: bool = False) -> str:

@@ -63,6 +63,8 @@ _EDITS = (
     ("= big_point = bp\n", "= big_point\n"),
     # years print as "yr" (GUSD/yr, 1/yr), not the astronomer's "a"; "a" still parses
     ("year = 365.25 * day = a = yr = julian_year", "year = 365.25 * day = yr = a = julian_year"),
+    # "kt" is the kilotonne in this kit (masses launched), not the knot
+    ("knot = nautical_mile / hour = kn = kt =", "knot = nautical_mile / hour = kn ="),
 )
 
 
@@ -233,21 +235,48 @@ def _refuse_unsafe(text: str) -> None:
         raise ValueError(f"powers above {_MAX_POWER} are not read")
 
 
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_ONE = re.compile(rf"^\s*({_NUMBER})\s*([A-Za-z%\u00b0\u00b5].*?)?\s*$")
+_PAIRS = re.compile(rf"^(?:\s*{_NUMBER}\s*[A-Za-z]+)+\s*$")
+_PAIR = re.compile(rf"({_NUMBER})\s*([A-Za-z]+)")
+
+
 def parse_quantity(text: str) -> pint.Quantity:
-    """Read ``text`` as a quantity, safely: a ``ValueError`` with a short reason for text
-    longer than 200 characters or with powers above 12 or chained (``"9**9**9 s"`` would
-    otherwise never return), and for pint's own parse errors.
+    """Read ``text`` as a quantity, as people write one, and safely.
+
+    * ``"1 h 49 min"`` is a sum (pint alone would multiply), when every part has the same
+      dimension;
+    * ``$`` is USD (``"490 $/kg"``, ``"$3e9"``); ``kt`` is the kilotonne (not the knot);
+    * a temperature in degC or degF becomes kelvin (``"77 degC"`` is 350.15 K);
+    * a decimal comma (``"0,82 s"``) is refused with the spelling to use, never read as 0;
+    * text longer than 200 characters, or with powers above 12 or chained (``"9**9**9 s"``
+      would never return), is refused; pint's own parse errors become a short ``ValueError``.
 
     >>> parse_quantity("80 GB")
-    <Quantity(80, 'gigabyte')>
+    <Quantity(80.0, 'gigabyte')>
+    >>> parse_quantity("1 h 49 min").to("min")
+    <Quantity(109.0, 'minute')>
     """
     _refuse_unsafe(text)
+    if re.search(r"\d,\d", text):
+        fixed = re.sub(r"(\d),(\d{3})(?!\d)", r"\1\2", text)
+        fixed = re.sub(r"(\d),(\d)", r"\1.\2", fixed)
+        raise ValueError(f"a comma is not read in a number: write {fixed.strip()!r} (a dot "
+                         "for decimals, no thousands separator)")
+    text = re.sub(r"\$\s*(" + _NUMBER + ")", r"\1 USD", text).replace("$", " USD ")
     try:
-        q = Q_(text)
+        if _PAIRS.match(text) and len(pairs := _PAIR.findall(text)) > 1:
+            parts = [Q_(float(n), u) for n, u in pairs]
+            if all(p.dimensionality == parts[0].dimensionality for p in parts):
+                return sum(parts[1:], parts[0])
+        one = _ONE.match(text)
+        q = Q_(float(one[1]), one[2] or "") if one else Q_(text)
     except Exception as exc:            # pint raises several error types while parsing
         raise ValueError(_describe(str(exc))[1:-1]) from None
     if not isinstance(q, pint.Quantity):   # "" or "3" parse to a plain number
         q = Q_(q)
+    if not q._ok_for_muldiv():          # an offset unit: degC, degF
+        q = q.to("K")
     return q
 
 

@@ -72,3 +72,32 @@ def test_arrays_are_compared_elementwise():
 def test_check_prints_once(capsys):
     fb = check(Q_(80, "GB"), Q_(80, "GB"))
     assert capsys.readouterr().out.strip() == fb.message
+
+
+@pytest.mark.parametrize("answer, expected", [
+    (Q_(14000, "m^2"), Q_(14000 / 1.024, "m^2")), (Q_(500, "USD/kg"), Q_(500 / 1.024, "USD/kg")),
+    (Q_(0.8, "s"), Q_(0.1, "s")), (Q_(17, "percent"), Q_(17 / 1.024, "percent"))])
+def test_information_hints_fire_only_for_information(answer, expected):
+    ok, msg = run(answer, expected)
+    assert not ok and "bits" not in msg and "binary" not in msg
+
+
+def test_percent_hint_fires_for_plain_numbers_only():
+    assert "a share is a fraction" in run(30, 0.3)[1]
+    assert "a share is a fraction" not in run(Q_(30, "s"), Q_(0.3, "s"))[1]
+
+
+@pytest.mark.parametrize("answer, expected", [(Q_(2.1, "s"), Q_(2.0, "s")),
+                                              (Q_(9.7, "MWh"), Q_(2.3, "MWh")),
+                                              (Q_(48.3, "W"), Q_(1.7, "W")),
+                                              (Q_(0.00123, "t"), Q_(3.7, "t"))])
+def test_no_message_gives_the_ratio_or_the_expected_value(answer, expected):
+    msg = run(answer, expected)[1]
+    ratio = (answer / expected).m_as("")
+    for shown in {f"{ratio:.3g}", f"{1 / ratio:.3g}", f"{expected.m:.2g}", f"{expected.m:g}"}:
+        assert shown not in msg.replace(f"{answer.m:g}", ""), (shown, msg)
+
+
+def test_close_but_outside_the_tolerance_says_so_with_the_tolerance():
+    msg = run(Q_(1.02, "s"), Q_(1.0, "s"), rtol=0.01)[1]
+    assert "outside the tolerance of 0.01 (1 %)" in msg and "1 times" not in msg
