@@ -105,3 +105,21 @@ def test_the_registry_is_cached_where_asked_and_in_the_user_cache_otherwise(tmp_
                          env=env | {"HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache")},
                          capture_output=True, text=True, check=True).stdout.strip()
     assert out.startswith(str(home)) and any(home.rglob("units-pint-*.txt"))
+
+
+@pytest.mark.parametrize("text, value, unit", [
+    ("1 h 49 min", 109, "min"), ("2 GB 500 MB", 2.5, "GB"), ("490 $/kg", 490, "USD/kg"),
+    ("$3e9", 3e9, "USD"), ("2.54 kt", 2540, "t"), ("77 degC", 350.15, "K"),
+    ("0.1/year", 0.1, "1/year"), ("400 Gb/s", 50, "GB/s")])
+def test_strings_are_read_as_people_mean_them(text, value, unit):
+    from course_lib.units import parse_quantity
+
+    assert parse_quantity(text).m_as(unit) == pytest.approx(value)
+
+
+@pytest.mark.parametrize("text, spelling", [("0,82 s", "'0.82 s'"), ("1,000 s", "'1000 s'")])
+def test_a_decimal_comma_is_refused_with_the_spelling_to_use(text, spelling):
+    from course_lib import check
+
+    msg = check(text, Q_(0.82, "s"), quiet=True).message
+    assert spelling in msg and "Correct" not in msg
