@@ -40,13 +40,15 @@ install: $(STAMP)
 
 # Students: the student edition (empty answer cells, no solutions), built from the masters
 # when they change. Authors: `make lab-masters` opens the masters (solutions folded inside).
+# Only the kit's base install: the student edition is written by the kit's own reader of
+# the masters (tools/editions.py student_edition), without otter and without running them.
 lab: student
 	$(BIN)/jupyter lab --notebook-dir=$(EDITIONS)/student --ServerApp.ip=127.0.0.1 --port=$(PORT) $(ROOT_FLAG)
 
 lab-masters: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 --port=$(PORT) $(ROOT_FLAG)
 
-student: $(DEV)
+student: $(STAMP)
 	$(BIN)/python -m tools.editions student
 
 test: $(DEV)

@@ -1,18 +1,21 @@
 """Build the student, solutions and autograder editions of the chapters, and grade a class.
 
     python -m tools.editions build [notebooks/00_*.ipynb ...]    # default: every chapter
-    python -m tools.editions student                              # the student edition only
+    python -m tools.editions student                              # student edition (make lab)
     python -m tools.editions grade CHAPTER SUBMISSION.ipynb ...   # e.g. grade 00 subs/*/*.ipynb
     python -m tools.editions refresh [notebooks/00_*.ipynb ...]  # re-run masters, save outputs
 
 The master notebooks in ``notebooks/`` are written in otter-grader's ``otter assign`` format
-(questions, folded solutions, public and hidden tests in one notebook). ``build`` executes each
-master in a fresh kernel, runs ``otter assign`` on it (which checks the solutions against all
-tests), and writes:
+(questions, folded solutions, public and hidden tests in one notebook). The student edition
+comes from :func:`student_edition`, which reads the master with ``course_lib.masters`` and
+writes what ``otter assign`` writes, without otter and without running anything: ``student``
+(what ``make lab`` runs) needs only the kit's base install. ``build`` also executes each
+master in a fresh kernel and runs ``otter assign`` on it (which checks the solutions against
+all tests), and writes:
 
     editions/student/NN_name_student.ipynb      no solutions, no hidden tests, no outputs
-    editions/solutions/NN_name_solutions.ipynb  solutions unfolded
-    editions/autograder/NN_name-autograder.zip  public and hidden tests, for ``grade``
+    editions/solutions/NN_name_solutions.ipynb  solutions unfolded (otter assign)
+    editions/autograder/NN_name-autograder.zip  public and hidden tests, for ``grade`` (otter)
 
 ``grade`` runs the autograder on each submission locally (``otter run``, no containers) in
 this environment and prints and saves a score table (editions/grades-NN.csv), one row per
@@ -20,7 +23,7 @@ submission named by its folder and file (an LMS download has one folder per stud
 ``refresh`` stores the masters with the lesson's outputs (nbval compares them) and without
 the outputs of exercise cells and explorers (no answer, no "Correct", no raw widget text
 before the student runs anything).
-Needs the ``instructor`` extra (otter-grader).
+``build``, ``grade`` and ``refresh`` need the ``instructor`` extra (otter-grader).
 """
 from __future__ import annotations
 
@@ -29,6 +32,7 @@ import os
 import csv
 import json
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -36,7 +40,6 @@ import tempfile
 import time
 
 import nbformat
-from nbclient import NotebookClient
 
 from course_lib import masters
 from course_lib.chapters import CHAPTERS
@@ -61,6 +64,8 @@ def edition_path(master: pathlib.Path, edition: str, out: pathlib.Path = OUT) ->
 
 def execute(path: pathlib.Path, cwd: pathlib.Path = NOTEBOOKS, timeout: int = 300):
     """Run a notebook top to bottom in a fresh kernel; return the executed notebook."""
+    from nbclient import NotebookClient         # not needed by `student` (make lab)
+
     nb = nbformat.read(path, as_version=4)
     NotebookClient(nb, timeout=timeout, kernel_name="python3",
                    resources={"metadata": {"path": str(cwd)}}).execute()
@@ -87,24 +92,166 @@ def _strip_answers_and_widgets(nb):
     return nb
 
 
-def build_one(master: pathlib.Path, out: pathlib.Path = OUT) -> dict[str, pathlib.Path]:
+# How otter assign (otter.assign.solutions, Python) turns a solution cell's lines into the
+# prompt: `var = expr  # SOLUTION` -> `var = ...`, another line with `# SOLUTION` -> `...`,
+# `# BEGIN SOLUTION` ... `# END SOLUTION` -> `...` (nothing with NO PROMPT); lines ending in
+# the suffixes below are dropped.
+_SOLUTION_ASSIGNMENT = re.compile(
+    r"(\s*(?:[\w.]+(?=[^\w.])(?:\[['\"]?.*['\"]?\])*(?:,\s*)?)+\s*=).* ?# ?SOLUTION")
+_SOLUTION_LINE = re.compile(r"(\s*).* ?# ?SOLUTION")
+_BEGIN_SOLUTION = re.compile(r"(\s*)# BEGIN SOLUTION( NO PROMPT)?")
+_DROPPED_LINES = ("# SOLUTION NO PROMPT", "# BEGIN PROMPT", "# END PROMPT", "# SEED")
+ANSWER_TAG = "otter_answer_cell"
+RESPONSE = "_Type your answer here, replacing this text._"
+
+
+def prompt_source(source: str) -> str:
+    """A solution cell's code as the student edition shows it (otter assign's rules)."""
+    lines, inside = [], False
+    for line in re.split("\r?\n", source):
+        end = line.rstrip()
+        if end.endswith(_DROPPED_LINES) or (inside and not end.endswith("# END SOLUTION")):
+            continue
+        if end.endswith("# END SOLUTION"):
+            inside = False
+            continue
+        if begin := _BEGIN_SOLUTION.match(line):
+            inside = True
+            if begin[2]:
+                continue
+            line = begin[1] + "..."
+        if match := _SOLUTION_ASSIGNMENT.match(line):
+            line = match[1] + " ..."
+        elif match := _SOLUTION_LINE.match(line):
+            line = match[1] + "..."
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def student_edition(master: pathlib.Path):
+    """The student edition of a master, as ``otter assign`` writes it (then cleaned as
+    :func:`build_one` cleans it), built from :mod:`course_lib.masters` without otter and
+    without running anything.
+
+    Dropped: the ASSIGNMENT CONFIG cell, the raw markers, the tests (public and hidden) and
+    markdown solutions; solution code cells show their prompt (:func:`prompt_source`) and are
+    tagged ``otter_answer_cell``; a question's own text is locked; a written question
+    (``manual``) without a prompt gets otter's response cell and ``<!-- BEGIN/END QUESTION
+    -->`` comments; the last cell of a tested question names its tests (``otter run`` checks
+    them there); every output is cleared. The notebook keeps otter's ``assignment_name``
+    (``otter run`` checks it) but not otter's copy of the public tests, which only otter's
+    client reads and which would need the master executed. Settings with which otter would
+    add cells that call otter (``init_cell``, ``check_cell``...) are refused.
+    """
+    parsed = masters.read_master(master)
+    config = parsed.assignment_config
+    otter_cells = [k for k in ("init_cell", "check_all_cell", "export_cell")
+                   if config.get(k) is not False]
+    otter_cells += [f"check_cell of {q.name}" for q in parsed.questions
+                    if (q.public_tests or q.hidden_tests) and q.config.get("check_cell") is not False]
+    if otter_cells:
+        raise masters.MasterError(
+            f"{master.name}: otter assign would add cells that import otter, which students "
+            f"do not install: set {', '.join(otter_cells)} to false")
+    question_at = {i: q for q in parsed.questions for i in range(q.start, q.stop)}
+    solutions = {id(c) for q in parsed.questions for c in q.solutions}
+    tests = {id(c) for q in parsed.questions for c in q.public_tests + q.hidden_tests}
+    cells, dropped, begin, end = [], set(), False, False
+    for i, cell in enumerate(parsed.cells):
+        q = question_at.get(i)
+        if i == parsed.config_cell:
+            continue
+        if q is not None and cell.cell_type == "raw":         # the block's markers
+            marker = cell.source.strip()
+            if i == q.start:
+                begin = q.manual or q.config.get("export") is True
+                has_prompt, in_prompt, md_solution, solution_at = False, False, False, None
+            elif marker.startswith("# BEGIN PROMPT"):
+                has_prompt = in_prompt = True
+            elif marker.startswith("# END PROMPT"):
+                in_prompt = False
+            elif marker.startswith("# BEGIN SOLUTION") and not has_prompt:
+                solution_at = len(cells)
+            elif marker.startswith("# END SOLUTION") and not has_prompt and md_solution and q.manual:
+                cells.insert(solution_at, nbformat.v4.new_markdown_cell(
+                    RESPONSE, metadata={"tags": [ANSWER_TAG]}))
+                has_prompt = True
+            elif i == q.stop - 1:                              # END QUESTION
+                end = q.manual or q.config.get("export") is True
+                if q.public_tests or q.hidden_tests:
+                    cells[-1].metadata.setdefault("otter", {})["tests"] = [q.name]
+            continue
+        if id(cell) in tests:
+            continue
+        solution, cell = id(cell) in solutions, nbformat.from_dict(cell)  # a copy: cached
+        question_text = False
+        if solution:
+            cell.metadata["tags"] = cell.metadata.get("tags", []) + [ANSWER_TAG]
+            if cell.cell_type == "code":
+                cell.source = prompt_source(cell.source)
+            elif cell.cell_type == "markdown":
+                md_solution = True
+                dropped.add(id(cell))
+        elif q is not None and in_prompt:
+            cell.metadata["tags"] = cell.metadata.get("tags", []) + [ANSWER_TAG]
+        elif q is not None:
+            question_text = True
+        if begin or end:
+            tagged = cell if cell.cell_type == "markdown" else nbformat.v4.new_markdown_cell()
+            for flag, word in ((begin, "BEGIN"), (end, "END")):
+                if flag:
+                    tagged.source = f"<!-- {word} QUESTION -->\n\n" + tagged.source
+            tagged.metadata.update(editable=False, deletable=False)
+            if tagged is not cell:
+                cells.append(tagged)
+            begin = end = False
+        if question_text:
+            cell.metadata.update(editable=False, deletable=False)
+        cells.append(cell)
+    if end:
+        cells.append(nbformat.v4.new_markdown_cell(
+            "<!-- END QUESTION -->\n\n", metadata={"editable": False, "deletable": False}))
+    nb = nbformat.read(master, as_version=4)             # metadata and format version
+    nb.cells = [c for c in cells if id(c) not in dropped]
+    for cell in nb.cells:
+        cell.source = "\n".join(re.split("\r?\n", cell.source))
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    if "name" in config:
+        nb.metadata["otter"] = {"assignment_name": str(config["name"])}
+    return _clean(nb, unfold=True)
+
+
+def write_student(master: pathlib.Path, out: pathlib.Path = OUT) -> pathlib.Path:
+    """Write the student edition of a master under ``out``; returns its path."""
+    target = edition_path(master, "student", out)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(student_edition(master), target)
+    return target
+
+
+def build_one(master: pathlib.Path, out: pathlib.Path = OUT,
+              work: pathlib.Path | None = None) -> dict[str, pathlib.Path]:
     """Build the three editions of one master under ``out``; returns their paths.
 
-    A master without a ``# ASSIGNMENT CONFIG`` cell stops here, before anything runs
-    (:class:`course_lib.masters.MasterError`): otter would give its student edition an
-    ``import otter`` cell that students cannot run."""
-    masters.read_master(master).assignment_config
+    The student edition is :func:`student_edition`'s, as ``make lab`` serves it; ``otter
+    assign`` makes the solutions and the autograder in ``work`` (a temporary folder unless
+    given; its own student edition, ``work/dist/student/NN_name.ipynb``, is what the tests
+    compare :func:`student_edition` with). A master that :func:`student_edition` refuses
+    (no ``# ASSIGNMENT CONFIG`` cell: otter would give its student edition an ``import
+    otter`` cell that students cannot run) stops here, before anything runs."""
+    student = student_edition(master)
     stem = master.stem
     with tempfile.TemporaryDirectory(prefix=f"editions-{stem}-") as tmp:
-        work = pathlib.Path(tmp)
+        work = pathlib.Path(work or tmp)
+        work.mkdir(parents=True, exist_ok=True)
         nbformat.write(execute(master), work / master.name)
         _run([sys.executable, "-m", "otter", "assign", "--no-pdfs",
               str(work / master.name), str(work / "dist")], cwd=NOTEBOOKS,
              what=f"otter assign {master.name}")
         made = {}
-        for edition, source in (("student", work / "dist" / "student" / master.name),
-                                ("solutions", work / "dist" / "autograder" / master.name)):
-            nb = _clean(nbformat.read(source, as_version=4), unfold=True)
+        for edition, nb in (("student", student), ("solutions", _clean(nbformat.read(
+                work / "dist" / "autograder" / master.name, as_version=4), unfold=True))):
             target = edition_path(master, edition, out)
             target.parent.mkdir(parents=True, exist_ok=True)
             nbformat.write(nb, target)
@@ -167,8 +314,8 @@ def main(argv=None) -> int:
     g.add_argument("submissions", nargs="+", type=pathlib.Path)
     r = sub.add_parser("refresh", help="re-execute masters in place (nbval compares outputs)")
     r.add_argument("notebooks", nargs="*")
-    sub.add_parser("student", help="build the editions when a master is newer than its "
-                                   "student edition (what make lab serves)")
+    sub.add_parser("student", help="write the student edition of each master newer than "
+                                   "it (what make lab serves; no otter, nothing executed)")
     args = parser.parse_args(argv)
     try:
         return _command(args)
@@ -187,7 +334,7 @@ def _command(args) -> int:
         for master in chapters():
             target = edition_path(master, "student")
             if not target.exists() or target.stat().st_mtime < master.stat().st_mtime:
-                build_one(master)
+                write_student(master)       # a student's saved work is newer: kept
                 print(f"{master.stem}: student edition -> {_shown(target)}")
         return 0
 
