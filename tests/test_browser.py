@@ -57,7 +57,7 @@ def test_chapter_in_the_browser(lab, page, chapter):
     base, token, _ = lab
     lab_driver.open_and_run_all(page, base, token, chapter.notebook)
     assert lab_driver.error_outputs(page) == []
-    explorers = lab_driver.explorers(page)
+    explorers = lab_driver.explorers(page, len(chapter.explorers))
     assert explorers.count() == len(chapter.explorers)
     for i in range(explorers.count()):
         image = explorers.nth(i).locator("img.widget-image")
@@ -65,7 +65,8 @@ def test_chapter_in_the_browser(lab, page, chapter):
         assert image.evaluate("img => img.complete && img.naturalWidth > 0")
     main = explorers.first
     before = main.locator(".widget-html-content").last.inner_text()
-    value, readout, _ = lab_driver.move_slider(page, main, lab_driver.slider_index(chapter))
+    value, readout, _ = lab_driver.move_slider(
+        page, main, lambda v: library_readout(chapter, v), lab_driver.slider_index(chapter))
     assert readout != before
     assert re.sub(r"\s+", " ", readout).strip() == library_readout(chapter, value)
     SHOTS.mkdir(exist_ok=True)

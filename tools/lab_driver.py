@@ -146,9 +146,18 @@ def error_outputs(page) -> list[str]:
                  .map(e => e.innerText).filter(t => /Error|Traceback/.test(t))""", CURRENT)
 
 
-def explorers(page):
-    """The explorers of the notebook in front (a VBox each: controls, readout, image)."""
-    return page.locator(f"{CURRENT} .jp-OutputArea-output .widget-vbox:has(.widget-image)")
+EXPLORER = f"{CURRENT} .jp-OutputArea-output .widget-vbox:has(.widget-image)"
+
+
+def explorers(page, expected: int | None = None, timeout_s: float = 60):
+    """The explorers of the notebook in front (a VBox each: controls, readout, image).
+    Widget views render after the kernel is idle: with ``expected``, wait until that many
+    have rendered (a loaded machine can take seconds)."""
+    if expected:
+        page.wait_for_function(
+            "([sel, n]) => document.querySelectorAll(sel).length >= n",
+            arg=[EXPLORER, expected], timeout=timeout_s * 1000, polling=250)
+    return page.locator(EXPLORER)
 
 
 def slider_index(chapter) -> int:
@@ -169,26 +178,22 @@ def _focus_slider(explorer, index: int):
     return slider, handle, explorer.locator(".widget-html-content").last
 
 
-def move_slider(page, explorer, index: int = 0, presses: int = 10, key: str = "ArrowRight"):
+def move_slider(page, explorer, expect, index: int = 0, presses: int = 10,
+                key: str = "ArrowRight"):
     """Move the index-th slider of an explorer with the keyboard, like a student would, and
-    return (the slider's readout after, the explorer's readout once settled, seconds until
-    it settled)."""
+    wait until the explorer's readout shows ``expect(slider value)`` (whitespace folded):
+    the kernel lags behind fast moves, so only the expected text says it has caught up.
+    Returns (the slider's readout, the explorer's readout, seconds until it showed)."""
     slider, handle, readout = _focus_slider(explorer, index)
-    before_text = readout.inner_text()
     start = time.perf_counter()
     for _ in range(presses):
         handle.press(key)
     after_value = slider.locator(".widget-readout").inner_text()
-    page.wait_for_function("([el, old]) => el.innerText !== old",
-                           arg=[readout.element_handle(), before_text], timeout=10_000)
-    # the kernel lags behind fast moves: wait until the text stops changing
-    last, stable_since = readout.inner_text(), time.perf_counter()
-    while time.perf_counter() - stable_since < 0.5:
-        time.sleep(0.05)
-        now = readout.inner_text()
-        if now != last:
-            last, stable_since = now, time.perf_counter()
-    return after_value, last, stable_since - start
+    wanted = expect(after_value)
+    page.wait_for_function(
+        "([el, want]) => el.innerText.replace(/\\s+/g, ' ').trim() === want",
+        arg=[readout.element_handle(), wanted], timeout=20_000)
+    return after_value, readout.inner_text(), time.perf_counter() - start
 
 
 def slider_latency(page, explorer, index: int = 0, samples: int = 10) -> list[float]:
