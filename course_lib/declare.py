@@ -40,7 +40,7 @@ import pint
 
 from .data import constant, constant_record, normalize
 from .units import (UnitArgumentError, _describe, _plain_number, _who, as_count, as_quantity,
-                    dimensionality_of)
+                    dimensionality_of, ureg)
 
 __all__ = ["accepts", "quantity", "count", "fraction", "ratio", "flag", "choice", "Declared"]
 
@@ -261,6 +261,7 @@ def accepts(returns: str | None = None, **declared: Declared):
                 defaults[name] = (arg.convert(p.default, name, where)
                                   if arg is not None and p.default is not None else p.default)
         filled = {n for n, a in declared.items() if a.default is not None}
+        unit = ureg.Unit(returns) if returns else None     # parsed once, here
         checks = tuple(declared.items())
 
         @functools.wraps(fn)
@@ -285,7 +286,8 @@ def accepts(returns: str | None = None, **declared: Declared):
                 raise _combine(errors).with_traceback(None) from None
             values.update(given)
             result = fn(**values)
-            return result.to(returns) if returns and isinstance(result, pint.Quantity) else result
+            return result.to(unit) if unit is not None and isinstance(result, pint.Quantity) \
+                else result
 
         wrapper.declared = declared
         wrapper.declared_units = declared           # the older name
