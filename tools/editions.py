@@ -67,7 +67,9 @@ def execute(path: pathlib.Path, cwd: pathlib.Path = NOTEBOOKS, timeout: int = 30
     from nbclient import NotebookClient         # not needed by `student` (make lab)
 
     nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=timeout, kernel_name="python3",
+    # every output is in ``nb`` when execute() returns: stop the kernel at once rather than
+    # wait up to a second for a graceful exit that has nothing left to flush
+    NotebookClient(nb, timeout=timeout, kernel_name="python3", shutdown_kernel="immediate",
                    resources={"metadata": {"path": str(cwd)}}).execute()
     return nb
 
