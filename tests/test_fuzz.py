@@ -145,7 +145,9 @@ def public_functions():
 
 
 def test_every_public_function_is_fuzzed():
-    assert set(VALID) == set(public_functions())
+    missing = set(public_functions()) - set(VALID)
+    assert not missing, f"add a valid call of {sorted(missing)} to VALID in tests/test_fuzz.py"
+    assert set(VALID) <= set(public_functions()), sorted(set(VALID) - set(public_functions()))
 
 
 def _wrong_unit(unit: str):
@@ -201,7 +203,7 @@ def _default_is_none(fn, param) -> bool:
 
 
 def _cases():
-    for fn_name in sorted(set(public_functions()) & set(VALID)):
+    for fn_name in sorted(set(public_functions()) & set(VALID)):    # the rest fail above
         args, kwargs = VALID[fn_name]
         names = list(inspect.signature(getattr(course_lib, fn_name)).parameters)
         params = names[:len(args)] + list(kwargs)
@@ -255,7 +257,7 @@ def _magnitudes(result):
     return []
 
 
-@pytest.mark.parametrize("fn_name", public_functions())
+@pytest.mark.parametrize("fn_name", sorted(set(public_functions()) & set(VALID)))
 def test_the_valid_call_is_fast_finite_and_not_negative(fn_name):
     args, kwargs = VALID[fn_name]
     start = time.perf_counter()
@@ -290,7 +292,8 @@ def _strategy(arg):
     return st.sampled_from(arg.options)
 
 
-DECLARED = [n for n in public_functions() if hasattr(getattr(course_lib, n), "declared")]
+DECLARED = [n for n in public_functions() if hasattr(getattr(course_lib, n), "declared")
+            and n in VALID]
 
 
 @pytest.mark.parametrize("fn_name", DECLARED)

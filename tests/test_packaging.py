@@ -73,7 +73,8 @@ def test_the_recipe_names_every_place_a_chapter_touches():
     for place in ("course_lib/<module>.py", "data/<table>.csv", "data/README.md",
                   "data/constants.csv", "course_lib/explorers/<module>.py",
                   "course_lib/chapters.py", "notebooks/NN_slug.ipynb", "tests/test_<module>.py",
-                  "tests/test_claims.py", "# ASSIGNMENT CONFIG", "make refresh", "make test"):
+                  "tests/test_claims.py", "tests/test_fuzz.py", "# ASSIGNMENT CONFIG",
+                  "data.__all__", "make refresh", "make test"):
         assert place in recipe, place
 
 
