@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import sys
 from importlib import metadata
 
 # Infrastructure modules: not models, or they need the notebook stack (ipywidgets).
@@ -48,6 +49,10 @@ def _export(modules: list[str]) -> list[str]:
 
 
 __all__ = _export(_model_modules())
+
+# Chapter 02's module was course_lib.interconnect, a name the table accessor interconnect()
+# also had; `from course_lib.interconnect import collective_time` keeps working.
+sys.modules[f"{__name__}.interconnect"] = globals()["network"]
 
 try:
     __version__ = metadata.version("course-lib")

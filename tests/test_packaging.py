@@ -90,3 +90,16 @@ def test_a_new_model_module_is_exported_without_editing_the_package(tmp_path):
     readme = (ROOT / "README.md").read_text()
     assert all(f"  {p.name} " in readme for p in (ROOT / "course_lib").glob("*.py")
                if not p.stem.startswith("_")), "name every module in README's Where things are"
+
+
+def test_public_names_never_hide_a_module_and_old_spellings_work():
+    import importlib
+
+    import course_lib
+
+    for name in course_lib._model_modules():
+        assert importlib.import_module(f"course_lib.{name}") is getattr(course_lib, name)
+    from course_lib.interconnect import collective_time   # chapter 02's old module name
+    assert collective_time is course_lib.network.collective_time
+    assert course_lib.interconnect("NVLink 4").name.startswith("NVLink 4")
+    assert course_lib.__version__ != "0+unknown"
