@@ -190,3 +190,33 @@ def test_the_fast_json_reading_equals_nbformat_s(chapter):
         [[o.get("text") for o in c.get("outputs", [])] for c in slow.cells]
     assert [(q.name, q.verdicts) for q in fast.questions] == \
         [(q.name, q.verdicts) for q in slow.questions]
+
+
+def _assigned(source: str) -> set[str]:
+    """Names a piece of code assigns (magics and shell lines are skipped)."""
+    import ast
+
+    lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]
+    try:
+        tree = ast.parse("\n".join(lines))
+    except SyntaxError:
+        return set()
+    targets = [t for n in ast.walk(tree) for t in
+               (n.targets if isinstance(n, ast.Assign) else [n.target]
+                if isinstance(n, (ast.AnnAssign, ast.AugAssign, ast.For)) else [])]
+    return {x.id for t in targets for x in ast.walk(t) if isinstance(x, ast.Name)}
+
+
+@pytest.mark.parametrize("chapter", WRITTEN, ids=lambda c: c.number)
+def test_no_exercise_template_reuses_a_lesson_variable(chapter):
+    # the student edition turns each `name = ...  # SOLUTION` line into `name = ...`: a name
+    # the lesson also assigns would break the lesson's later cells after Run All
+    master = read_master(ROOT / "notebooks" / chapter.notebook)
+    inside = {i for q in master.questions for i in range(q.start, q.stop)}
+    lesson = set().union(*(_assigned(c.source) for i, c in enumerate(master.cells)
+                           if i not in inside and c.cell_type == "code"))
+    for q in master.questions:
+        template = set().union(set(), *(_assigned("\n".join(
+            line.split("#")[0] for line in c.source.splitlines()
+            if "# SOLUTION" in line and "NO PROMPT" not in line)) for c in q.solutions))
+        assert not template & lesson, (q.name, sorted(template & lesson))
