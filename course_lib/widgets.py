@@ -29,7 +29,7 @@ import numpy as np
 
 from .units import Q_
 
-__all__ = ["Control", "slider", "choice", "Explorer", "nice_limit", "round_values"]
+__all__ = ["Control", "slider", "choice", "Explorer", "nice_limit", "round_values", "readable"]
 
 _STYLE = {"description_width": "14em"}
 _LAYOUT = W.Layout(width="40em")
@@ -221,6 +221,21 @@ class Explorer:
         from IPython.display import display
 
         display(self.widget)
+
+
+def readable(q, digits: int = 3) -> str:
+    """A quantity for a readout, its prefix chosen from its value: ``1.67 GW`` rather than
+    ``1667 MW``, ``322 t`` rather than ``0.000322 Mt``.
+
+    Areas go to km^2 from 0.1 km^2 up (a prefix on a squared unit reads badly).
+
+    >>> readable(Q_(1667, "MW")), readable(Q_(0.000322, "Mt")), readable(Q_(2.7e5, "m^2"))
+    ('1.67 GW', '322 t', '0.27 km²')
+    """
+    if q.check("[area]"):
+        q = q.to("km^2") if q.m_as("m^2") >= 1e5 else q.to("m^2")
+        return f"{q:.{digits}g~P}"
+    return f"{q.to_compact():.{digits}g~P}"
 
 
 def nice_limit(x: float) -> float:

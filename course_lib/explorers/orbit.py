@@ -1,10 +1,12 @@
 """Chapter 05's explorers: a space data-centre designer, and launches against cadence."""
 from __future__ import annotations
 
+import math
+
 from ..data import launch_vehicle, launches
 from ..orbit import (DAWN_DUSK, MassBreakdown, launch_cost_breakeven, launches_per_year,
                      solar_array_power, specific_power)
-from ..widgets import Explorer, choice, slider
+from ..widgets import Explorer, choice, readable, slider
 from .charts import set_shares, share_bar
 
 DESIGN = specific_power.defaults                 # the model's own defaults, from the table
@@ -28,11 +30,12 @@ def _design_update(artists, power, temperature, efficiency, array_density, radia
                        efficiency=efficiency, altitude=altitude, beta=beta)
     total = m.total
     set_shares(artists, list(m.shares.values()))
-    return (f"{power.to_compact():.3g~P} of compute, {orbit} (eclipse {m.eclipse:.0%}): arrays "
-            f"{m.array_area.to('km^2'):.3g~P}, radiators at {temperature:.0f~P} "
-            f"{m.radiator_area.to('km^2'):.3g~P}.<br>Mass <b>{total.to('t'):,.0f~P}</b>: "
+    launches = math.ceil((total / PAYLOAD).m_as(""))       # whole launches, every one full
+    return (f"{readable(power)} of compute, {orbit} (eclipse {m.eclipse:.0%}): arrays "
+            f"{readable(m.array_area)}, radiators at {temperature:.0f~P} "
+            f"{readable(m.radiator_area)}.<br>Mass <b>{total.to('t'):,.0f~P}</b>: "
             f"<b>{m.specific_power:.3g~P}</b>, "
-            f"{(total / PAYLOAD).m_as(''):,.1f} launches of {PAYLOAD:.0f~P}.")
+            f"{launches:,} launch{'es' if launches > 1 else ''} of {PAYLOAD:.0f~P}.")
 
 
 def design_explorer() -> Explorer:

@@ -6,7 +6,7 @@ import numpy as np
 from ..power import (CostBreakdown, annualized_cost, emissions, energy_cost, facility_power, grow,
                      supply_gap)
 from ..units import Q_
-from ..widgets import Explorer, choice, slider
+from ..widgets import Explorer, choice, readable, slider
 from .charts import set_shares, share_bar
 
 COLORS = ("tab:blue", "tab:gray", "tab:orange", "tab:green")
@@ -20,10 +20,10 @@ def _campus_update(artists, gpu, count, pue, price, life, electricity, intensity
     cost = annualized_cost(count, gpu, price, life, pue=pue, electricity_price=electricity)
     set_shares(artists, list(cost.shares.values()), min_label=6)
     year = cost.energy_per_year
-    return (f"{int(count):,} x {gpu}: IT {cost.it_power:.4g~P}, facility "
-            f"<b>{cost.facility_power:.4g~P}</b> (PUE {pue:g}); at {cost.load_factor:.0%} "
-            f"load {year.to('TWh'):.3g~P} a year, "
-            f"{emissions(year, intensity).to('Mt'):.3g~P} of CO2.<br>"
+    return (f"{int(count):,} x {gpu}: IT {readable(cost.it_power)}, facility "
+            f"<b>{readable(cost.facility_power)}</b> (PUE {pue:g}); at {cost.load_factor:.0%} "
+            f"load {readable(year.to('Wh'))} a year, "
+            f"{readable(emissions(year, intensity))} of CO2.<br>"
             f"Cost <b>{cost.total.m_as('GUSD/year'):.3g} billion USD a year</b>: "
             f"accelerators {cost.shares['accelerators']:.0%}, energy "
             f"{cost.shares['energy']:.0%}.")
