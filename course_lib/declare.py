@@ -32,20 +32,17 @@ from __future__ import annotations
 
 import functools
 import inspect
-import math
 from dataclasses import dataclass
 
 import numpy as np
 import pint
 
 from .data import constant, constant_record, normalize
-from .units import (UnitArgumentError, _describe, _plain_number, _who, as_count, as_quantity,
-                    dimensionality_of, ureg)
+from .units import (UnitArgumentError, _check_sign, _describe, _plain_number, _who, as_count,
+                    as_quantity, dimensionality_of, require_fraction, ureg)
 
 __all__ = ["accepts", "quantity", "count", "fraction", "ratio", "flag", "choice", "Declared"]
 
-_NUMBER_TYPES = (int, float)
-_NUMERIC = ("quantity", "count", "fraction", "ratio")
 
 
 @dataclass(frozen=True)
@@ -76,10 +73,7 @@ class Declared:
         if isinstance(value, (bool, np.bool_)) and self.kind != "flag":
             raise TypeError(f"{_who(name, where)} must be {self.describe()}, got the "
                             f"boolean {value!r}.")
-        converted = getattr(self, "_" + self.kind)(value, name, where)
-        if self.kind in _NUMERIC and np.size(getattr(converted, "magnitude", converted)) == 0:
-            raise ValueError(f"{_who(name, where)} is empty: give at least one value.")
-        return converted
+        return getattr(self, "_" + self.kind)(value, name, where)
 
     def describe(self) -> str:
         """What the argument must be, in words (for messages and the docstring)."""
@@ -97,8 +91,7 @@ class Declared:
             q = value                                       # the common case, fast
         else:
             q = as_quantity(value, name, self.unit, self.example, where)
-        _check_sign(q.magnitude, q, name, where, self.positive, self.signed)
-        return q
+        return _check_sign(q, name, where, self.positive, self.signed)
 
     def _count(self, value, name, where):
         q = as_count(value, name, self.unit, where)
@@ -112,11 +105,7 @@ class Declared:
         return m
 
     def _fraction(self, value, name, where):
-        m = _plain_number(value, name, 'a fraction (like 0.9 or "90 %")', where)
-        if np.any(~((m > 0) & (m <= 1))):
-            raise ValueError(f"{_who(name, where)} must be a fraction in (0, 1], "
-                             f"got {_describe(value)}.")
-        return float(m) if np.ndim(m) == 0 else m
+        return require_fraction(value, name, where)
 
     def _ratio(self, value, name, where):
         m = _plain_number(value, name, "a plain ratio (like 1.2)", where)
@@ -133,29 +122,15 @@ class Declared:
             return bool(value)
         raise TypeError(f"{_who(name, where)} must be True or False, got {_describe(value)}.")
 
+    @functools.cached_property
+    def _names(self) -> dict[str, str]:
+        """Normalised option and alias -> option, built once (choices sit on hot paths)."""
+        return {normalize(k): o for k, o in (*((o, o) for o in self.options), *self.aliases)}
+
     def _choice(self, value, name, where):
-        table = {normalize(o): o for o in self.options}
-        table.update((normalize(a), o) for a, o in self.aliases)
-        if isinstance(value, str) and normalize(value) in table:
-            return table[normalize(value)]
+        if isinstance(value, str) and (key := normalize(value)) in self._names:
+            return self._names[key]
         raise ValueError(f"{_who(name, where)} must be {self.describe()}; got {_describe(value)}.")
-
-
-def _check_sign(m, q, name, where, positive, signed=False):
-    """Finite and >= 0 (> 0 if ``positive``; any sign if ``signed``), with a fast path for
-    plain scalars."""
-    if type(m) in _NUMBER_TYPES:
-        if not math.isfinite(m):
-            raise ValueError(f"{_who(name, where)} must be a finite number, got {_describe(q)}.")
-        bad = not signed and (m <= 0 if positive else m < 0)
-    else:
-        a = np.asarray(m, dtype=float)
-        if not np.all(np.isfinite(a)):
-            raise ValueError(f"{_who(name, where)} must be a finite number, got {_describe(q)}.")
-        bad = not signed and (np.any(a <= 0) if positive else np.any(a < 0))
-    if bad:
-        sign = "zero or negative" if positive else "negative"
-        raise ValueError(f"{_who(name, where)} must not be {sign} (got {_describe(q)}).")
 
 
 def quantity(unit: str, positive: bool = False, optional: bool = False,

@@ -14,6 +14,7 @@ Conventions
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,6 +45,7 @@ def server_overhead(system) -> float:
     return float((system.power / (system.gpus * acc.power)).m_as(""))
 
 
+@functools.lru_cache(maxsize=None)      # the tables are read once; it_power is a hot path
 def _published_overheads() -> dict[str, float]:
     """Accelerator name -> overhead of its published system (first in the table)."""
     out = {}

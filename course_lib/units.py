@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 import os
 import pathlib
 import re
@@ -290,9 +291,33 @@ def _who(name: str, where: str | None) -> str:
 
 
 def _require_finite(q, name: str, where: str | None = None):
+    """``q`` (a Quantity or numbers) unless it is empty or not finite: a ``ValueError``
+    naming ``where(): name``."""
     m = np.asarray(q.magnitude if isinstance(q, pint.Quantity) else q, dtype=float)
+    if m.size == 0:
+        raise ValueError(f"{_who(name, where)} is empty: give at least one value.")
     if not np.all(np.isfinite(m)):
         raise ValueError(f"{_who(name, where)} must be a finite number, got {_describe(q)}.")
+    return q
+
+
+_NUMBER_TYPES = (int, float)
+
+
+def _check_sign(q, name: str, where: str | None, positive: bool, signed: bool = False):
+    """``q`` finite and >= 0 (> 0 if ``positive``; any sign if ``signed``), or a
+    ``ValueError`` naming it; a fast path for plain scalar magnitudes (the common call)."""
+    m = q.magnitude
+    if type(m) in _NUMBER_TYPES:
+        if not math.isfinite(m):
+            raise ValueError(f"{_who(name, where)} must be a finite number, got {_describe(q)}.")
+        bad = not signed and (m <= 0 if positive else m < 0)
+    else:
+        a = np.asarray(_require_finite(q, name, where).magnitude, dtype=float)
+        bad = not signed and (np.any(a <= 0) if positive else np.any(a < 0))
+    if bad:
+        sign = "zero or negative" if positive else "negative"
+        raise ValueError(f"{_who(name, where)} must not be {sign} (got {_describe(q)}).")
     return q
 
 
@@ -368,8 +393,6 @@ def as_count(value, name: str, unit: str = "", where: str | None = None) -> pint
             raise TypeError(f"{who} must be a number or a count in {unit or 'units'}, "
                             f"got {_describe(value)}. Write it like {example}.") from None
     _require_finite(q, name, where)
-    if np.size(q.magnitude) == 0:
-        raise ValueError(f"{who} is empty: give at least one value.")
     if np.any(np.asarray(q.magnitude) < 0):
         raise ValueError(f"{who} must not be negative, got {_describe(q)}.")
     return q
@@ -389,15 +412,7 @@ def require_positive(q: pint.Quantity, name: str, allow_zero: bool = False,
     > 0 (>= 0 with ``allow_zero``); ``TypeError`` unless ``q`` is a Quantity."""
     if not isinstance(q, pint.Quantity):
         raise TypeError(f"{_who(name, where)} must be a quantity, got {_describe(q)}.")
-    if np.size(q.magnitude) == 0:
-        raise ValueError(f"{_who(name, where)} is empty: give at least one value.")
-    _require_finite(q, name, where)
-    m = np.asarray(q.magnitude if isinstance(q, pint.Quantity) else q, dtype=float)
-    bad = (m < 0) if allow_zero else (m <= 0)
-    if np.any(bad):
-        sign = "negative" if allow_zero else "zero or negative"
-        raise ValueError(f"{_who(name, where)} must not be {sign} (got {_describe(q)}).")
-    return q
+    return _check_sign(q, name, where, positive=not allow_zero)
 
 
 def require_fraction(x, name: str, where: str | None = None) -> float | np.ndarray:
@@ -435,8 +450,6 @@ def _plain_number(x, name: str, like: str, where: str | None = None) -> np.ndarr
         m = np.asarray(x, dtype=float)
     except (TypeError, ValueError):
         raise TypeError(f"{who} must be {like}, got {_describe(x)}.") from None
-    if m.size == 0:
-        raise ValueError(f"{who} is empty: give at least one value.")
     return _require_finite(m, name, where)
 
 
