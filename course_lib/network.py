@@ -21,11 +21,12 @@ import pint
 from .compute import compute_time, training_flops
 from .data import City, city, constant, interconnect, system as _system
 from .declare import accepts, choice, count, flag, fraction, quantity
-from .memory import weights_memory
+from .memory import devices_to_fit, training_memory, weights_memory
 from .units import Q_, as_quantity
 
 __all__ = ["transfer_time", "collective_time", "algorithm_bandwidth", "bus_bandwidth",
-           "crossover_size", "hierarchical_all_reduce_time", "data_parallel_step", "StepTime",
+           "crossover_size", "hierarchical_all_reduce_time", "training_step", "data_parallel_step",
+           "StepTime",
            "ring_all_reduce_states", "propagation_delay", "great_circle_distance",
            "orbital_path_length", "BACKWARD_SHARE", "OPERATIONS", "ALGORITHMS", "MODELLED", "MEDIA"]
 
@@ -122,7 +123,7 @@ def collective_time(op, size, devices, bandwidth, latency="0 s",
     size : the buffer S, bytes
     devices : peers taking part (at least 2)
     bandwidth : per device, per direction
-    latency : per step (alpha); NCCL's NVLink per-hop figure is 0.47 us (LL protocol)
+    latency : per step (alpha); NCCL's NVLink per-hop figure is 3.4 us (Simple protocol)
     algorithm : ``"ring"``, ``"tree"`` or ``"in-network"``
 
     >>> collective_time("all-reduce", "1 GB", 8, "450 GB/s").to("ms")
@@ -152,8 +153,8 @@ def bus_bandwidth(op, size, time, devices) -> pint.Quantity:
     and all-to-all, 1 for broadcast (nccl-tests ``doc/PERFORMANCE.md``). busbw exists so
     that one number compares with the link's peak whatever ``n``: an ideal ring at
     bandwidth B reports busbw = B. An in-network reduction sends only S per rank, so the
-    same factor makes it report up to ``2(n-1)/n`` times the line rate (nccl-tests lists
-    ``(n-1)/(n+1)`` for it instead).
+    same factor makes it report up to ``2(n-1)/n`` times the line rate: nccl-tests applies
+    its ring factor whatever the algorithm (``doc/PERFORMANCE.md`` defines no other).
 
     >>> bus_bandwidth("all-reduce", "1 GB", "10 ms", 8)
     <Quantity(175.0, 'gigabyte / second')>
@@ -171,8 +172,8 @@ def crossover_size(bandwidth, latency, op=None, devices=2, algorithm="ring") -> 
     ``steps * latency = volume * S / bandwidth`` (see :func:`collective_time`). Smaller
     buffers are latency-bound, larger ones bandwidth-bound.
 
-    >>> crossover_size("450 GB/s", "0.47 us").to("kB")
-    <Quantity(211.5, 'kilobyte')>
+    >>> crossover_size("450 GB/s", "3.4 us").to("MB")
+    <Quantity(1.53, 'megabyte')>
     """
     if op is None:
         return latency * bandwidth
@@ -218,23 +219,34 @@ def ring_all_reduce_states(devices: int) -> np.ndarray:
          domains=count(whole=True, minimum=1),
          scale_up_bandwidth=quantity("GB/s", positive=True),
          scale_out_bandwidth=quantity("GB/s", positive=True), latency=quantity("s"),
-         scale_out_latency=quantity("s", optional=True))
+         scale_out_latency=quantity("s", optional=True), pipelined=flag())
 def hierarchical_all_reduce_time(size, domain_size, domains, scale_up_bandwidth,
                                  scale_out_bandwidth, latency="0 s",
-                                 scale_out_latency=None) -> pint.Quantity:
+                                 scale_out_latency=None, pipelined=False) -> pint.Quantity:
     """All-reduce of ``size`` over ``domains`` scale-up domains of ``domain_size`` devices.
 
-    Model (hierarchical all-reduce, Jia et al., arXiv:1807.11205, 2018; the pattern NCCL
-    follows across nodes): (1) reduce-scatter inside each domain over the scale-up fabric,
-    leaving each device 1/k of the sums; (2) an all-reduce of that 1/k across domains over
-    the network, k rings in parallel, one per device, each at the device's own NIC
-    bandwidth; (3) all-gather inside the domain. With k = ``domain_size``,
-    D = ``domains``, ring costs throughout::
+    Model (hierarchical all-reduce): (1) reduce-scatter inside each domain over the
+    scale-up fabric, leaving each device 1/k of the sums; (2) an all-reduce of that 1/k
+    across domains over the network, k rings in parallel, one per device, each at the
+    device's own NIC bandwidth; (3) all-gather inside the domain. With k =
+    ``domain_size``, D = ``domains``, ring costs throughout::
 
-        t = 2 [(k-1)/k S / B_up + (k-1) a_up] + [2(D-1)/D (S/k) / B_out + 2(D-1) a_out]
+        inside = 2 [(k-1)/k S / B_up + (k-1) a_up]
+        across = 2(D-1)/D (S/k) / B_out + 2(D-1) a_out
+
+    The field has two models for how the phases combine, and they bound the real time:
+
+    * ``pipelined=False`` (default, the upper bound): ``inside + across``, the phases one
+      after the other (Jia et al., arXiv:1807.11205, 2018, no overlap);
+    * ``pipelined=True`` (the lower bound): ``max(inside, across)``, chunks streaming
+      through all phases at once, so the slowest link sets the pace. This is NCCL's own
+      tuning model for a ring spanning nodes (``src/graph/tuning.cc``, NCCL 2.7.5): bus
+      bandwidth = channels x inter-node speed, e.g. 8 x 50 = 400 GB/s for a DGX H100,
+      which is ``across`` for large D.
 
     One domain is a plain ring all-reduce inside it; domains of one device are a plain
-    ring across the network. Assumes a non-blocking network (full bisection bandwidth).
+    ring across the network (both models agree then). Assumes a non-blocking network
+    (full bisection bandwidth).
 
     Parameters
     ----------
@@ -243,6 +255,7 @@ def hierarchical_all_reduce_time(size, domain_size, domains, scale_up_bandwidth,
     scale_up_bandwidth, scale_out_bandwidth : per device, per direction
     latency : per step inside the domain; ``scale_out_latency`` per step across (default:
         the same)
+    pipelined : combine the phases as a pipeline (lower bound) instead of in sequence
 
     >>> hierarchical_all_reduce_time("1 GB", 8, 1, "450 GB/s", "50 GB/s").to("ms")
     <Quantity(3.88888889, 'millisecond')>
@@ -255,20 +268,26 @@ def hierarchical_all_reduce_time(size, domain_size, domains, scale_up_bandwidth,
     inside = _time(*_cost("all-reduce", "ring", k, ""), size, scale_up_bandwidth, latency)
     across = _time(*_cost("all-reduce", "ring", d, ""), size / k, scale_out_bandwidth,
                    scale_out_latency)
-    return inside + across
+    return np.maximum(inside, across) if pipelined else inside + across
 
 
 @dataclass(frozen=True)
 class StepTime:
-    """One data-parallel training step: ``compute`` time (of which ``backward``, the part
-    the all-reduce can hide behind), gradient ``communication`` time, the part of it
-    ``exposed``, and ``step`` = compute + exposed; ``gradients`` is the buffer reduced."""
+    """One training step: ``compute`` time (of which ``backward``, the part the gradient
+    all-reduce can hide behind), gradient ``communication`` time, the part of it
+    ``exposed``, and ``step`` = compute + exposed. ``gradients`` is the buffer each device
+    reduces; ``layout`` the (tensor, pipeline, data) parallel sizes; ``memory`` the
+    training state each device holds, and ``fits`` whether it fits in the device's
+    usable memory."""
 
     compute: pint.Quantity
     communication: pint.Quantity
     exposed: pint.Quantity
     gradients: pint.Quantity
     backward: pint.Quantity
+    layout: tuple = (1, 1, 1)
+    memory: pint.Quantity | None = None
+    fits: bool = True
 
     @property
     def step(self) -> pint.Quantity:
@@ -283,49 +302,110 @@ class StepTime:
 # The backward pass does 4 of the 6 N D FLOPs (Kaplan et al., arXiv:2001.08361).
 BACKWARD_SHARE = 2 / 3
 
+_LAYOUT = count(whole=True, minimum=1)
+
 
 @accepts(params=count("param"), tokens_per_step=count("token"),
-         devices=count(whole=True, minimum=1),
-         mfu=fraction(default="model FLOP utilisation"), overlap=flag())
-def data_parallel_step(params, tokens_per_step, devices, system, fmt="BF16",
-                       grad_format="BF16", mfu=None, overlap=True) -> StepTime:
-    """Time of one step of pure data-parallel training on ``devices`` GPUs of ``system``.
+         devices=count(whole=True, minimum=1), tensor_parallel=_LAYOUT,
+         pipeline_parallel=_LAYOUT, mfu=fraction(default="model FLOP utilisation"),
+         overlap=flag(), pipelined=flag(), shard_optimizer=flag())
+def training_step(params, tokens_per_step, devices, system, tensor_parallel=1,
+                  pipeline_parallel=1, fmt="BF16", grad_format="BF16",
+                  recipe="mixed-precision Adam", mfu=None, overlap=True, pipelined=False,
+                  shard_optimizer=True) -> StepTime:
+    """Time of one training step on ``devices`` GPUs of ``system``, and whether it fits.
 
-    Model: every device holds the whole model and processes ``tokens_per_step /
-    devices`` tokens; compute takes :func:`compute_time` of ``6 N D`` at ``mfu``; then the
-    gradients (``params`` in ``grad_format``) are all-reduced with
-    :func:`hierarchical_all_reduce_time` across the system's scale-up domains (NCCL's
-    per-hop latencies: 0.47 us NVLink, 2.7 us network). With ``overlap``, buckets of
-    gradients are reduced while the backward pass (2/3 of compute) still runs, so only
-    ``max(0, communication - backward)`` is exposed (the last bucket's reduction, which
-    cannot overlap, is neglected). Real large runs also shard the model (tensor, pipeline,
-    ZeRO); this is the simplest case that shows the bandwidth cliff.
+    Layout (Megatron-LM's, the one Llama 3 used: arXiv:2407.21783, Table 4): each layer
+    is split over ``tensor_parallel`` = t GPUs inside one scale-up domain, the layers over
+    ``pipeline_parallel`` = p stages placed in different domains, and the d = n / (t p)
+    copies of the model train on different data (data parallelism).
+
+    * Compute: :func:`compute_time` of ``6 N D`` at ``mfu``. A measured MFU (Llama 3's
+      38-43 %) already includes the tensor-parallel all-reduces and the pipeline bubble,
+      so they are not added again.
+    * Communication: each device all-reduces the gradients of its 1/(t p) of the model
+      (``params / (t p)`` in ``grad_format``) with the d - 1 devices holding the same
+      part: the k / t of them in its own domain over NVLink, the rest across the network,
+      with :func:`hierarchical_all_reduce_time` (``pipelined`` chooses its bound) and
+      NCCL's per-hop latencies for the Simple protocol (``data/interconnects.csv``).
+    * Overlap: buckets of gradients are reduced while the backward pass (2/3 of compute)
+      still runs, so only ``max(0, communication - backward)`` is exposed (the last
+      bucket, which cannot overlap, is neglected).
+    * Memory per device (chapter 01's :func:`training_memory` for ``recipe``): weights and
+      gradients of ``params / (t p)``, plus its master weights and optimizer moments,
+      divided over the d data-parallel copies when ``shard_optimizer`` (ZeRO stage 1,
+      Megatron's distributed optimizer: same communication volume). Activations are not
+      counted. ``fits`` is :func:`devices_to_fit` of that memory being 1.
 
     Parameters
     ----------
-    params : parameters (all are trained and all-reduced)
+    params : parameters (all are trained)
     tokens_per_step : global batch in tokens
     devices : GPUs (a multiple of the system's GPU count, or fewer than it)
     system : name or record of ``data/systems.csv`` (``"DGX H100"``, ``"GB200 NVL72"``)
-    fmt : number format of the compute peak; grad_format: format of the gradients
-    mfu : model-FLOP utilisation; overlap: hide communication behind the backward pass
+    tensor_parallel : t, a divisor of the GPUs in one domain (tensor parallelism stays on
+        NVLink); pipeline_parallel : p stages, in different domains
+    fmt : number format of the compute peak; grad_format : format of the gradients
+    recipe : training recipe of chapter 01 (bytes per parameter)
+    mfu : model-FLOP utilisation; overlap : hide communication behind the backward pass
+    pipelined : the lower bound of the hierarchical all-reduce instead of the upper one
+    shard_optimizer : shard master weights and optimizer state over data parallelism
+
+    >>> s = training_step("70 Gparam", "16 Mtoken", 16384, "DGX H100", tensor_parallel=8)
+    >>> s.layout, s.fits
+    ((8, 1, 2048), True)
     """
     sys_ = _system(system)
-    n = float(devices)
-    k = min(n, sys_.gpus)
-    if n > sys_.gpus and n % sys_.gpus:
-        raise ValueError(f"data_parallel_step(): devices must be a multiple of the "
-                         f"{sys_.gpus} GPUs of one {sys_.name}; got {n:g}.")
+    n, t, p, k = int(devices), int(tensor_parallel), int(pipeline_parallel), sys_.gpus
+    where = "training_step()"
+    if n > k and n % k:
+        raise ValueError(f"{where}: devices must be a multiple of the {k} GPUs of one "
+                         f"{sys_.name}; got {n}.")
+    if k % t or t > min(n, k):
+        raise ValueError(f"{where}: tensor_parallel must divide the GPUs of one domain "
+                         f"({min(n, k)} here): tensor parallelism stays on NVLink; got {t}.")
+    if n % (t * p) or (n > k and (n // k) % p):
+        raise ValueError(f"{where}: {n} GPUs cannot be split into {p} pipeline stages of "
+                         f"whole domains with tensor_parallel={t}.")
+    d = n // (t * p)
+    # data-parallel peers of one device: inside its domain, and across domains
+    inside, across = (d, 1) if n <= k else (k // t, n // k // p)
     compute = compute_time(training_flops(params, tokens_per_step), n, sys_.accelerator,
                            fmt, mfu)
-    gradients = weights_memory(params, grad_format)
+    gradients = weights_memory(params / (t * p), grad_format)
     comm = hierarchical_all_reduce_time(
-        gradients, k, n / k, sys_.scale_up_bandwidth, sys_.scale_out_bandwidth,
-        interconnect("NVLink 4").latency, interconnect("InfiniBand NDR").latency)
+        gradients, inside, across, sys_.scale_up_bandwidth, sys_.scale_out_bandwidth,
+        interconnect("NVLink 4").latency, interconnect("InfiniBand NDR").latency,
+        pipelined=pipelined)
+    state = training_memory(params / (t * p), recipe)
+    optimizer = state.master_weights + state.optimizer
+    memory = state.total - optimizer + (optimizer / d if shard_optimizer else optimizer)
     backward = compute * BACKWARD_SHARE
     exposed = np.maximum(comm - (backward if overlap else Q_(0, "s")), Q_(0, "s"))
     return StepTime(compute.to("s"), comm.to("s"), exposed.to("s"), gradients,
-                    backward.to("s"))
+                    backward.to("s"), layout=(t, p, d), memory=memory.to("GB"),
+                    fits=bool(devices_to_fit(memory, sys_.accelerator) == 1))
+
+
+@accepts(params=count("param"), tokens_per_step=count("token"),
+         devices=count(whole=True, minimum=1),
+         mfu=fraction(default="model FLOP utilisation"), overlap=flag(), pipelined=flag())
+def data_parallel_step(params, tokens_per_step, devices, system, fmt="BF16",
+                       grad_format="BF16", mfu=None, overlap=True,
+                       pipelined=False) -> StepTime:
+    """One step of pure data-parallel training: :func:`training_step` with no tensor or
+    pipeline parallelism (every GPU holds the whole model; optimizer state sharded).
+
+    The simplest case that shows the bandwidth cliff, but a large model does not fit:
+    Llama-3-70B needs 4 bytes per parameter for its BF16 weights and gradients alone
+    (282 GB), more than any GPU holds; check ``fits``.
+
+    >>> data_parallel_step("8 Gparam", "4 Mtoken", 64, "DGX H100").fits
+    True
+    """
+    return training_step(params, tokens_per_step, devices, system, fmt=fmt,
+                         grad_format=grad_format, mfu=mfu, overlap=overlap,
+                         pipelined=pipelined)
 
 
 # ---- light ---------------------------------------------------------------------------

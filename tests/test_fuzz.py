@@ -86,6 +86,7 @@ VALID = {
     "crossover_size": (("450 GB/s", "0.47 us"), {"op": "all-gather", "devices": 8}),
     "hierarchical_all_reduce_time": (("1 GB", 8, 4, "450 GB/s", "50 GB/s"), {}),
     "data_parallel_step": (("8 Gparam", "4 Mtoken", 64, "DGX H100"), {}),
+    "training_step": (("70 Gparam", "16 Mtoken", 64, "DGX H100"), {"tensor_parallel": 8}),
     "ring_all_reduce_states": ((4,), {}),
     "propagation_delay": (("1000 km",), {}),
     "great_circle_distance": (("London", "New York"), {}),

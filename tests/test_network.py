@@ -6,7 +6,7 @@ from hypothesis import given, strategies as st
 from course_lib import Q_, model
 from course_lib.compute import compute_time, training_flops
 from course_lib.network import (algorithm_bandwidth, bus_bandwidth, collective_time,
-                                     crossover_size, data_parallel_step, great_circle_distance,
+                                     crossover_size, data_parallel_step, great_circle_distance, training_step,
                                      hierarchical_all_reduce_time, orbital_path_length,
                                      propagation_delay, ring_all_reduce_states, transfer_time)
 from course_lib.units import UnitArgumentError
@@ -155,6 +155,51 @@ def test_a_bigger_domain_sends_less_over_the_network(k, domains):
     small = hierarchical_all_reduce_time(S, 8, domains * k / 8, "900 GB/s", "50 GB/s")
     big = hierarchical_all_reduce_time(S, k, domains, "900 GB/s", "50 GB/s")
     assert big <= small * (1 + 1e-12)
+
+
+@given(k=st.sampled_from([1, 8, 72]), domains=st.integers(1, 4096),
+       gb=st.floats(1e-3, 1e3), latency=st.sampled_from(["0 s", "3.4 us"]))
+def test_pipelined_bound_is_below_the_summed_one(k, domains, gb, latency):
+    args = (Q_(gb, "GB"), k, domains, "450 GB/s", "50 GB/s", latency)
+    low = hierarchical_all_reduce_time(*args, pipelined=True)
+    high = hierarchical_all_reduce_time(*args)
+    assert low <= high * (1 + 1e-12)
+    assert high <= 2 * low * (1 + 1e-12)        # a sum of two terms is at most twice their max
+
+
+def test_pipelined_bound_is_nccls_bottleneck_and_brackets_published_busbw():
+    """NCCL 2.7.5 tuning.cc prices a ring across DGX H100 nodes at nChannels x inter-node
+    speed = 8 x 50 = 400 GB/s of bus bandwidth; nccl-tests issue #309 reports 365.84 GB/s
+    on 4 HGX H100 nodes (32 GPUs), between the two bounds."""
+    n = 8 * 4096
+    t = hierarchical_all_reduce_time("8 GB", 8, 4096, "450 GB/s", "50 GB/s", pipelined=True)
+    assert bus_bandwidth("all-reduce", "8 GB", t, n).m_as("GB/s") == pytest.approx(400, rel=1e-3)
+    bounds = [bus_bandwidth("all-reduce", "8 GB", hierarchical_all_reduce_time(
+        "8 GB", 8, 4, "450 GB/s", "50 GB/s", pipelined=p), 32).m_as("GB/s")
+        for p in (False, True)]
+    assert bounds[0] < 365.84 < bounds[1]
+
+
+def test_training_step_layout_memory_and_peers():
+    p = model("Llama-3-70B").params
+    s = training_step(p, "16 Mtoken", 16416, "GB200 NVL72", tensor_parallel=8)
+    assert s.layout == (8, 1, 2052)
+    # by hand: 70.6e9 / 8 x (2 + 2) B + 70.6e9 / 8 x 12 B / 2052 (ZeRO-1)
+    n = p.m_as("param") / 8
+    assert s.memory.m_as("GB") == pytest.approx(n * (4 + 12 / 2052) / 1e9)
+    assert s.gradients.m_as("GB") == pytest.approx(2 * n / 1e9)
+    # 9 TP groups per rack reduce over NVLink, then 228 racks over the network
+    t = hierarchical_all_reduce_time(s.gradients, 9, 228, "900 GB/s", "50 GB/s", "3.4 us", "9.6 us")
+    assert s.communication.m_as("s") == pytest.approx(t.m_as("s"))
+    unsharded = training_step(p, "16 Mtoken", 16416, "GB200 NVL72", tensor_parallel=8,
+                              shard_optimizer=False)
+    assert unsharded.memory.m_as("GB") == pytest.approx(n * 16 / 1e9)
+    staged = training_step(p, "16 Mtoken", 16384, "DGX H100", tensor_parallel=8,
+                           pipeline_parallel=4)
+    assert staged.layout == (8, 4, 512) and staged.communication < s.communication * 10
+    for bad in [dict(tensor_parallel=3), dict(tensor_parallel=16), dict(pipeline_parallel=3)]:
+        with pytest.raises(ValueError, match="training_step"):
+            training_step(p, "16 Mtoken", 16384, "DGX H100", **bad)
 
 
 def test_data_parallel_step_parts_add_up_and_overlap_hides_communication():

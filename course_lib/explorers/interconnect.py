@@ -1,4 +1,4 @@
-"""Chapter 02's explorers: the cost of a collective, and a data-parallel training step."""
+"""Chapter 02's explorers: the cost of a collective, and a training step."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,7 +6,7 @@ from matplotlib.patches import Rectangle
 
 from ..data import interconnect, interconnects, model, system, systems
 from ..network import (ALGORITHMS, MODELLED, OPERATIONS, algorithm_bandwidth, bus_bandwidth,
-                       collective_time, crossover_size, data_parallel_step,
+                       collective_time, crossover_size, training_step,
                        ring_all_reduce_states)
 from ..units import Q_
 from ..widgets import Explorer, choice, slider
@@ -74,38 +74,73 @@ def collective_explorer() -> Explorer:
         inactive=_collective_inactive)
 
 
+_BOUNDS = {"summed": False, "pipelined": True}   # row label -> hierarchical_all_reduce_time's switch
+
+
 def _step_setup(fig):
     ax = fig.add_subplot()
-    bars = stacked_bar(ax, ["forward", "backward", "all-reduce, hidden", "all-reduce, exposed"],
-                       ["tab:blue", "tab:cyan", "tab:green", "tab:red"], rows=[1, 1, 0, 0])
-    ax.set_yticks([1, 0], ["compute", "gradients"])
-    ax.set_xlim(0, 100)       # fixed: the step is always 100 %, the readout gives seconds
-    ax.set_xlabel("share of one training step [%]")
+    bars = stacked_bar(ax, ["forward", "backward", "all-reduce, hidden", "all-reduce, exposed"] * 2,
+                       ["tab:blue", "tab:cyan", "tab:green", "tab:red"] * 2,
+                       rows=[2, 2, 1, 1, 2, 2, 0, 0], legend_cols=4)
+    for bar in bars[4:6]:          # the second compute row is the same as the first: hidden
+        bar.set_visible(False)
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend(handles[:4], labels[:4], loc="upper center", bbox_to_anchor=(0.5, -0.35),
+              ncol=4, fontsize=8, frameon=False)
+    ax.set_yticks([2, 1, 0], ["compute", "gradients,\nsummed", "gradients,\npipelined"])
+    ax.set_xlim(0, 100)       # fixed: the summed step is 100 %, the readout gives seconds
+    ax.set_xlabel("share of one training step (summed bound) [%]")
     return bars
 
 
-def _step_update(bars, name, system_name, gpus, tokens, fmt, overlap):
+def _stages_shown(gpus, system_name, tensor_parallel, stages) -> int:
+    """The most pipeline stages, up to ``stages``, that the cluster splits into (the model
+    refuses the others)."""
+    while stages > 1:
+        try:
+            training_step("1 Gparam", "1 Mtoken", gpus, system_name,
+                          tensor_parallel=tensor_parallel, pipeline_parallel=stages)
+            break
+        except ValueError:
+            stages //= 2
+    return stages
+
+
+def _step_update(bars, name, system_name, gpus, tokens, tensor_parallel, stages, fmt, overlap):
     sys_ = system(system_name)
-    s = data_parallel_step(model(name).params, tokens, gpus, sys_, fmt=fmt,
-                           overlap=overlap == "yes")
-    c, back, comm, exp = (100 * (x / s.step).m_as("")
-                          for x in (s.compute, s.backward, s.communication, s.exposed))
+    asked, stages = stages, _stages_shown(gpus, system_name, tensor_parallel, stages)
+    note = ("" if stages == asked else f'<br><span style="color:#666">{int(gpus):,} GPUs do '
+            f"not split into {asked} stages of whole {sys_.name} domains: {stages} shown.</span>")
+    steps = {label: training_step(model(name).params, tokens, gpus, sys_,
+                                  tensor_parallel=tensor_parallel, pipeline_parallel=stages,
+                                  fmt=fmt, overlap=overlap == "yes", pipelined=pipelined)
+             for label, pipelined in _BOUNDS.items()}
+    s, low = steps["summed"], steps["pipelined"]
+    scale = 100 / s.step.m_as("s")
+    c, back = s.compute.m_as("s") * scale, s.backward.m_as("s") * scale
     start = c - back if overlap == "yes" else c   # reduction starts with the backward pass
-    set_stack(bars, [c - back, back, comm - exp, exp],
-              lefts=[0, c - back, start, start + comm - exp])
-    domains = int(gpus) // sys_.gpus
-    return (f"{int(gpus):,} GPUs = {domains:,} x {sys_.name} ({sys_.gpus} per NVLink domain); "
-            f"{(tokens / gpus).m_as('token'):,.0f} tokens per GPU per step.<br>"
-            f"Compute {s.compute:.3g~P}; all-reduce of {s.gradients:.3g~P} of gradients "
-            f"{s.communication:.3g~P}, exposed {s.exposed:.3g~P}. Step <b>{s.step:.3g~P}</b>, "
-            f"<b>{s.communication_share:.1%}</b> of it waiting on the network.")
+    widths, lefts = [c - back, back], [0, c - back]
+    for bound in (s, low):
+        comm, exp = bound.communication.m_as("s") * scale, bound.exposed.m_as("s") * scale
+        widths += [comm - exp, exp]
+        lefts += [start, start + comm - exp]
+    set_stack(bars[:4] + bars[6:], widths, lefts=lefts)
+    t, p, d = s.layout
+    fits = ("fits" if s.fits else "<b>does not fit</b>: split the model over more GPUs")
+    return (f"{int(gpus):,} GPUs of {sys_.name} ({sys_.gpus} per NVLink domain) = tensor {t} "
+            f"x pipeline {p} x data {d:,}; {(tokens / d).m_as('token'):,.0f} tokens per model "
+            f"copy per step. Training state {s.memory:.3g~P} per GPU: {fits}.<br>"
+            f"Compute {s.compute:.3g~P}; all-reduce of {s.gradients:.3g~P} per GPU "
+            f"{low.communication:.3g~P} (pipelined) to {s.communication:.3g~P} (summed). "
+            f"Waiting on the network: <b>{low.communication_share:.1%}</b> to "
+            f"<b>{s.communication_share:.1%}</b> of the step." + note)
 
 
 def step_explorer() -> Explorer:
-    """One step of data-parallel training: compute (6 N D at the default MFU) and the gradient
-    all-reduce across the system's NVLink domains and the network
-    (:func:`course_lib.network.data_parallel_step`), hidden behind the backward pass
-    or not."""
+    """One training step: compute (6 N D at the default MFU) and the gradient all-reduce of
+    each GPU's part of the model across the system's NVLink domains and the network
+    (:func:`course_lib.network.training_step`), under both bounds of the hierarchical
+    all-reduce, hidden behind the backward pass or not."""
     return Explorer(
         {"name": choice("Model", ["Llama-3-8B", "Llama-3-70B", "Llama-3.1-405B"],
                         "Llama-3-70B"),
@@ -114,10 +149,12 @@ def step_explorer() -> Explorer:
          "gpus": slider("GPUs", None, value=CLUSTER_SIZES[8], values=CLUSTER_SIZES),
          "tokens": slider("Batch per step", "Mtoken", value=16,
                           values=[2 ** k for k in range(7)]),
+         "tensor_parallel": choice("Tensor parallel", [1, 2, 4, 8], 8),
+         "stages": choice("Pipeline stages", [1, 2, 4, 8, 16], 1),
          "fmt": choice("Compute format", ["BF16", "FP8"], "BF16"),
          "overlap": choice("Overlap with backward", ["yes", "no"], "yes")},
-        _step_setup, _step_update, figsize=(6.4, 2.4),
-        title="A data-parallel training step: compute vs gradient all-reduce")
+        _step_setup, _step_update, figsize=(6.4, 2.8),
+        title="A training step: compute vs gradient all-reduce, both bounds")
 
 
 RING_STEPS = list(range(15))       # enough for 8 GPUs: 2 (8 - 1) = 14 steps
