@@ -245,18 +245,18 @@ def launch_cost_breakeven(specific_power, life=None, electricity_price=None, pue
 
     Model: per watt of compute, the ground pays over ``life`` its energy (facility power
     x load x price, chapter 04's defaults) and the share of its facility capex (per watt
-    of facility power, over ``facility_life``); orbit pays the launch of
+    of IT power, as chapter 04 prices it, over ``facility_life``); orbit pays the launch of
     ``1 / specific_power`` kg per watt. Break-even: ``launch price = ground cost per W x
     specific_power``. Generous to orbit: the arrays, radiators and the space-rated
     hardware themselves are free here, and nothing fails.
 
     >>> launch_cost_breakeven("100 W/kg").round(0)
-    <Quantity(981.0, 'USD / kilogram')>
+    <Quantity(888.0, 'USD / kilogram')>
     """
     # the ground, per watt of compute (chapter 04's models and defaults)
     facility = facility_power(Q_(1, "W"), pue)
     ground = (energy_cost(energy(facility, life, load_factor), electricity_price)
-              + facility_cost * facility * (life / facility_life).m_as("")) / Q_(1, "W")
+              + facility_cost * Q_(1, "W") * (life / facility_life).m_as("")) / Q_(1, "W")
     return ground * specific_power
 
 

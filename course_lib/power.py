@@ -208,18 +208,20 @@ def annualized_cost(count, accelerator="GB200", price_per_accelerator=None,
     """Annual cost of running ``count`` accelerators in their own data centre, by part.
 
     Model, per year: accelerators (all-in server cost x count, spread over
-    ``accelerator_life``), facility (``facility_cost`` per watt of facility power, over
+    ``accelerator_life``), facility (``facility_cost`` per watt of IT power, over
     ``facility_life``), energy (facility power x ``load_factor`` x a year x price), and
-    other opex (staff, maintenance, per watt of facility power). Straight-line, no
+    other opex (staff, maintenance, per watt of IT power). Capex and opex are per watt
+    of **IT** power because Epoch AI's figures are for "1 GW of nameplate capacity for
+    the IT equipment"; only the energy bill scales with the PUE. Straight-line, no
     financing, unless ``cost_of_capital`` > 0 (then capital is repaid as an annuity). Left
     out: land, taxes, software, the network beyond the rack.
     With the defaults below (and :func:`facility_power`'s PUE, :func:`energy_cost`'s
-    price), servers are about 74 % of the cost and energy about 8 % (Epoch AI's model,
+    price), servers are about 76 % of the cost and energy about 9 % (Epoch AI's model,
     with financing, gives 60 % and 7 %).
 
     >>> shares = annualized_cost(500_000).shares
     >>> round(shares["accelerators"], 2), round(shares["energy"], 3)
-    (0.74, 0.083)
+    (0.76, 0.086)
     """
     it = it_power(accelerator, count)
     facility = facility_power(it, pue)
@@ -228,10 +230,9 @@ def annualized_cost(count, accelerator="GB200", price_per_accelerator=None,
     return CostBreakdown(
         accelerators=(price_per_accelerator * count
                       * _annuity(accelerator_life, cost_of_capital)).to("USD/year"),
-        facility=(facility_cost * facility
-                  * _annuity(facility_life, cost_of_capital)).to("USD/year"),
+        facility=(facility_cost * it * _annuity(facility_life, cost_of_capital)).to("USD/year"),
         energy=(energy_cost(drawn, electricity_price) / year).to("USD/year"),
-        other=(other_opex * facility).to("USD/year"),
+        other=(other_opex * it).to("USD/year"),
         it_power=it, facility_power=facility, load_factor=load_factor, energy_per_year=drawn)
 
 
@@ -269,18 +270,20 @@ def revenue_to_power(revenue, price_per_accelerator, accelerator="GB200", pue=No
 
 @accepts(returns="km^2", average_power=quantity("W"),
          capacity_factor=fraction(default="US utility solar capacity factor"),
-         power_density=quantity("W/m^2", positive=True, default="solar land tracking"))
+         power_density=quantity("W/m^2", positive=True, default="solar land tracking AC"))
 def solar_area(average_power, capacity_factor=None, power_density=None) -> pint.Quantity:
     """Land for solar farms delivering ``average_power``, in km^2.
 
     Model: nameplate = average / capacity factor; area = nameplate / power density of a
-    whole site. Defaults: the US utility PV capacity factor (EIA) and LBNL's density of
-    single-axis tracking plants, fences included. A bare panel
-    field is denser: 1000 W/m^2 x 21 % efficiency x 0.35 ground coverage = 74 W/m^2. For a
-    *nameplate* figure pass ``capacity_factor=1``. No storage for the night is included.
+    whole site. The capacity factor and the density must rate the nameplate the same way:
+    EIA's factor is on the inverters' **AC** rating, so the default density is LBNL's per
+    MW(AC) of single-axis tracking plants, fences included (0.18 MW/acre; per MW(DC) of
+    panels it is 0.24, for use with a DC factor). Check: 0.18 MW/acre x 0.25 = 45 kW/acre
+    on average, LBNL's measured yield of 394 MWh per acre per year. For a *nameplate*
+    (AC) figure pass ``capacity_factor=1``. No storage for the night is included.
 
     >>> solar_area("1 GW").round(1)
-    <Quantity(67.4, 'kilometer ** 2')>
+    <Quantity(89.9, 'kilometer ** 2')>
     """
     return average_power / capacity_factor / power_density
 
@@ -331,11 +334,13 @@ def doubling_time(growth_factor, period="1 year") -> pint.Quantity:
 
 @accepts(doubling_time=quantity("year", positive=True), build_time=quantity("year"))
 def supply_gap(doubling_time, build_time) -> float:
-    """How many times demand exceeds a supply that takes ``build_time`` to build.
+    """How many times demand grows while a supply that takes ``build_time`` is built.
 
-    Model: demand doubles every ``doubling_time``; at best, supply started today meets
-    today's demand when it is finished, so supply always serves the demand of
-    ``build_time`` ago: the gap is ``2^(build_time / doubling_time)``, constant in time.
+    Model: demand doubles every ``doubling_time``, so over the lead time it grows
+    ``2^(build_time / doubling_time)``-fold. That is how far ahead a supply must be
+    forecast and sized: a plant sized for the demand of the day it is started serves
+    1 / gap of the demand when it runs; one sized on a forecast of the demand
+    ``build_time`` ahead closes the gap, if the forecast (and the growth) hold that long.
 
     >>> supply_gap("1 year", "2 year")
     4.0

@@ -72,8 +72,9 @@ def test_breakeven_is_monotone_in_specific_power(s1, s2):
 
 
 def test_breakeven_by_hand():
-    # per W over 5 years: 1.2 W x 43830 h x 0.0806 USD/kWh + 13 USD/W x 1.2 x 5/14
-    ground = 1.2 * 43830 * 0.0806 / 1000 + 13 * 1.2 * 5 / 14
+    # per W of IT over 5 years: 1.2 W x 43830 h x 0.0806 USD/kWh + 13 USD per IT W x 5/14
+    # (Epoch's facility capex is per watt of IT equipment, not of facility power)
+    ground = 1.2 * 43830 * 0.0806 / 1000 + 13 * 5 / 14
     assert launch_cost_breakeven("100 W/kg").m_as("USD/kg") == pytest.approx(100 * ground)
 
 

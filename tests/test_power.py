@@ -45,15 +45,24 @@ def test_overhead_and_pue_applied_once_and_published_system_powers():
 
 
 def test_cost_shares_sum_to_one_and_match_the_published_breakdown():
-    c = annualized_cost(500_000)          # 1 GW of GB200 at the defaults
-    assert sum(c.shares.values()) == pytest.approx(1)
-    assert facility_power(it_power("GB200", 500_000)).m_as("GW") == pytest.approx(1)
-    # Epoch AI's 1 GW GB200 NVL72 campus: servers 5 billion USD/yr, energy 0.6 billion USD/yr
+    """Epoch AI's 1 GW GB200 NVL72 campus is 1 GW of IT nameplate: 38 billion USD of capex
+    (25 of servers, so 25 / 600,000 GPUs each), servers 5, energy 0.6 and other opex 0.3
+    billion USD a year, 8.5 in all with financing. Facility capex and opex are per IT watt."""
+    assert sum(annualized_cost(500_000).shares.values()) == pytest.approx(1)
+    n = (Q_(1, "GW") / it_power("GB200", 1)).m_as("")
+    assert n == pytest.approx(600_000)
+    epoch = dict(price_per_accelerator=Q_(25e9 / n, "USD"))
+    c = annualized_cost(n, **epoch)
+    assert c.it_power.m_as("GW") == pytest.approx(1)
     assert c.accelerators.m_as("GUSD/year") == pytest.approx(5.0)
-    assert c.energy.m_as("GUSD/year") == pytest.approx(0.6, rel=0.07)
+    assert c.facility.m_as("GUSD/year") == pytest.approx(13 / 14)       # 13 USD/W over 14 years
+    assert c.other.m_as("GUSD/year") == pytest.approx(0.3)              # 0.9 - 0.6 of energy
+    assert c.energy.m_as("GUSD/year") == pytest.approx(0.6, rel=0.15)
     # with a 7 % cost of capital the total comes to Epoch's 8.5 billion USD/yr
-    assert annualized_cost(500_000, cost_of_capital=0.07).total.m_as("GUSD/year") == \
+    assert annualized_cost(n, cost_of_capital=0.07, **epoch).total.m_as("GUSD/year") == \
         pytest.approx(8.5, rel=0.02)
+    # per facility watt instead would shrink the facility part by the PUE
+    assert c.facility / c.facility_power.m_as("GW") < c.facility
 
 
 @given(p1=st.floats(0.01, 1), p2=st.floats(0.01, 1))
@@ -78,10 +87,23 @@ def test_revenue_to_power_by_hand():
     assert r.facility_power == 1.2 * r.it_power
 
 
+def test_solar_density_and_capacity_factor_are_both_ac():
+    """EIA's capacity factor is on AC nameplate, so the default density must be LBNL's per
+    MW(AC): their product is LBNL's measured energy yield of a tracking plant, 394 MWh per
+    acre per year (Bolinger and Bolinger 2022). The DC density would overstate it by 1.3x."""
+    from course_lib import constant
+    ac = constant("solar land tracking AC") * constant("US utility solar capacity factor")
+    assert ac.to("MWh/year/acre").m == pytest.approx(constant("solar energy yield tracking").m,
+                                                      rel=0.01)
+    dc = constant("solar land tracking") * constant("US utility solar capacity factor")
+    assert dc.to("MWh/year/acre").m > 1.3 * constant("solar energy yield tracking").m
+    assert solar_area.defaults["power_density"] == constant("solar land tracking AC")
+
+
 def test_solar_area_and_water_by_hand():
-    # 1 GW average / 0.25 = 4 GW nameplate; 0.24 MW per acre (about 4,047 m^2; pint's acre
-    # is the US survey acre, 4 ppm larger than the international one)
-    assert solar_area("1 GW").m_as("km^2") == pytest.approx(4e3 / 0.24 * 4046.86 / 1e6, rel=1e-4)
+    # 1 GW average / 0.25 = 4 GW(AC) nameplate; 0.18 MW(AC) per acre (about 4,047 m^2; pint's
+    # acre is the US survey acre, 4 ppm larger than the international one)
+    assert solar_area("1 GW").m_as("km^2") == pytest.approx(4e3 / 0.18 * 4046.86 / 1e6, rel=1e-4)
     assert solar_area("1 GW", capacity_factor=1).m_as("km^2") == pytest.approx(solar_area("0.25 GW").m_as("km^2"))
     # 1 MW / 2.442 MJ/kg = 0.4095 kg/s
     assert cooling_water("1 MW").m_as("L/s") == pytest.approx(1 / 2.442, rel=1e-4)

@@ -60,7 +60,7 @@ _FLOOR = 1e-2                        # bottom of the plot, in units of today's d
 def _growth_setup(fig):
     ax = fig.add_subplot()
     demand, = ax.plot(_YEARS, _YEARS, color="tab:red", label="demand")
-    supply, = ax.plot(_YEARS, _YEARS, color="tab:blue", label="supply started in time")
+    supply, = ax.plot(_YEARS, _YEARS, color="tab:blue", label="supply sized for the demand when started")
     gap = ax.annotate("", xy=(10, 1), xytext=(10, 1),
                       arrowprops=dict(arrowstyle="<->", color="k"))
     ax.set_yscale("log")
@@ -83,14 +83,17 @@ def _growth_update(artists, doubling, build):
     factor = supply_gap(doubling, build)
     years = f"{build.m_as('year'):g} year{'s' if build.m_as('year') != 1 else ''}"
     return (f"Demand doubles every {doubling.m_as('month'):g} months; supply takes "
-            f"{years} to build. At best supply serves the demand of {years} "
-            f"ago: demand is <b>{factor:.3g} times</b> the supply, every year. "
-            f"To keep up, orders must anticipate {factor:.3g} times today's demand.")
+            f"{years} to build, so demand grows <b>{factor:.3g}-fold</b> while it is built. "
+            f"Sized for the demand of the day it was started, supply serves the demand of "
+            f"{years} ago. To keep up, orders must forecast demand {years} ahead: "
+            f"{factor:.3g} times today's.")
 
 
 def growth_explorer() -> Explorer:
-    """Demand that doubles every T against supply that takes L to build
-    (:func:`course_lib.power.supply_gap`): the gap is 2^(L/T), whatever the year."""
+    """Demand that doubles every T against supply that takes L to build and is sized for
+    the demand of the day it is started (:func:`course_lib.power.supply_gap`): demand
+    grows 2^(L/T)-fold during the build, whatever the year; that is how far ahead orders
+    must forecast."""
     return Explorer(
         {"doubling": slider("Demand doubling time", "month", value=12,
                             values=[3, 4, 6, 9, 12, 18, 24, 36]),
