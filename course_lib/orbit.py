@@ -24,7 +24,8 @@ from .declare import accepts, count, fraction, quantity, ratio
 from .power import energy, energy_cost, facility_power
 from .units import Q_
 
-__all__ = ["orbital_period", "eclipse_fraction", "solar_array_power", "array_area",
+__all__ = ["orbital_period", "eclipse_fraction", "sun_synchronous_inclination",
+           "dawn_dusk_beta", "solar_array_power", "array_area",
            "radiator_flux", "radiator_area", "MassBreakdown", "specific_power",
            "launches_per_year", "launch_cost_breakeven", "surviving_fraction",
            "spares_needed", "DAWN_DUSK"]
@@ -65,20 +66,68 @@ def eclipse_fraction(altitude, beta="0 deg"):
     return float(f) if np.ndim(f) == 0 else f
 
 
+@accepts(returns="deg", altitude=quantity("km", positive=True))
+def sun_synchronous_inclination(altitude) -> pint.Quantity:
+    """Inclination of the circular sun-synchronous orbit at ``altitude``, in degrees.
+
+    Model: the Earth's bulge (J2) turns the orbit's plane by ``-3/2 J2 (R/a)^2 n cos i``
+    per unit time (n the mean motion); sun-synchronous means one turn per tropical year,
+    so ``cos i = -2/3 (a/R)^2 / (J2 n) x 2 pi / year`` (Vallado, Fundamentals of
+    Astrodynamics, 4th ed., section 11.4). Circular orbit, J2 only.
+
+    >>> sun_synchronous_inclination("650 km").round(2)
+    <Quantity(97.99, 'degree')>
+    """
+    a = constant("Earth equatorial radius") + altitude
+    mean_motion = np.sqrt(constant("Earth GM") / a ** 3)
+    turn = 2 * np.pi / Q_(1, "tropical_year")
+    cos_i = -(2 / 3) * (a / constant("Earth equatorial radius")) ** 2 * turn / (
+        constant("Earth J2") * mean_motion)
+    cos_i = cos_i.m_as("")
+    if np.any(cos_i < -1):
+        raise ValueError(f"sun_synchronous_inclination(): no sun-synchronous orbit at "
+                         f"{np.max(altitude.m_as('km')):.0f} km: above about 5,970 km the bulge turns "
+                         f"the plane too slowly, even in a polar retrograde orbit.")
+    return Q_(np.degrees(np.arccos(cos_i)), "deg")
+
+
+@accepts(returns="deg", altitude=quantity("km", positive=True),
+         declination=quantity("deg", signed=True, default="Earth obliquity"))
+def dawn_dusk_beta(altitude, declination=None) -> pint.Quantity:
+    """Beta angle of a dawn-dusk sun-synchronous orbit when the Sun is at ``declination``.
+
+    Model: with the orbit's node at 6 h (or 18 h) local time, the angle between the orbit
+    plane and the Sun is ``beta = asin(sin(i + declination))``, i from
+    :func:`sun_synchronous_inclination`. The declination swings between plus and minus
+    the obliquity over a year, so beta is near 90 deg only around one solstice; the
+    default, the other solstice, gives the year's smallest beta, the worst eclipse
+    season (for the other node, swap the solstices). Vectorised over ``declination``.
+
+    >>> dawn_dusk_beta("650 km").round(1)
+    <Quantity(58.6, 'degree')>
+    """
+    tilt = constant("Earth obliquity")
+    if np.any(np.abs(declination) > tilt * (1 + 1e-9)):
+        raise ValueError(f"dawn_dusk_beta(): the Sun's declination stays within plus or minus "
+                         f"the obliquity, {tilt:.3f~P}; got {declination:~P}.")
+    i = sun_synchronous_inclination(altitude)
+    return Q_(np.degrees(np.arcsin(np.sin((i + declination).m_as("rad")))), "deg")
+
+
 _ARRAY = dict(efficiency=fraction(default="space cell efficiency"),
               irradiance=quantity("W/m^2", default="solar constant"),
-              packing=fraction(),
+              packing=fraction(default="modern array packing"),
               degradation=ratio(0.0, below=1), eclipse=ratio(0.0, below=1))
 
 
 @accepts(returns="kW", area=quantity("m^2"), **_ARRAY)
-def solar_array_power(area, efficiency=None, irradiance=None, packing=0.9, degradation=0.0,
+def solar_array_power(area, efficiency=None, irradiance=None, packing=None, degradation=0.0,
                       eclipse=0.0) -> pint.Quantity:
     """Orbit-average electric power of a Sun-pointing array of ``area`` (panel area), in kW.
 
     Model: ``area x packing x efficiency x irradiance x (1 - degradation) x (1 - eclipse)``.
-    Defaults: triple-junction cells at beginning of life, the solar constant, 90 % of the
-    panel covered by cells, no degradation, no eclipse (a dawn-dusk orbit). Temperature losses, pointing errors and wiring are left out (5-15 %).
+    Defaults: triple-junction cells at beginning of life, the solar constant, a modern
+    panel's cell coverage (the ISS wing's is 0.5), no degradation, no eclipse. Temperature losses, pointing errors and wiring are left out (5-15 %).
 
     >>> solar_array_power("1 m^2").round(3)
     <Quantity(0.365, 'kilowatt')>
@@ -88,7 +137,7 @@ def solar_array_power(area, efficiency=None, irradiance=None, packing=0.9, degra
 
 
 @accepts(returns="m^2", power=quantity("W"), **_ARRAY)
-def array_area(power, efficiency=None, irradiance=None, packing=0.9, degradation=0.0,
+def array_area(power, efficiency=None, irradiance=None, packing=None, degradation=0.0,
                eclipse=0.0) -> pint.Quantity:
     """Panel area for an orbit-average electric ``power``, in m^2: the inverse of
     :func:`solar_array_power` (same model and defaults).
@@ -176,33 +225,48 @@ class MassBreakdown(Breakdown):
 
 
 @accepts(power=quantity("W", positive=True),
-         radiator_temperature=quantity("K", positive=True),
+         radiator_temperature=quantity("K", positive=True, default="orbital radiator temperature"),
          array_density=quantity("kg/m^2", default="ISS array areal density"),
          radiator_density=quantity("kg/m^2", default="ISS radiator areal density"),
          compute_mass=quantity("kg/kW", default="rack mass per power"),
-         structure=ratio(0.0),
+         structure=ratio(0.0, default="spacecraft structure share"),
          efficiency=fraction(optional=True),
          altitude=quantity("km", positive=True, default="sun-synchronous altitude"),
-         beta=quantity("deg", signed=True),
-         battery_energy=quantity("W*h/kg", positive=True, default="space battery specific energy"))
-def specific_power(power="1 MW", radiator_temperature="330 K", array_density=None,
-                   radiator_density=None, compute_mass=None, structure=0.2, efficiency=None,
-                   altitude=None, beta=DAWN_DUSK, battery_energy=None) -> MassBreakdown:
+         beta=quantity("deg", signed=True, optional=True),
+         battery_energy=quantity("W*h/kg", positive=True, default="space battery specific energy"),
+         depth_of_discharge=fraction(default="LEO battery depth of discharge"),
+         array_specific_power=quantity("W/kg", positive=True, optional=True),
+         radiator_specific_power=quantity("W/kg", positive=True, optional=True))
+def specific_power(power="1 MW", radiator_temperature=None, array_density=None,
+                   radiator_density=None, compute_mass=None, structure=None, efficiency=None,
+                   altitude=None, beta=None, battery_energy=None, depth_of_discharge=None,
+                   array_specific_power=None, radiator_specific_power=None) -> MassBreakdown:
     """Mass to launch for ``power`` of compute in orbit, by part, and watts per kilogram.
 
     Model: the arrays supply ``power`` on orbit average (:func:`array_area` x
     ``array_density``, larger by 1 / (1 - eclipse fraction)); batteries carry ``power``
-    through each eclipse (``power x eclipse time / battery_energy``, full discharge);
-    the radiators reject all of ``power`` at ``radiator_temperature``
-    (:func:`radiator_area` x ``radiator_density``); the compute hardware weighs
-    ``compute_mass`` per kW; ``structure`` adds a share of all that for the bus, power
-    electronics, pointing and shielding (20 %, unverified). Defaults: the ISS's areal
-    densities for arrays and radiators, a GB200 NVL72 rack's mass per kW, space Li-ion
-    cells, a dawn-dusk orbit (no eclipse). Lighter targets are passed as arguments.
+    through each eclipse, cycling only ``depth_of_discharge`` of their energy (``power x
+    eclipse time / (battery_energy x depth_of_discharge)``); the radiators reject all of
+    ``power`` at ``radiator_temperature`` (:func:`radiator_area` x ``radiator_density``);
+    the compute hardware weighs ``compute_mass`` per kW; ``structure`` adds a share of all
+    that for the bus, power electronics, pointing and shielding.
+
+    The orbit is a circle at ``altitude`` with the Sun at ``beta``; the default, ``None``,
+    is a dawn-dusk sun-synchronous orbit sized for its worst eclipse season
+    (:func:`dawn_dusk_beta`: 20 % of each orbit in shadow at 650 km, for about three
+    months a year). Pass ``beta=DAWN_DUSK`` for no eclipse (and accept downtime in season).
+
+    The defaults are the ISS's areal densities with modern cells and ideal radiators, an
+    optimistic reading of ISS hardware. ``array_specific_power`` and
+    ``radiator_specific_power`` (W/kg) replace the areal model with measured hardware:
+    ``constant("ISS array specific power")`` and ``constant("ISS radiator specific
+    power")`` give the ISS as flown, 5-6 W/kg in all.
 
     >>> print(f"{specific_power().specific_power:.1f~P}")
-    26.3 W/kg
+    20.4 W/kg
     """
+    if beta is None:
+        beta = dawn_dusk_beta(altitude)
     eclipse = eclipse_fraction(altitude, beta)
     arrays = array_area(power, efficiency, eclipse=eclipse)
     try:
@@ -210,8 +274,13 @@ def specific_power(power="1 MW", radiator_temperature="330 K", array_density=Non
     except ValueError as exc:          # say which of this function's arguments decides it
         raise ValueError(f"specific_power(): radiator_temperature {radiator_temperature:~P} "
                          f"is too cold: {str(exc).split(': ', 1)[1]}") from None
-    masses = {"arrays": arrays * array_density, "radiators": radiators * radiator_density,
-              "batteries": power * eclipse * orbital_period(altitude) / battery_energy,
+    array_mass = (arrays * array_density if array_specific_power is None
+                  else power / (1 - eclipse) / array_specific_power)
+    radiator_mass = (radiators * radiator_density if radiator_specific_power is None
+                     else power / radiator_specific_power)
+    stored = power * eclipse * orbital_period(altitude)
+    masses = {"arrays": array_mass, "radiators": radiator_mass,
+              "batteries": stored / (battery_energy * depth_of_discharge),
               "compute": power * compute_mass}
     masses = {k: v.to("kg") for k, v in masses.items()}
     masses["structure"] = (structure * sum(masses.values(), Q_(0, "kg"))).to("kg")

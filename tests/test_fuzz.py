@@ -86,6 +86,8 @@ VALID = {
     "crossover_size": (("450 GB/s", "0.47 us"), {"op": "all-gather", "devices": 8}),
     "hierarchical_all_reduce_time": (("1 GB", 8, 4, "450 GB/s", "50 GB/s"), {}),
     "data_parallel_step": (("8 Gparam", "4 Mtoken", 64, "DGX H100"), {}),
+    "sun_synchronous_inclination": (("650 km",), {}),
+    "dawn_dusk_beta": (("650 km",), {}),
     "training_step": (("70 Gparam", "16 Mtoken", 64, "DGX H100"), {"tensor_parallel": 8}),
     "ring_all_reduce_states": ((4,), {}),
     "propagation_delay": (("1000 km",), {}),

@@ -4,7 +4,8 @@ import pytest
 from hypothesis import given, strategies as st
 
 from course_lib import Q_, constant
-from course_lib.orbit import (DAWN_DUSK, array_area, eclipse_fraction, launch_cost_breakeven,
+from course_lib.orbit import (DAWN_DUSK, dawn_dusk_beta, orbital_period,
+                              sun_synchronous_inclination, array_area, eclipse_fraction, launch_cost_breakeven,
                               launches_per_year, orbital_period, radiator_area, radiator_flux,
                               solar_array_power, spares_needed, specific_power,
                               surviving_fraction)
@@ -79,12 +80,45 @@ def test_breakeven_by_hand():
 
 
 def test_specific_power_parts_and_eclipses():
-    m = specific_power()
+    m = specific_power(beta=DAWN_DUSK)
     assert m.total.m_as("kg") == pytest.approx(sum(v.m_as("kg") for v in m.as_dict().values()))
     assert m.batteries.m_as("kg") == 0                            # dawn-dusk: no eclipse
     dark = specific_power(altitude="550 km", beta="0 deg")
     assert dark.batteries.m_as("kg") > 0 and dark.specific_power < m.specific_power
     assert dark.arrays.m_as("kg") == pytest.approx(m.arrays.m_as("kg") / (1 - eclipse_fraction("550 km")))
+
+
+def test_sun_synchronous_orbit_and_its_eclipse_season():
+    """Vallado's sun-synchronous inclination is about 97.9-98.0 deg near 650 km; the
+    dawn-dusk orbit's smallest beta is 180 - i - obliquity = 58.6 deg, and there the kit's
+    eclipse_fraction gives 0.20: a real eclipse season, which the default design sizes for."""
+    i = sun_synchronous_inclination("650 km").m_as("deg")
+    assert 97.9 < i < 98.1
+    assert dawn_dusk_beta("650 km").m_as("deg") == pytest.approx(180 - i - 23.439)
+    assert dawn_dusk_beta("650 km", "-23.439 deg").m_as("deg") == pytest.approx(i - 23.439)
+    season = eclipse_fraction("650 km", dawn_dusk_beta("650 km"))
+    assert season == pytest.approx(0.20, abs=0.005)
+    m = specific_power()
+    assert m.eclipse == pytest.approx(season)
+
+
+def test_batteries_cycle_only_their_depth_of_discharge():
+    """1 MW through a 0.2 x 97.7 min eclipse from 150 Wh/kg cells used to 30 %: 7.3 t."""
+    m = specific_power()
+    stored = 1e6 * m.eclipse * orbital_period("650 km").m_as("h")          # Wh
+    assert m.batteries.m_as("kg") == pytest.approx(stored / (150 * 0.3))
+    full = specific_power(depth_of_discharge=1.0)
+    assert m.batteries.m_as("kg") == pytest.approx(full.batteries.m_as("kg") / 0.3)
+
+
+def test_iss_as_flown_is_about_6_w_per_kg():
+    """ISS wing 31 kW / 1100 kg and radiators 70 kW / 6736 kg, compute and 20 % structure."""
+    flown = specific_power(beta=DAWN_DUSK, array_specific_power=constant("ISS array specific power"),
+                           radiator_specific_power=constant("ISS radiator specific power"))
+    by_hand = 1e6 / (1.2 * (1e6 / 28.2 + 1e6 / 10.4 + 11.3e3))
+    assert flown.specific_power.m_as("W/kg") == pytest.approx(by_hand)
+    assert 5 < by_hand < 7
+    assert flown.specific_power < specific_power(beta=DAWN_DUSK).specific_power / 4
 
 
 def test_reliability():

@@ -14,8 +14,11 @@ PAYLOAD = launches_per_year.defaults["payload_per_launch"]
 LIFE = launch_cost_breakeven.defaults["life"]
 
 COLORS = ("tab:orange", "tab:blue", "tab:purple", "tab:gray", "tab:green")
-ORBITS = {f"dawn-dusk, {DESIGN['altitude']:.0f~P}": (DESIGN["altitude"], DAWN_DUSK),
-          "550 km, Sun in plane": ("550 km", "0 deg")}
+_ALT = f"{DESIGN['altitude']:.0f~P}"
+ORBITS = {f"dawn-dusk {_ALT}, sized for its eclipse season": (DESIGN["altitude"], None),
+          f"dawn-dusk {_ALT}, idle in the eclipse season": (DESIGN["altitude"], DAWN_DUSK),
+          "550 km, Sun in the orbit plane": ("550 km", "0 deg")}
+BASELINE = round(specific_power().specific_power.m_as("W/kg"), 1)   # the default design's W/kg
 VEHICLES = ["Starship (target)", "Falcon 9 (reusable)", "Falcon Heavy", "New Glenn"]
 
 
@@ -98,7 +101,7 @@ def launch_explorer() -> Explorer:
     return Explorer(
         {"gw_per_year": slider("Target", "GW/year", value=1,
                                values=[0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100]),
-         "specific": slider("Specific power", "W/kg", value=30,
+         "specific": slider("Specific power", "W/kg", value=BASELINE,
                             values=[10, 20, 30, 50, 100, 200, 500]),
          "vehicle": choice("Rocket", VEHICLES)},
         _launch_setup, _launch_update, title="Launches per year for gigawatts in orbit")
