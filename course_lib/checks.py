@@ -7,10 +7,10 @@
 * a plain number where a quantity was expected, or an unreadable string;
 * a wrong dimension, named in words ("you gave a power (watts), the question asks for
   an energy (joules)");
-* the right dimension but off by a factor: first the likely mistakes the exercise
-  declares (``mistakes``: the ratio answer / expected each one produces, and what it
-  means), then the generic suspects: 8 (bits vs bytes), 1.024^k (GB vs GiB and friends),
-  10^3k (a prefix slip);
+* the right dimension but a different value: first the likely mistakes the exercise
+  declares (``mistakes``: the wrong value each one produces, or the ratio answer /
+  expected, and what it means), then the generic suspects its dimension allows: 8 (bits
+  vs bytes), 1.024^k (GB vs GiB and friends), 100 (percent vs fraction), 10^3k (a prefix);
 * correct, within a relative tolerance ``rtol``.
 
 Strings are read as quantities (``"50 GB/s"``) everywhere, so feedback and grading agree.
@@ -74,21 +74,36 @@ def _generic_suspects(expected: pint.Quantity):
 
 def _size(r: float, rtol: float) -> str:
     """How far off, in words that do not give the expected value away."""
-    if r < 1.5:
+    if r < 1.1:
         return (f"close, but outside the tolerance of {rtol:.2g} ({100 * rtol:.2g} %): check "
                 "the inputs you used and round only at the end; it is")
+    if r < 2:
+        return "off by less than a factor 2,"
     if r < 10:
         return "several times"
     return f"about 10^{round(math.log10(r))} times"
 
 
-def _factor_hint(ratio: float, expected, mistakes=(), rtol: float = 0.01) -> str:
+def _matches(answer, ratio: float, wrong, tol: float) -> bool:
+    """Whether the answer is the declared mistake ``wrong``: a wrong value (a quantity,
+    compared within ``tol`` element by element) or a signed ratio (a plain number)."""
+    if not isinstance(wrong, pint.Quantity):
+        return math.isclose(ratio, float(wrong), rel_tol=tol)
+    if answer is None or wrong.dimensionality != answer.dimensionality:
+        return False
+    a = np.asarray(answer.m_as(wrong.units), dtype=float)
+    w = np.asarray(wrong.m, dtype=float)
+    return a.shape == w.shape and bool(np.all(np.isclose(a, w, rtol=tol, atol=0)))
+
+
+def _factor_hint(ratio: float, expected, mistakes=(), rtol: float = 0.01, answer=None) -> str:
     """Name the likely slip behind an answer that is ``ratio`` times the expected one: the
-    exercise's declared ``mistakes`` (signed ratios) first, then the generic suspects its
-    dimension allows, else only how far off, coarsely (no ratio that gives the answer)."""
+    exercise's declared ``mistakes`` first (each a wrong value, or a signed ratio), then the
+    generic suspects its dimension allows, else only how far off, coarsely (no ratio that
+    gives the answer)."""
     direction = "too large" if ratio >= 1 else "too small"
     tol = max(rtol, 0.005)
-    named = [hint for factor, hint in mistakes if math.isclose(ratio, factor, rel_tol=tol)]
+    named = [hint for wrong, hint in mistakes if _matches(answer, ratio, wrong, tol)]
     if named:
         return f"Your answer is {direction}. Likely slip: " + " Or: ".join(
             h.rstrip(".") + "." for h in named)
@@ -106,8 +121,9 @@ def check(answer, expected, rtol: float = 0.01, quiet: bool = False, mistakes=()
 
     ``expected`` is a Quantity (or a plain number for dimensionless answers). ``answer``
     may be a Quantity, a string such as ``"80 GB"``, or a number. Arrays are compared
-    element by element. ``mistakes`` are ``(ratio, hint)`` pairs: an answer ``ratio``
-    times the expected one gets ``hint``. ``unit``, if given, requires the answer in
+    element by element. ``mistakes`` are ``(wrong, hint)`` pairs: an answer equal to the
+    wrong value ``wrong`` (a quantity), or ``wrong`` times the expected one (a number), gets
+    ``hint``. ``unit``, if given, requires the answer in
     exactly that unit (conversion exercises). Prints the message unless ``quiet``;
     returns a :class:`Feedback`.
 
@@ -155,6 +171,12 @@ def _read(answer, expected: pint.Quantity, rtol: float = 0.0, unit=None):
                f"the question asks for {describe_dimension(expected)}.")
         if (1 / answer.units).dimensionality == expected.dimensionality:   # 0 has units too
             msg += " It looks upside down: did you divide the wrong way round?"
+        elif (answer.units / expected.units).dimensionality == Q_(1, "kg/m^3").dimensionality:
+            msg += (" That is a mass where a volume is asked: divide by the density (water: "
+                    "1 kg per litre).")
+        elif (expected.units / answer.units).dimensionality == Q_(1, "kg/m^3").dimensionality:
+            msg += (" That is a volume where a mass is asked: multiply by the density (water: "
+                    "1 kg per litre).")
         return Feedback(False, msg)
     if unit is not None and answer.units != Q_(1, unit).units:
         return Feedback(False, f"The question asks for the number in {unit}; your answer is "
@@ -220,12 +242,17 @@ def _judge(answer, expected, rtol, mistakes=(), unit=None) -> Feedback:
         where, r = f" (first mismatch at index {bad})", float(ratio.ravel()[bad])
     else:
         where, r = "", float(ratio)
+    named = [hint for wrong, hint in mistakes if isinstance(wrong, pint.Quantity)
+             and _matches(answer, r, wrong, max(rtol, 0.005))]
+    if named and not (np.isfinite(r) and r > 0):        # a declared slip that gives 0 or < 0
+        return Feedback(False, f"Not quite{where}: {_fmt(answer.to(expected.units))}. Likely "
+                        "slip: " + " Or: ".join(h.rstrip(".") + "." for h in named))
     if not np.isfinite(r) or r <= 0:
         why = "zero" if r == 0 else "of the wrong sign" if np.isfinite(r) else "not comparable"
         return Feedback(False, f"Not quite{where}: {_fmt(answer)} is {why}. Check the sign, "
                         "the order of a subtraction, and for a factor that came out as zero.")
     return Feedback(False, f"Not quite{where}: {_fmt(answer.to(expected.units))}. "
-                    + _factor_hint(r, expected, mistakes, rtol))
+                    + _factor_hint(r, expected, mistakes, rtol, answer))
 
 
 def compare_estimate(guess, value, quiet: bool = False) -> str:

@@ -23,10 +23,10 @@ import pint
 
 from .chapters import exercise
 from .checks import Feedback, _read, check, describe_dimension
-from .masters import answer_key, expected_expression, masters_folder
+from .masters import answer_key, expected_expression, masters_folder, mistake_expressions
 from .units import Q_
 
-__all__ = ["feedback", "verdict", "expected_answer", "answer_key", "masters_folder"]
+__all__ = ["feedback", "verdict", "expected_answer", "mistakes", "answer_key", "masters_folder"]
 
 
 @functools.lru_cache(maxsize=None)
@@ -67,9 +67,22 @@ def expected_answer(exercise_id: str):
 
 def verdict(exercise_id: str, answer, expected) -> bool:
     """Whether ``answer`` passes exercise ``exercise_id`` against ``expected``: the rule of
-    the hidden tests, and of :func:`feedback`."""
+    the hidden tests, and of :func:`feedback`. ``expected`` is a value, or the source of an
+    expression evaluated with the kit's own names (what the masters' hidden tests pass, so
+    that no variable of the student's notebook enters the expected value)."""
     ex = exercise(exercise_id)
+    if isinstance(expected, str):
+        expected = _evaluate(exercise_id, expected)
     return check(answer, expected, rtol=ex.rtol, quiet=True, unit=_unit(ex)).passed
+
+
+@functools.lru_cache(maxsize=None)
+def mistakes(exercise_id: str) -> tuple:
+    """``(wrong value, hint)`` of each mistake declared beside exercise ``"NN.k"``'s hidden
+    verdict, each the wrong computation evaluated with the current data (empty without the
+    masters). For instructors and tests, like :func:`expected_answer`."""
+    return tuple((Q_(_evaluate(exercise_id, expression)), hint)   # a value, never a ratio
+                 for expression, hint in mistake_expressions(exercise_id))
 
 
 def _unit(ex):
@@ -86,7 +99,7 @@ def feedback(exercise_id: str, answer, quiet: bool = False) -> Feedback:
     expression = expected_expression(exercise_id)
     if expression is not None:
         return check(answer, _evaluate(exercise_id, expression), rtol=ex.rtol, quiet=quiet,
-                     mistakes=ex.mistakes, unit=_unit(ex))
+                     mistakes=ex.mistakes + mistakes(exercise_id), unit=_unit(ex))
     form = _read(answer, Q_(1, ex.unit), unit=_unit(ex))
     if not isinstance(form, Feedback):
         form = Feedback(True, f"Form checked: {describe_dimension(Q_(1, ex.unit))}, as asked. "

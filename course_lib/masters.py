@@ -14,11 +14,21 @@ A master, ``notebooks/NN_slug.ipynb``, is written in the format of ``otter assig
     raw   # END SOLUTION
     raw   # BEGIN TESTS
     code  feedback("01.1", llama8_fp8, quiet=True).passed               (public test)
-    code  # HIDDEN / verdict("01.1", llama8_fp8, <the expected value>)  (hidden test)
+    code  # HIDDEN                                                       (hidden test)
+          # mistake: <the wrong computation> -> <what the student likely did>
+          # rounded: <the computation with numbers rounded as the lesson prints them>
+          import course_lib.exercises as _grading
+          _grading.verdict("01.1", llama8_fp8, "<the expected value>")
     raw   # END TESTS
     raw   # END QUESTION
 
-The hidden ``verdict`` calls are the answer key: nothing else in the kit holds the answers.
+The hidden ``verdict`` calls are the answer key, and the ``# mistake:`` lines beside them
+the likely slips, each declared as the wrong computation itself (evaluated with the current
+data, so a hint follows the tables when they change); ``# rounded:`` lines are answers
+computed from numbers as the lesson prints them, which must pass. Nothing else in the kit
+holds the answers: a student's edition has none of these cells. The expected value is a
+string evaluated in the kit's own namespace, so a student's variable named like a library
+function (``energy = ...``) cannot change the grade.
 
 A master on disk is read as JSON into dict nodes with attribute access (the shape of
 nbformat's v4 nodes), cached per file on its path and modification time: ``feedback`` runs
@@ -37,7 +47,8 @@ import re
 from dataclasses import dataclass, field
 
 __all__ = ["Master", "Question", "Verdict", "MasterError", "masters_folder", "master_paths",
-           "read_master", "parse_master", "answer_key", "expected_expression"]
+           "read_master", "parse_master", "answer_key", "expected_expression",
+           "mistake_expressions"]
 
 MASTER_GLOB = "[0-9][0-9]_*.ipynb"
 
@@ -50,11 +61,15 @@ class MasterError(ValueError):
 class Verdict:
     """One hidden test's ``verdict(exercise_id, answer_variable, expected)`` call: what the
     grade and the feedback compare the answer with. ``expected`` is the expression's source,
-    evaluated with the library by :func:`course_lib.exercises.expected_answer`."""
+    evaluated with the library by :func:`course_lib.exercises.expected_answer`;
+    ``mistakes`` the ``(expression, hint)`` pairs of the cell's ``# mistake:`` lines and
+    ``rounded`` the expressions of its ``# rounded:`` lines."""
 
     exercise_id: str
     answer_variable: str
     expected: str
+    mistakes: tuple[tuple[str, str], ...] = ()
+    rounded: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -247,21 +262,46 @@ def parse_master(nb, path: pathlib.Path | None = None) -> Master:
 
 
 def _verdicts(source: str, path, index: int) -> list[Verdict]:
-    """The ``verdict("NN.k", answer, expected)`` calls of a hidden test cell."""
+    """The ``verdict("NN.k", answer, expected)`` calls of a hidden test cell (as a name or
+    an attribute, ``_grading.verdict``), with the cell's ``# mistake:`` and ``# rounded:``
+    lines."""
+    mistakes, rounded = [], []
+    for line in source.splitlines():
+        kind, _, rest = line.strip().partition(":")
+        if kind == "# mistake":
+            expression, arrow, hint = rest.partition(" -> ")
+            if not arrow or not hint.strip():
+                raise MasterError(f"{_where(path, index)}: write a mistake as '# mistake: "
+                                  f"<expression> -> <hint>', got {line.strip()!r}")
+            mistakes.append((_expression(expression.strip(), path, index), hint.strip()))
+        elif kind == "# rounded":
+            rounded.append(_expression(rest.strip(), path, index))
     found = []
     for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "verdict":
+        if isinstance(node, ast.Call) and "verdict" in (getattr(node.func, "id", ""),
+                                                        getattr(node.func, "attr", "")):
             exercise_id = node.args[0] if node.args else None
             if (len(node.args) != 3 or not isinstance(exercise_id, ast.Constant)
                     or not isinstance(exercise_id.value, str)):
                 raise MasterError(f"{_where(path, index)}: a hidden test calls verdict() "
                                   "other than as verdict(\"NN.k\", answer, expected)")
-            answer = node.args[1]
-            found.append(Verdict(exercise_id.value,
-                                 answer.id if isinstance(answer, ast.Name)
-                                 else ast.get_source_segment(source, answer),
-                                 ast.get_source_segment(source, node.args[2])))
+            answer, expected = node.args[1], node.args[2]
+            found.append(Verdict(
+                exercise_id.value,
+                answer.id if isinstance(answer, ast.Name)
+                else ast.get_source_segment(source, answer),
+                expected.value if isinstance(expected, ast.Constant) and isinstance(
+                    expected.value, str) else ast.get_source_segment(source, expected),
+                tuple(mistakes), tuple(rounded)))
     return found
+
+
+def _expression(text: str, path, index: int) -> str:
+    try:
+        ast.parse(text, mode="eval")
+    except SyntaxError:
+        raise MasterError(f"{_where(path, index)}: {text!r} is not a Python expression") from None
+    return text
 
 
 def _config(source: str, path, what: str, index: int | None = None) -> dict:
@@ -310,6 +350,18 @@ def expected_expression(exercise_id: str) -> str | None:
     """The source of exercise ``"NN.k"``'s expected answer, read from its chapter's master
     ``NN_*.ipynb`` only (feedback's first call reads one notebook, not all); ``None`` when
     the masters are not at hand or that master has no hidden verdict for it."""
+    found = _verdict_of(exercise_id)
+    return None if found is None else found.expected
+
+
+def mistake_expressions(exercise_id: str) -> tuple[tuple[str, str], ...]:
+    """The ``(wrong computation, hint)`` pairs declared beside exercise ``"NN.k"``'s hidden
+    verdict (empty when the masters are not at hand)."""
+    found = _verdict_of(exercise_id)
+    return () if found is None else found.mistakes
+
+
+def _verdict_of(exercise_id: str) -> Verdict | None:
     folder = masters_folder()
     if folder is None:
         return None
@@ -317,5 +369,5 @@ def expected_expression(exercise_id: str) -> str | None:
         for q in read_master(path).questions:
             for v in q.verdicts:
                 if v.exercise_id == exercise_id:
-                    return v.expected
+                    return v
     return None

@@ -31,8 +31,8 @@ from .units import Q_
 
 __all__ = ["Control", "slider", "choice", "Explorer", "nice_limit", "round_values", "readable"]
 
-_STYLE = {"description_width": "14em"}
-_LAYOUT = W.Layout(width="40em")
+_STYLE = {"description_width": "17em"}   # the longest label, "Grid carbon intensity [g/kWh]", whole
+_LAYOUT = W.Layout(width="44em")
 
 
 @dataclass
@@ -135,12 +135,15 @@ class Explorer:
     in place and returns the readout text (HTML allowed). ``values`` are quantities for
     controls with a unit. ``inactive(**values)``, if given, returns ``{control: reason}``
     for the controls that do not apply to the current setting: they are disabled and the
-    reason is shown under the readout.
+    reason is shown under the readout. ``stops(**values)``, if given, returns ``{control:
+    [values]}`` for sliders whose stops follow another control (a ring of n GPUs has
+    2(n - 1) steps); the value moves to the nearest stop left.
     """
 
     def __init__(self, controls: Mapping[str, Control], setup: Callable[[Any], Any],
                  update: Callable[..., str], figsize=(6.4, 3.2), dpi: int = 80,
-                 title: str = "", inactive: Callable[..., Mapping[str, str]] | None = None):
+                 title: str = "", inactive: Callable[..., Mapping[str, str]] | None = None,
+                 stops: Callable[..., Mapping[str, list]] | None = None):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
@@ -153,6 +156,8 @@ class Explorer:
             artist.set_animated(True)
         self._update = update
         self._inactive = inactive
+        self._stops = stops
+        self._busy = False                # moving a slider's stops must not recurse
         self._background = None
         self._limits = None
         width, height = int(figsize[0] * dpi), int(figsize[1] * dpi)
@@ -175,8 +180,14 @@ class Explorer:
 
     def refresh(self) -> None:
         """Recompute, update the artists, re-render the figure and the readout."""
+        if self._busy:
+            return
+        self._busy = True
         start = time.perf_counter()
         try:
+            if self._stops is not None:
+                for name, stops in self._stops(**self.values()).items():
+                    _restop(self.controls[name].widget, stops)
             values = self.values()
             text = self._update(self.artists, **values)
             if self._inactive is not None:
@@ -189,6 +200,8 @@ class Explorer:
         except Exception as exc:  # shown to the student rather than lost in a log
             self.error = f"{type(exc).__name__}: {exc}"
             text = f'<span style="color:#b00">{html.escape(self.error)}</span>'
+        finally:
+            self._busy = False
         self.readout.value = text
         self.image.value = self._render()
         self.last_update_ms = (time.perf_counter() - start) * 1e3
@@ -218,9 +231,26 @@ class Explorer:
         return buf.getvalue()
 
     def _ipython_display_(self) -> None:
-        from IPython.display import display
+        from IPython.display import HTML, display
 
+        # An output of its own, saved with the notebook: reopened, the widget is gone
+        # ("model not found") but this line still says what to do.
+        display(HTML(f'<span style="color:#666;font-size:90%">{REOPEN_NOTE}</span>'))
         display(self.widget)
+
+
+REOPEN_NOTE = ("Interactive explorer. After reopening the notebook, run this cell again "
+               "(Shift+Enter) to bring it back: widgets are not saved with the file.")
+
+
+def _restop(widget, stops) -> None:
+    """Give a selection slider new ``stops``, keeping its value or the nearest stop."""
+    stops = [float(v) for v in stops]
+    if [v for _, v in widget.options] == stops:
+        return
+    keep = min(stops, key=lambda v: abs(v - widget.value))
+    widget.options = [(_label(v), v) for v in stops]      # resets the value to a stop...
+    widget.value = keep                                    # ...so put it back
 
 
 def readable(q, digits: int = 3) -> str:

@@ -101,3 +101,10 @@ def test_no_message_gives_the_ratio_or_the_expected_value(answer, expected):
 def test_close_but_outside_the_tolerance_says_so_with_the_tolerance():
     msg = run(Q_(1.02, "s"), Q_(1.0, "s"), rtol=0.01)[1]
     assert "outside the tolerance of 0.01 (1 %)" in msg and "1 times" not in msg
+
+
+def test_mass_for_volume_names_the_density():
+    """04.6's slip: a mass flow of water where a volume flow is asked."""
+    msg = run(Q_(35_000, "t/day"), Q_(35_000, "m^3/day"))[1]
+    assert "divide by the density" in msg and "35,000" not in msg.replace("35000", "")
+    assert "multiply by the density" in run(Q_(3, "m^3"), Q_(3, "t"))[1]

@@ -3,17 +3,21 @@
 For every declared exercise: its answer key is the hidden test of the master; immediate
 feedback and the hidden-test verdict agree on the expected answer, on answers within and
 just outside the tolerance, on a factor-8 slip, on a wrong dimension and on strings; each
-declared likely mistake gets its own hint; and the question's own inputs, and the numbers
-printed by the lesson above it, do not pass.
+declared likely mistake is a computation that gets its own hint; the tolerance is stated
+and an answer rounded as the lesson prints passes; and the question's own inputs, and the
+numbers printed by the lesson above it, do not pass.
 """
 import pathlib
 import re
 
+import numpy as np
 import pytest
 
+import course_lib
 from course_lib import Q_
 from course_lib.chapters import CHAPTERS
-from course_lib.exercises import answer_key, expected_answer, feedback, masters_folder, verdict
+from course_lib.exercises import (answer_key, expected_answer, feedback, masters_folder,
+                                  mistakes, verdict)
 from course_lib.masters import read_master
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -48,14 +52,37 @@ def test_feedback_and_hidden_test_agree(chapter, ex):
 
 
 @pytest.mark.parametrize("chapter, ex", EXERCISES, ids=lambda v: getattr(v, "id", ""))
-def test_each_declared_mistake_gets_its_hint(chapter, ex):
+def test_each_declared_mistake_is_a_computation_that_gets_its_own_hint(chapter, ex):
+    """Each mistake beside the hidden verdict is the wrong computation itself, evaluated
+    with today's data: it has the answer's dimension, it is outside the tolerance (the
+    exercise can tell it from the right answer), and feeding its value gets its hint."""
+    assert not ex.mistakes, "declare mistakes in the master, as computations"
     expected = Q_(expected_answer(ex.id))
-    for ratio, hint in ex.mistakes:
-        slip = expected * ratio
-        if ex.in_unit:
-            slip = slip.to(ex.unit)
-        message = feedback(ex.id, slip, quiet=True).message
-        assert hint.rstrip(".") in message, (ratio, message)
+    for wrong, hint in mistakes(ex.id):
+        assert wrong.dimensionality == expected.dimensionality, (hint, wrong)
+        assert not verdict(ex.id, wrong, expected), f"{ex.id}: the slip {hint!r} passes"
+        answer = wrong.to(ex.unit) if ex.in_unit else wrong
+        message = feedback(ex.id, answer, quiet=True).message
+        assert hint.rstrip(".") in message, (hint, message)
+
+
+@pytest.mark.parametrize("chapter, ex", EXERCISES, ids=lambda v: getattr(v, "id", ""))
+def test_answers_rounded_as_the_lesson_prints_pass_and_the_tolerance_is_stated(chapter, ex):
+    """The prompt states the tolerance the grade applies; the answer rounded to three
+    significant figures passes, and so does each '# rounded:' computation of the master
+    (an answer from numbers as the lesson prints them)."""
+    question = read_master(ROOT / "notebooks" / chapter.notebook).question(ex.id)
+    prompt = "\n".join(c.source for c in question.prompts)
+    stated = ("whole number, checked exactly" if ex.rtol == 0
+              else f"Tolerance: {100 * ex.rtol:g} %")
+    assert stated in prompt, f"{ex.id}: the prompt should say {stated!r}"
+    expected = Q_(expected_answer(ex.id))
+    if ex.rtol:
+        assert verdict(ex.id, Q_(float(f"{expected.m:.3g}"), expected.units), expected)
+    namespace = {n: getattr(course_lib, n) for n in course_lib.__all__}
+    namespace.update(np=np, Q_=Q_)
+    for expression in (r for v in question.verdicts for r in v.rounded):
+        assert verdict(ex.id, eval(expression, namespace), expected), expression
 
 
 def _numbers(text: str):
@@ -109,3 +136,37 @@ def test_without_the_masters_feedback_checks_form_only(monkeypatch, tmp_path):
     assert not feedback("00.2", Q_(1, "TB"), quiet=True).passed     # unit asked: GiB
     with pytest.raises(LookupError, match="COURSE_LIB_MASTERS"):
         expected_answer("01.1")
+
+
+def _shown_forms(q):
+    """The expected value as a message could show it: 2 and 3 significant figures, in its
+    unit, in base units and in the prefix that suits it (only forms with two digits or more,
+    so that a hint's '2 bytes' is not taken for the answer)."""
+    forms = set()
+    for value in {q, q.to_base_units(), q.to_compact()}:
+        for digits in (2, 3):
+            text = f"{float(value.m):.{digits}g}"
+            if len(text.replace("-", "").replace(".", "").lstrip("0")) >= 2:
+                forms.add(text)
+    return forms
+
+
+@pytest.mark.parametrize("chapter, ex", EXERCISES, ids=lambda v: getattr(v, "id", ""))
+def test_no_feedback_reveals_the_expected_value(chapter, ex):
+    """Zero, a negative, the opposite sign, several wrong factors, a decimal comma and an
+    unreadable string: no message shows the expected value, in any unit."""
+    expected = Q_(expected_answer(ex.id))
+    unit = f" {expected.units:~}" if not expected.dimensionless else ""
+    answers = [expected * 0, -expected, expected * -0.5, expected * 1.5, expected * 3,
+               expected * 0.3, expected * 1.04, f"{expected.m:.2f}".replace(".", ",") + unit,
+               "about" + unit, expected * 1e3]
+    for answer in answers:
+        fb = feedback(ex.id, answer, quiet=True)
+        echoed = ({f"{Q_(answer).m:.4g}"} if not isinstance(answer, str)
+                  else {answer, answer.replace(",", ".")})       # the student's own typing
+        message = fb.message
+        for e in echoed:
+            message = message.replace(e, "")
+        for form in _shown_forms(expected):
+            assert not re.search(rf"(?<![\d.]){re.escape(form)}(?![\d])", message), \
+                (ex.id, answer, form, fb.message)

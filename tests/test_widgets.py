@@ -79,3 +79,38 @@ def test_inactive_controls_are_disabled_with_a_reason():
     assert not ex.controls["size"].widget.disabled
     ex.controls["mode"].value = "b"
     assert ex.controls["size"].widget.disabled and "does not apply" in ex.readout.value
+
+
+def test_a_slider_whose_stops_follow_another_control_keeps_the_nearest_stop():
+    """The ring explorer's steps follow the GPU count: 2(n - 1) + 1 stops."""
+    from course_lib.explorers.interconnect import ring_explorer
+
+    e = ring_explorer()
+    gpus, step = e.controls["devices"], e.controls["step"]
+    step.value = 14
+    gpus.value = 4
+    assert [v for _, v in step.widget.options] == list(range(7)) and step.value == 6
+    gpus.value = 8
+    assert len(step.widget.options) == 15 and step.value == 6 and e.error is None
+
+
+def test_an_explorer_leaves_a_note_that_survives_reopening(tmp_path):
+    """Saved and reopened, a widget is gone ('model not found'); the note beside it says
+    to run the cell again, and the masters keep it when their widgets are stripped."""
+    import nbformat
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from course_lib.widgets import REOPEN_NOTE
+    from tools.editions import WIDGET_VIEW, _strip_answers_and_widgets
+
+    shell = InteractiveShell.instance()
+    shown = []
+    shell.display_pub.publish = lambda data, **kw: shown.append(data)
+    make_explorer()._ipython_display_()
+    assert REOPEN_NOTE in shown[0]["text/html"] and WIDGET_VIEW in shown[1]
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("explorer()")
+    cell.outputs = [nbformat.v4.new_output("display_data", data=d) for d in shown]
+    nb.cells = [cell]
+    kept = _strip_answers_and_widgets(nb).cells[0].outputs
+    assert len(kept) == 1 and REOPEN_NOTE in kept[0]["data"]["text/html"]

@@ -85,12 +85,17 @@ def _clean(nb, unfold: bool):
 
 
 def _strip_answers_and_widgets(nb):
-    """Clear the outputs of exercise cells and of cells that show a widget."""
+    """Clear the outputs of exercise cells, and the widgets of cells that show one (their
+    note saying to run the cell again stays: it is what a reopened notebook shows)."""
     inside = {i for q in masters.parse_master(nb).questions for i in range(q.start, q.stop)}
     for i, cell in enumerate(nb.cells):
-        if cell.cell_type == "code" and (i in inside or any(
-                WIDGET_VIEW in o.get("data", {}) for o in cell.outputs)):
+        if cell.cell_type != "code":
+            continue
+        if i in inside:
             cell.outputs, cell.execution_count = [], None
+        elif any(WIDGET_VIEW in o.get("data", {}) for o in cell.outputs):
+            cell.outputs = [o for o in cell.outputs if WIDGET_VIEW not in o.get("data", {})]
+            cell.execution_count = None
     return nb
 
 

@@ -157,7 +157,7 @@ def step_explorer() -> Explorer:
         title="A training step: compute vs gradient all-reduce, both bounds")
 
 
-RING_STEPS = list(range(15))       # enough for 8 GPUs: 2 (8 - 1) = 14 steps
+RING_STEPS = list(range(15))       # 8 GPUs: 2 (8 - 1) = 14 steps; fewer GPUs, fewer stops
 
 
 def _ring_setup(fig):
@@ -205,7 +205,8 @@ def ring_explorer() -> Explorer:
     return Explorer(
         {"devices": slider("GPUs", None, value=8, values=range(2, 9)),
          "step": slider("Step", None, value=0, values=RING_STEPS)},
-        _ring_setup, _ring_update, figsize=(6.4, 3.4), title="A ring all-reduce, step by step")
+        _ring_setup, _ring_update, figsize=(6.4, 3.4), title="A ring all-reduce, step by step",
+        stops=lambda devices, **_: {"step": range(2 * (int(devices) - 1) + 1)})
 
 
 __all__ = ["collective_explorer", "step_explorer", "ring_explorer", "LINKS", "CLUSTER_SIZES"]

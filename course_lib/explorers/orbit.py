@@ -48,7 +48,7 @@ def design_explorer() -> Explorer:
     return Explorer(
         {"power": slider("Compute power", "MW", 1, 10_000, 100, log=True),
          "temperature": slider("Radiator temperature", "K", value=DESIGN["radiator_temperature"],
-                               values=[280, 300, 330, 350, 380, 400, 450]),
+                               values=[280, 300, 320, 330, 340, 350, 360]),   # chips stop near 360 K
          "efficiency": slider("Cell efficiency", None,
                               value=solar_array_power.defaults["efficiency"],
                               values=[0.15, 0.2, 0.25, 0.35, 0.4]),
