@@ -62,9 +62,11 @@ bench: $(DEV)
 editions: $(DEV)
 	$(BIN)/python -m tools.editions build
 
-# Grade a class: make grade CHAPTER=00 SUBMISSIONS="submissions/*/*.ipynb"
+# Grade a class: make grade CHAPTER=00 SUBMISSIONS="submissions/*/*.ipynb" [JOBS=4]
+# [TIME_LIMIT=300] [HAND=hand-scores.csv] (see INSTRUCTORS.md)
 grade: $(DEV)
-	$(BIN)/python -m tools.editions grade $(CHAPTER) $(SUBMISSIONS)
+	$(BIN)/python -m tools.grading "$(CHAPTER)" $(SUBMISSIONS) $(if $(JOBS),--jobs $(JOBS)) \
+		$(if $(TIME_LIMIT),--time-limit $(TIME_LIMIT)) $(if $(HAND),--hand $(HAND))
 
 # Re-run the master notebooks and save their outputs, and rewrite the chapter tables of
 # README.md and INSTRUCTORS.md from course_lib/chapters.py (after editing a chapter).

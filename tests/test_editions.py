@@ -172,27 +172,3 @@ def test_a_partly_right_submission_gets_partial_marks_and_unit_feedback(built, t
     assert row["q00_2"] == 1 and row["q00_1"] == 0
 
 
-def test_make_grade_as_the_readme_says_with_one_folder_per_student(built, tmp_path):
-    """Relative paths, from the repository root, per-student folders with the same file
-    name: distinct rows, and the grader's own words when a path is wrong. Everything it
-    writes (submissions, grades) stays under tmp_path."""
-    made = built["00_units_and_estimates"]
-    out = tmp_path / "editions"
-    (out / "autograder").mkdir(parents=True)
-    shutil.copy(made["autograder"], out / "autograder")
-    subs = tmp_path / "submissions"
-    _submission(made["student"], {"ssd_gib = ...": 'ssd_gib = Q_(1, "TB").to("GiB")'},
-                subs / "alice" / "00_units_and_estimates.ipynb")
-    _submission(made["student"], {}, subs / "bob" / "00_units_and_estimates.ipynb")
-    relative = os.path.relpath(subs, ROOT)                    # as typed at the repository root
-    run = subprocess.run(["make", "-s", "grade", "CHAPTER=00",
-                          f"SUBMISSIONS={relative}/*/*.ipynb", f"EDITIONS={out}"],
-                         cwd=ROOT, capture_output=True, text=True)
-    assert run.returncode == 0, run.stderr[-2000:]
-    rows = [line.split()[0] for line in run.stdout.splitlines() if "/" in line.split()[0]]
-    assert rows[:2] == ["alice/00_units_and_estimates.ipynb", "bob/00_units_and_estimates.ipynb"]
-    assert "1 / " in run.stdout and "0 / " in run.stdout
-    assert (out / "grades-00.csv").is_file()
-    missing = subprocess.run(["make", "-s", "grade", "CHAPTER=00", "SUBMISSIONS=nowhere.ipynb",
-                              f"EDITIONS={out}"], cwd=ROOT, capture_output=True, text=True)
-    assert missing.returncode != 0 and "no submission at" in missing.stderr

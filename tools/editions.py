@@ -17,9 +17,8 @@ all tests), and writes:
     editions/solutions/NN_name_solutions.ipynb  solutions unfolded (otter assign)
     editions/autograder/NN_name-autograder.zip  public and hidden tests, for ``grade`` (otter)
 
-``grade`` runs the autograder on each submission locally (``otter run``, no containers) in
-this environment and prints and saves a score table (editions/grades-NN.csv), one row per
-submission named by its folder and file (an LMS download has one folder per student).
+``grade`` is :mod:`tools.grading`'s (each submission run alone, judged by the masters);
+:func:`grade` runs the otter autograder zip on submissions, as Gradescope would.
 ``refresh`` stores the masters with the lesson's outputs (nbval compares them) and without
 the outputs of exercise cells and explorers (no answer, no "Correct", no raw widget text
 before the student runs anything).
@@ -94,8 +93,8 @@ def _strip_answers_and_widgets(nb):
         if i in inside:
             cell.outputs, cell.execution_count = [], None
         elif any(WIDGET_VIEW in o.get("data", {}) for o in cell.outputs):
+            # the count stays: nbval refuses stored outputs on a cell marked as never run
             cell.outputs = [o for o in cell.outputs if WIDGET_VIEW not in o.get("data", {})]
-            cell.execution_count = None
     return nb
 
 
@@ -286,7 +285,8 @@ def submission_name(path: pathlib.Path) -> str:
 
 
 def grade(autograder: pathlib.Path, submissions: list[pathlib.Path]) -> list[dict]:
-    """Score each submission with the autograder; returns one row per submission."""
+    """Score each submission with otter's autograder zip (``otter run``), as Gradescope
+    would; returns one row per submission. A class is graded with :mod:`tools.grading`."""
     autograder = pathlib.Path(autograder).resolve()
     rows = []
     for sub in map(lambda p: pathlib.Path(p).resolve(), submissions):
@@ -352,20 +352,8 @@ def _command(args) -> int:
             print(f"{master.stem}: {time.perf_counter() - start:.1f} s -> "
                   + ", ".join(_shown(p) for p in made.values()))
         return 0
-    (zip_path,) = list(OUT.glob(f"autograder/{args.chapter}_*-autograder.zip")) or [None]
-    if zip_path is None:
-        raise SystemExit(f"no autograder for chapter {args.chapter}: run 'make editions' first")
-    rows = grade(zip_path, args.submissions)
-    out = OUT / f"grades-{args.chapter}.csv"
-    columns = list(dict.fromkeys(k for row in rows for k in row))
-    with out.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(rows)
-    for row in rows:
-        print(f"{row['submission']:48} {row['score']:g} / {row['possible']:g}")
-    print(f"saved {out}")
-    return 0
+    from tools import grading            # the old spelling of `make grade`
+    return grading.main([args.chapter, *map(str, args.submissions)])
 
 
 if __name__ == "__main__":
