@@ -13,7 +13,9 @@ Rows (goal in brackets):
 * a 1e6-point unit-aware sweep vs the same arithmetic in raw numpy (<= 2x);
 * argument checks: a declared public function called with explicit quantities, and with
   its defaults, vs the same body unchecked (``fn.__wrapped__``, converting its result to
-  the declared unit as the body used to) (<= 2x).
+  the declared unit as the body used to) (<= 2x);
+* grading 20 submissions of chapter 00 with 2 workers vs 1 (speed-up, goal >= 1.5x shown
+  as its inverse <= 0.67), with the time per submission and 200 students extrapolated.
 Figures are printed, never asserted: a slow machine must not fail the tests.
 """
 from __future__ import annotations
@@ -174,6 +176,40 @@ def argument_checks():
         unchecked, 2, "us")
 
 
+def grading(n: int = 20):
+    """Grade ``n`` copies of chapter 00's student edition (half answered) with 1 and 2
+    workers; the row is the 2-worker time against the 1-worker time."""
+    import tempfile
+
+    import nbformat
+    from course_lib.chapters import chapter
+    from tools import grading as g
+    from tools.editions import student_edition
+
+    master = ROOT / "notebooks" / "00_units_and_estimates.ipynb"
+    with tempfile.TemporaryDirectory() as tmp:
+        nb = student_edition(master)
+        for cell in nb.cells:
+            if cell.cell_type == "code" and "ssd_gib = ..." in cell.source:
+                cell.source = cell.source.replace("ssd_gib = ...", 'ssd_gib = "931 GiB"')
+        paths = []
+        for k in range(n):
+            p = pathlib.Path(tmp) / "subs" / f"student{k:03d}" / master.name
+            p.parent.mkdir(parents=True)
+            nbformat.write(nb, p)
+            paths.append(p)
+        times = {}
+        for jobs in (1, 2):
+            start = time.perf_counter()
+            g.grade_class(chapter("00"), paths, jobs=jobs, out=pathlib.Path(tmp) / f"out{jobs}",
+                          progress=lambda line: None)
+            times[jobs] = time.perf_counter() - start
+    per = times[2] / n
+    print(f"  grading {n} submissions: {times[1]:.0f} s with 1 worker, {times[2]:.0f} s with 2 "
+          f"({per:.1f} s each; 200 students in about {200 * per / 60:.0f} min)")
+    row(f"grade {n} submissions, 2 workers vs 1", times[2], times[1], 0.67, "s")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="print the kit's speed figures")
     parser.add_argument("--no-browser", action="store_true")
@@ -186,6 +222,7 @@ def main() -> int:
     imports()
     sweep()
     argument_checks()
+    grading()
     missed = [r[0] for r in ROWS if r[1] / r[2] > r[3]]
     print(f"{len(ROWS) - len(missed)} of {len(ROWS)} figures within their goal"
           + (f"; missed: {', '.join(missed)}" if missed else ""))

@@ -112,6 +112,9 @@ def _factor_hint(ratio: float, expected, mistakes=(), rtol: float = 0.01, answer
         for value, hint in _generic_suspects(expected):
             if math.isclose(r, value, rel_tol=0.005):
                 return f"Your answer is {direction}: {hint}."
+        if expected.dimensionless and ratio > 1 and 30 <= r <= 300:     # a rounded percentage
+            return (f"Your answer is {_size(r, rtol)} {direction}: a share is a fraction, "
+                    "30 % is 0.3 (or Q_(30, '%')), not 30.")
     return f"Your answer is {_size(r, rtol)} {direction}."
 
 

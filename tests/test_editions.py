@@ -2,6 +2,7 @@
 is otter assign's, cell by cell, and grades to zero; the solutions grade to full marks;
 grading works as the README says to run it. Needs the instructor extra (otter-grader).
 What the student edition leaks (nothing) and that it runs: test_student_edition.py."""
+import json
 import os
 import pathlib
 import shutil
@@ -172,3 +173,36 @@ def test_a_partly_right_submission_gets_partial_marks_and_unit_feedback(built, t
     assert row["q00_2"] == 1 and row["q00_1"] == 0
 
 
+
+
+def test_the_autograder_zip_grades_in_a_clean_environment(built, tmp_path):
+    """Where instructors grade (Gradescope, otter's containers) only the zip's own
+    environment exists: a fresh virtual environment with the zip's pip requirements alone
+    (otter-grader and the kit's wheel inside the zip) gives the solutions full marks."""
+    import yaml
+    import zipfile
+
+    made = built["00_units_and_estimates"]
+    source = tmp_path / "source"
+    with zipfile.ZipFile(made["autograder"]) as z:
+        z.extractall(source)
+        env = yaml.safe_load(z.read("environment.yml"))
+    (pip,) = [d["pip"] for d in env["dependencies"] if isinstance(d, dict)]
+    requirements = [r.replace(editions.ZIP_SOURCE, str(source)) for r in pip]
+    assert any(r.endswith(".whl") and pathlib.Path(r).is_file() for r in requirements)
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    install = subprocess.run([str(python), "-m", "pip", "install", "--quiet", *requirements],
+                             capture_output=True, text=True)
+    assert install.returncode == 0, install.stderr[-2000:]
+    run = tmp_path / "run"
+    run.mkdir()
+    shutil.copy(made["solutions"], run / "submission.ipynb")
+    done = subprocess.run([str(python), "-m", "otter", "run", "--no-logo", "-a",
+                           str(made["autograder"]), "-o", str(run), "submission.ipynb"],
+                          cwd=run, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    results = json.loads((run / "results.json").read_text())
+    scores = [t["score"] for t in results["tests"] if "score" in t and t["name"].startswith("q")]
+    assert scores and all(s == 1 for s in scores), results

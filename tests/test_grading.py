@@ -70,9 +70,10 @@ ATTACKS = {
     "read-key": "from course_lib.exercises import expected_answer\n"
                 "try:\n    send_time = expected_answer('00.1')\nexcept Exception as e:\n"
                 "    print(e)",
-    # library names shadowed
-    "shadow": "Q_ = energy = model = accelerator = None",
+    # library names shadowed (the answer below is right: it must still count)
+    "shadow": "energy = model = verdict = feedback = weights_memory = 'mine'",
 }
+RIGHT = {"ssd_gib = ...": 'ssd_gib = "931.3 GiB"'}          # one right answer, in a string
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +94,8 @@ def graded(tmp_path_factory):
                 "import os\nmine = sorted(os.listdir('.'))\n"
                 "try:\n    others = os.listdir('..')\nexcept PermissionError:\n"
                 "    others = 'denied'\nsend_time = f'{mine} {others}'"))]
-    made += [submit(subs / "new" / who / name, {}, before=code) for who, code in ATTACKS.items()]
+    made += [submit(subs / "new" / who / name, RIGHT, **{"after" if who == "read-key" else "before": code})
+             for who, code in ATTACKS.items()]        # the key is read last, over the blank
     other = student_edition(ROOT / "notebooks" / "01_fp4_memory_math.ipynb")
     (subs / "new" / "wrongchapter").mkdir(parents=True)
     nbformat.write(other, subs / "new" / "wrongchapter" / name)
@@ -126,10 +128,15 @@ def test_every_file_is_a_row_and_bad_ones_say_why(graded):
     assert not (graded["out"] / "grades-00.csv.partial").exists()
 
 
-@pytest.mark.parametrize("attack", ["fake-judge", "rewrite-tests", "read-key", "shadow", "empty"])
+@pytest.mark.parametrize("attack", [*ATTACKS, "empty"])
 def test_a_submission_supplies_answers_and_never_judges_them(graded, attack):
+    """Each attack carries one right answer (00.2) and nothing else: it scores exactly 1;
+    empty arrays everywhere score 0."""
     row = graded["rows"][f"new/{attack}/00_units_and_estimates.ipynb"]
-    assert row["status"] == "graded" and row["score"] == "0", row
+    deserved = 0 if attack == "empty" else 1
+    assert row["status"] == "graded" and row["score"] == str(deserved), row
+    if deserved:
+        assert row["q00_2"] == "1"
 
 
 def test_a_submission_sees_only_its_own_copy_and_cannot_list_the_others(graded):

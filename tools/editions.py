@@ -15,7 +15,9 @@ all tests), and writes:
 
     editions/student/NN_name_student.ipynb      no solutions, no hidden tests, no outputs
     editions/solutions/NN_name_solutions.ipynb  solutions unfolded (otter assign)
-    editions/autograder/NN_name-autograder.zip  public and hidden tests, for ``grade`` (otter)
+    editions/autograder/NN_name-autograder.zip  public and hidden tests and the kit's wheel,
+                                                for Gradescope or ``otter run``
+    editions/wheel/course_lib-V-py3-none-any.whl the kit, as students install it
 
 ``grade`` is :mod:`tools.grading`'s (each submission run alone, judged by the masters);
 :func:`grade` runs the otter autograder zip on submissions, as Gradescope would.
@@ -37,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 
 import nbformat
 
@@ -265,9 +268,44 @@ def build_one(master: pathlib.Path, out: pathlib.Path = OUT,
         (zip_path,) = (work / "dist" / "autograder").glob("*.zip")
         target = out / "autograder" / f"{stem}-autograder.zip"
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(zip_path, target)
+        with_wheel(zip_path, kit_wheel(out / "wheel"), target)
         made["autograder"] = target
     return made
+
+
+def kit_wheel(folder: pathlib.Path) -> pathlib.Path:
+    """The kit's wheel (built once per version into ``folder``): what students install, and
+    what the autograder installs beside otter-grader."""
+    from importlib.metadata import version
+
+    name = f"course_lib-{version('course-lib')}-py3-none-any.whl"
+    if not (folder / name).is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        _run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(folder),
+              str(ROOT)], cwd=ROOT, what="building the kit's wheel")
+    return folder / name
+
+
+def with_wheel(autograder: pathlib.Path, wheel: pathlib.Path, target: pathlib.Path) -> None:
+    """Copy otter's autograder zip to ``target`` with the kit's wheel in its ``files/`` and
+    in its environment's pip requirements: where instructors grade (Gradescope, otter's
+    containers), the hidden tests' ``course_lib`` then exists. Gradescope unpacks the zip
+    into ``/autograder/source``, where the requirement points."""
+    import yaml                                   # comes with otter-grader
+
+    with zipfile.ZipFile(autograder) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "environment.yml":
+                env = yaml.safe_load(data)
+                pip = next(d for d in env["dependencies"] if isinstance(d, dict) and "pip" in d)
+                pip["pip"].append(f"{ZIP_SOURCE}/files/{wheel.name}")
+                data = yaml.safe_dump(env, sort_keys=False).encode()
+            dst.writestr(item, data)
+        dst.write(wheel, f"files/{wheel.name}")
+
+
+ZIP_SOURCE = "/autograder/source"        # where Gradescope unpacks an autograder zip
 
 
 def _run(command: list[str], cwd: pathlib.Path, what: str):
