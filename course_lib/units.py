@@ -8,7 +8,7 @@ Conventions
   copied into the repository), then add the kit's units:
 
   - ``FLOP`` (dimension ``[computation]``), so ``TFLOP/s`` and ``PFLOP`` work and print;
-  - ``token`` and ``param`` (parameters of a model), each a dimension of its own;
+  - ``token``, ``word`` and ``param`` (parameters of a model), each a dimension of its own;
   - ``USD`` (dimension ``[currency]``).
 
 * ``b`` and ``bps`` are bits and bits per second, as datasheets write them (``400 Gb/s``,
@@ -48,6 +48,7 @@ _KIT_UNITS = """
 #### Units of the teaching kit ####
 FLOP = [computation] = _ = flop
 token = [token]
+word = [word]
 param = [parameter] = _ = parameter
 USD = [currency] = _ = dollar
 """
@@ -162,6 +163,10 @@ _DIMENSION_WORDS = {
     "token": "a number of tokens",
     "token/s": "a token rate (tokens per second)",
     "token/J": "tokens per joule",
+    "J/token": "an energy per token (joules per token)",
+    "word": "a number of words",
+    "word/s": "a speaking or reading rate (words per minute)",
+    "token/word": "tokens per word",
     "USD": "an amount of money (USD)",
     "USD/s": "money per unit of time (USD per year)",
     "USD/kWh": "a price of energy (USD per kWh)",

@@ -1,0 +1,302 @@
+"""Serving a model: the roofline, one decoding step, latency budgets and tokens per joule.
+
+Conventions
+-----------
+* Every time here is a **lower bound**, the roofline's: arithmetic at the dense peak of the
+  number format, memory traffic at the datasheet bandwidth, the two perfectly overlapped
+  (``max``, not the sum). Real servers reach a fraction of it; compare before concluding.
+* One decoding step produces one token for each of ``batch`` sequences. It reads every
+  weight once and each sequence's KV cache once, and does ``2 x active params + 2 x layers
+  x context x (heads x head_dim)`` FLOPs per token (Kaplan et al., arXiv:2001.08361,
+  Table 1: the forward pass, attention over ``context`` cached tokens included).
+* Mixture-of-experts models: FLOPs from the active parameters; weights read are the
+  active parameters only, exact at batch 1 and a lower bound for larger batches, which
+  route tokens to more experts.
+* Tensor parallelism over ``devices`` splits weights, KV cache and FLOPs evenly; its two
+  all-reduces per layer (after attention and after the MLP, Megatron-LM) of ``batch x
+  hidden`` 16-bit activations are priced with chapter 02's ``collective_time`` over the
+  accelerator's scale-up link, in series with the layer (they are on its critical path).
+* Energy is power x time: the accelerators' board power (or, with ``facility=True``,
+  chapter 04's IT power and PUE) for the bound's time, shared by the step's tokens. Board
+  power is what a GPU may draw; a memory-bound GPU draws less, but for longer than the bound.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pint
+
+from .compute import peak_rate
+from .data import Accelerator, Model, accelerator as _accelerator, interconnect, model as _model
+from .declare import accepts, count, flag, fraction, quantity
+from .memory import kv_cache_memory, weights_memory
+from .network import collective_time
+from .power import facility_power, it_power
+from .units import Q_
+
+__all__ = ["critical_intensity", "RooflineTime", "roofline_time", "DecodeStep",
+           "decode_step_time", "Throughput", "decode_throughput", "prefill_time",
+           "energy_per_token", "tokens_per_joule", "max_batch"]
+
+ACTIVATION_BYTES = 2          # 16-bit activations in the tensor-parallel all-reduces
+
+
+def _acc(accelerator) -> Accelerator:
+    return accelerator if isinstance(accelerator, Accelerator) else _accelerator(accelerator)
+
+
+def _mdl(model) -> Model:
+    return model if isinstance(model, Model) else _model(model)
+
+
+@accepts(returns="FLOP/B")
+def critical_intensity(accelerator, fmt="BF16") -> pint.Quantity:
+    """The roofline's ridge point: dense peak in ``fmt`` / memory bandwidth, in FLOP per
+    byte. A kernel doing fewer FLOPs per byte it moves is memory-bound on this accelerator.
+
+    >>> critical_intensity("H100").round(0)
+    <Quantity(295.0, 'FLOP / byte')>
+    """
+    acc = _acc(accelerator)
+    return peak_rate(acc, fmt) / acc.memory_bandwidth
+
+
+def _bound(math, memory):
+    b = np.where(np.asarray(math.m_as("s")) >= np.asarray(memory.m_as("s")), "compute", "memory")
+    return str(b) if np.ndim(b) == 0 else b
+
+
+@dataclass(frozen=True)
+class RooflineTime:
+    """``math`` (FLOPs at the peak) and ``memory`` (bytes at the bandwidth) times;
+    ``time`` is the larger, and ``bound`` says which one it is."""
+
+    math: pint.Quantity
+    memory: pint.Quantity
+
+    @property
+    def time(self) -> pint.Quantity:
+        return np.maximum(self.math, self.memory)
+
+    @property
+    def bound(self):
+        """``"compute"`` or ``"memory"`` (an array of them for arrays)."""
+        return _bound(self.math, self.memory)
+
+
+@accepts(flops=quantity("FLOP"), bytes=quantity("B"))
+def roofline_time(flops, bytes, accelerator, fmt="BF16") -> RooflineTime:
+    """Lower bound on the time of ``flops`` of arithmetic moving ``bytes`` through memory on
+    one ``accelerator``: ``max(flops / peak, bytes / bandwidth)`` (Williams, Waterman and
+    Patterson, Roofline, CACM 52(4), 2009). Vectorised.
+
+    >>> roofline_time("1e12 FLOP", "1 GB", "H100").time.to("ms").round(2)
+    <Quantity(1.01, 'millisecond')>
+    """
+    acc = _acc(accelerator)
+    return RooflineTime((flops / peak_rate(acc, fmt)).to("ms"),
+                        (bytes / acc.memory_bandwidth).to("ms"))
+
+
+@dataclass(frozen=True)
+class DecodeStep:
+    """One decoding step of ``batch`` sequences at ``context`` tokens, per device:
+    ``flops``, ``weights`` and ``kv_cache`` bytes read, and the times ``math``,
+    ``memory`` and ``communication`` (tensor-parallel all-reduces, 0 on one device).
+    ``time`` = max(math, memory) + communication; ``tokens_per_second`` for the batch and
+    ``per_sequence`` for each sequence."""
+
+    batch: object
+    context: object
+    devices: int
+    flops: pint.Quantity
+    weights: pint.Quantity
+    kv_cache: pint.Quantity
+    math: pint.Quantity
+    memory: pint.Quantity
+    communication: pint.Quantity
+
+    @property
+    def time(self) -> pint.Quantity:
+        return (np.maximum(self.math, self.memory) + self.communication).to("ms")
+
+    @property
+    def bound(self):
+        """``"compute"`` or ``"memory"``: which roof sets the step."""
+        return _bound(self.math, self.memory)
+
+    @property
+    def tokens_per_second(self) -> pint.Quantity:
+        return (Q_(self.batch, "token") / self.time).to("token/s")
+
+    @property
+    def per_sequence(self) -> pint.Quantity:
+        return (Q_(1, "token") / self.time).to("token/s")
+
+
+def _link_latency(acc: Accelerator) -> pint.Quantity:
+    """Per-step latency of the accelerator's scale-up link (chapter 02's table), or 0."""
+    name = " ".join(acc.scale_up_link.replace(":", " ").split()[:2])
+    try:
+        latency = interconnect(name).latency
+    except KeyError:
+        return Q_(0, "s")
+    return latency if latency is not None else Q_(0, "s")
+
+
+def _tp_communication(mdl: Model, acc: Accelerator, tokens, devices: int, include: bool):
+    """Two all-reduces per layer of ``tokens x hidden`` activations among ``devices``."""
+    if devices == 1 or not include:
+        return Q_(np.zeros_like(np.asarray(tokens, dtype=float)), "s")
+    bandwidth = acc.scale_up_per_peer or acc.scale_up_bandwidth
+    if bandwidth is None:
+        raise ValueError(f"{acc.name} has no scale-up bandwidth in the table: the kit cannot "
+                         f"price tensor parallelism on it; use devices=1.")
+    size = Q_(np.asarray(tokens, dtype=float) * mdl.hidden * ACTIVATION_BYTES, "B")
+    one = collective_time("all-reduce", size, devices, bandwidth, _link_latency(acc))
+    return 2 * mdl.layers * one
+
+
+def _kv(mdl: Model, context, batch, kv_fmt) -> pint.Quantity:
+    if mdl.kv_heads is None or mdl.head_dim is None:
+        raise ValueError(f"{mdl.name} does not cache per-head keys and values in the kit's "
+                         f"table (multi-head latent attention): its KV cache is not modelled.")
+    return kv_cache_memory(mdl.layers, mdl.kv_heads, mdl.head_dim, context, batch, kv_fmt)
+
+
+_STEP = dict(batch=count(whole=True, minimum=1), context=count("token"),
+             devices=count(whole=True, minimum=1), communication=flag())
+
+
+@accepts(**_STEP)
+def decode_step_time(model, batch, context, accelerator, weights_fmt="BF16", kv_fmt="BF16",
+                     devices=1, communication=True) -> DecodeStep:
+    """Lower bound on one decoding step (see the module's conventions).
+
+    Per device: weights of the active parameters in ``weights_fmt`` / ``devices``, the KV
+    cache of ``batch`` sequences at ``context`` tokens in ``kv_fmt`` / ``devices``, and the
+    step's FLOPs / ``devices`` at the dense peak of ``weights_fmt`` (FP8 weights compute in
+    FP8). ``communication=False`` leaves out the tensor-parallel all-reduces, for
+    comparison. Vectorised over ``batch`` and ``context``.
+
+    At batch 1 and a short context the time is the weights' bytes / bandwidth: Llama-3-70B
+    in BF16 on one H200, 141 GB / 4.8 TB/s = 29.4 ms.
+
+    >>> decode_step_time("Llama-3-70B", 1, 1, "H200").time.round(1)
+    <Quantity(29.4, 'millisecond')>
+    """
+    mdl, acc = _mdl(model), _acc(accelerator)
+    b, c = np.asarray(batch, dtype=float), np.asarray(context, dtype=float)
+    per_token = 2 * mdl.active_params.m_as("param") + \
+        2 * mdl.layers * c * mdl.attention_heads * (mdl.head_dim or mdl.hidden / mdl.attention_heads)
+    flops = Q_(per_token * b / devices, "FLOP")
+    weights = (weights_memory(mdl.active_params, weights_fmt) / devices).to("GB")
+    kv = (_kv(mdl, c, b, kv_fmt) / devices).to("GB")
+    roof = roofline_time(flops, weights + kv, acc, weights_fmt)
+    comm = _tp_communication(mdl, acc, b, devices, communication).to("ms")
+    return DecodeStep(batch, context, devices, flops, weights, kv, roof.math, roof.memory, comm)
+
+
+@dataclass(frozen=True)
+class Throughput:
+    """Decoding speed: ``total`` tokens per second of the batch, ``per_sequence`` of each."""
+
+    total: pint.Quantity
+    per_sequence: pint.Quantity
+
+
+@accepts(**_STEP)
+def decode_throughput(model, batch, context, accelerator, weights_fmt="BF16", kv_fmt="BF16",
+                      devices=1, communication=True) -> Throughput:
+    """Upper bound on decoding speed, from :func:`decode_step_time` (same arguments): the
+    batch's tokens per second, and each sequence's.
+
+    >>> decode_throughput("Llama-3-70B", 1, 1, "H200").per_sequence.round(0)
+    <Quantity(34.0, 'token / second')>
+    """
+    step = decode_step_time(model, batch, context, accelerator, weights_fmt, kv_fmt, devices,
+                            communication)
+    return Throughput(step.tokens_per_second, step.per_sequence)
+
+
+@accepts(returns="ms", prompt_tokens=count("token"), devices=count(whole=True, minimum=1),
+         communication=flag())
+def prefill_time(model, prompt_tokens, accelerator, fmt="BF16", devices=1,
+                 communication=True) -> pint.Quantity:
+    """Lower bound on processing a prompt of ``prompt_tokens`` (time to the first token).
+
+    Model: ``2 x active params x T + layers x T^2 x (heads x head_dim)`` FLOPs (causal
+    attention: token t attends to t earlier ones, Kaplan et al.'s per-token term summed),
+    against reading the weights once, on the roofline; plus the tensor-parallel
+    all-reduces of ``T x hidden`` activations. At any real prompt length it is
+    compute-bound: the weights are read once for all T tokens.
+
+    >>> prefill_time("Llama-3-70B", 1000, "H200").round(0)
+    <Quantity(143.0, 'millisecond')>
+    """
+    mdl, acc = _mdl(model), _acc(accelerator)
+    t = np.asarray(prompt_tokens, dtype=float)
+    d_attn = mdl.attention_heads * (mdl.head_dim or mdl.hidden / mdl.attention_heads)
+    flops = Q_((2 * mdl.active_params.m_as("param") * t + mdl.layers * t ** 2 * d_attn) / devices,
+               "FLOP")
+    roof = roofline_time(flops, weights_memory(mdl.active_params, fmt) / devices, acc, fmt)
+    return roof.time + _tp_communication(mdl, acc, t, devices, communication)
+
+
+@accepts(returns="J/token", **_STEP, facility=flag())
+def energy_per_token(model, batch, context, accelerator, weights_fmt="BF16", kv_fmt="BF16",
+                     devices=1, communication=True, facility=False) -> pint.Quantity:
+    """Energy per generated token at the bound's speed, in joules.
+
+    Model: ``power x step time / batch``, with power the ``devices``' board power, or with
+    ``facility=True`` their IT power (chapter 04's server overhead) times the PUE.
+
+    >>> energy_per_token("Llama-3-70B", 1, 1, "H200").round(1)
+    <Quantity(20.6, 'joule / token')>
+    """
+    acc = _acc(accelerator)
+    step = decode_step_time(model, batch, context, acc, weights_fmt, kv_fmt, devices,
+                            communication)
+    power = (facility_power(it_power(acc, devices)) if facility else acc.power * devices)
+    return power * step.time / Q_(np.asarray(batch, dtype=float), "token")
+
+
+@accepts(returns="token/J", **_STEP, facility=flag())
+def tokens_per_joule(model, batch, context, accelerator, weights_fmt="BF16", kv_fmt="BF16",
+                     devices=1, communication=True, facility=False) -> pint.Quantity:
+    """Tokens per joule: 1 / :func:`energy_per_token` (same arguments and model).
+
+    >>> tokens_per_joule("Llama-3-70B", 64, 1000, "H200").round(2)
+    <Quantity(2.71, 'token / joule')>
+    """
+    return 1 / energy_per_token(model, batch, context, accelerator, weights_fmt, kv_fmt,
+                                devices, communication, facility)
+
+
+@accepts(context=count("token"), latency_budget=quantity("ms", positive=True),
+         devices=count(whole=True, minimum=1), communication=flag(),
+         usable_fraction=fraction(default="usable memory fraction"))
+def max_batch(model, context, accelerator, latency_budget, weights_fmt="BF16", kv_fmt="BF16",
+              devices=1, communication=True, usable_fraction=None) -> int:
+    """The largest batch that fits in memory and meets a per-token ``latency_budget``.
+
+    Model: weights plus the KV cache of ``batch`` sequences at ``context`` tokens must fit in
+    ``devices x memory x usable_fraction`` (memory binary, as chapter 01 reads it), and
+    :func:`decode_step_time` must not exceed ``latency_budget`` (the time between two
+    tokens of one sequence). 0 when even one sequence fails either test.
+
+    >>> max_batch("Llama-3-70B", 4096, "H200", "50 ms", weights_fmt="FP8", kv_fmt="FP8")
+    97
+    """
+    mdl, acc = _mdl(model), _acc(accelerator)
+    room = devices * acc.memory * usable_fraction - weights_memory(mdl.active_params, weights_fmt)
+    per_sequence = _kv(mdl, context, 1, kv_fmt)
+    fits = int(np.floor((room / per_sequence).m_as(""))) if room.m > 0 else 0
+    if fits < 1:
+        return 0
+    batches = np.arange(1, min(fits, 100_000) + 1)
+    times = decode_step_time(mdl, batches, context, acc, weights_fmt, kv_fmt, devices,
+                             communication).time
+    ok = batches[times.m_as("ms") <= latency_budget.m_as("ms")]
+    return int(ok.max()) if ok.size else 0
