@@ -137,9 +137,22 @@ CHAPTERS: tuple[Chapter, ...] = (
             Exercise("02.6", "london_sydney_fiber", "ms", rtol=0.02),
             Exercise("02.7", "tokyo_singapore_saving", "ms", rtol=0.02),
         )),
-    Chapter("03", "inference_fleets", "Inference fleets",
-            "roofline, decode tokens/s, latency budget, tokens per joule",
-            library="inference", claims="C5, C6", planned=True),
+    Chapter(
+        "03", "inference_fleets", "Inference fleets",
+        "roofline, decode tokens/s, latency budget, tokens per joule",
+        library="inference", explorer_module="inference", claims="C5, C6", minutes=75,
+        goals="the roofline and ridge points; bytes and FLOPs of a decoding step; the batch "
+              "that turns it compute-bound; prefill vs decode; latency vs throughput under a "
+              "budget; tokens per joule; claims C5, C6",
+        explorers=(("roofline_explorer", "batch"), ("latency_explorer", "context")),
+        exercises=(
+            Exercise("03.1", "b200_fp4_ridge", "FLOP/B", rtol=0.02),
+            Exercise("03.2", "l20_token_ms", "ms", rtol=0.02),
+            Exercise("03.3", "h100_turn_batch", "", rtol=0.02),
+            Exercise("03.4", "h200_tokens_per_joule", "token/J", rtol=0.02),
+            Exercise("03.5", "l20_batch_40ms", "", rtol=0),
+            Exercise("03.6", "prefill_32k", "ms", rtol=0.02),
+        )),
     Chapter(
         "04", "datacenter_power", "Datacenter power",
         "TDP to facility, PUE, energy and cost, growth vs supply, land and water",

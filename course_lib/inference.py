@@ -28,7 +28,8 @@ import numpy as np
 import pint
 
 from .compute import peak_rate
-from .data import Accelerator, Model, accelerator as _accelerator, interconnect, model as _model
+from .data import (Accelerator, Model, accelerator as _accelerator, constant, interconnect,
+                   model as _model)
 from .declare import accepts, count, flag, fraction, quantity
 from .memory import kv_cache_memory, weights_memory
 from .network import collective_time
@@ -37,9 +38,10 @@ from .units import Q_
 
 __all__ = ["critical_intensity", "RooflineTime", "roofline_time", "DecodeStep",
            "decode_step_time", "Throughput", "decode_throughput", "prefill_time",
-           "energy_per_token", "tokens_per_joule", "max_batch"]
+           "energy_per_token", "tokens_per_joule", "max_batch", "devices_needed"]
 
 ACTIVATION_BYTES = 2          # 16-bit activations in the tensor-parallel all-reduces
+MOST_DEVICES = 72             # tensor parallelism stays inside a scale-up domain (NVL72)
 
 
 def _acc(accelerator) -> Accelerator:
@@ -105,7 +107,9 @@ class DecodeStep:
     ``flops``, ``weights`` and ``kv_cache`` bytes read, and the times ``math``,
     ``memory`` and ``communication`` (tensor-parallel all-reduces, 0 on one device).
     ``time`` = max(math, memory) + communication; ``tokens_per_second`` for the batch and
-    ``per_sequence`` for each sequence."""
+    ``per_sequence`` for each sequence. ``fits`` says whether weights and KV cache fit in
+    each device's usable memory (chapter 01's rule): a bound for a batch that does not fit
+    describes no real server."""
 
     batch: object
     context: object
@@ -116,6 +120,7 @@ class DecodeStep:
     math: pint.Quantity
     memory: pint.Quantity
     communication: pint.Quantity
+    fits: object = True
 
     @property
     def time(self) -> pint.Quantity:
@@ -181,10 +186,11 @@ def decode_step_time(model, batch, context, accelerator, weights_fmt="BF16", kv_
     comparison. Vectorised over ``batch`` and ``context``.
 
     At batch 1 and a short context the time is the weights' bytes / bandwidth: Llama-3-70B
-    in BF16 on one H200, 141 GB / 4.8 TB/s = 29.4 ms.
+    in FP8 on one H200, 70.6 GB / 4.8 TB/s = 14.7 ms.
 
-    >>> decode_step_time("Llama-3-70B", 1, 1, "H200").time.round(1)
-    <Quantity(29.4, 'millisecond')>
+    >>> step = decode_step_time("Llama-3-70B", 1, 1, "H200", "FP8", "FP8")
+    >>> step.time.round(1), step.fits
+    (<Quantity(14.7, 'millisecond')>, True)
     """
     mdl, acc = _mdl(model), _acc(accelerator)
     b, c = np.asarray(batch, dtype=float), np.asarray(context, dtype=float)
@@ -195,7 +201,10 @@ def decode_step_time(model, batch, context, accelerator, weights_fmt="BF16", kv_
     kv = (_kv(mdl, c, b, kv_fmt) / devices).to("GB")
     roof = roofline_time(flops, weights + kv, acc, weights_fmt)
     comm = _tp_communication(mdl, acc, b, devices, communication).to("ms")
-    return DecodeStep(batch, context, devices, flops, weights, kv, roof.math, roof.memory, comm)
+    room = (acc.memory * constant("usable memory fraction")).to("GB")
+    fits = (weights + kv).m_as("GB") <= room.m
+    return DecodeStep(batch, context, devices, flops, weights, kv, roof.math, roof.memory, comm,
+                      bool(fits) if np.ndim(fits) == 0 else fits)
 
 
 @dataclass(frozen=True)
@@ -212,8 +221,8 @@ def decode_throughput(model, batch, context, accelerator, weights_fmt="BF16", kv
     """Upper bound on decoding speed, from :func:`decode_step_time` (same arguments): the
     batch's tokens per second, and each sequence's.
 
-    >>> decode_throughput("Llama-3-70B", 1, 1, "H200").per_sequence.round(0)
-    <Quantity(34.0, 'token / second')>
+    >>> decode_throughput("Llama-3-70B", 1, 1, "H200", "FP8", "FP8").per_sequence.round(0)
+    <Quantity(68.0, 'token / second')>
     """
     step = decode_step_time(model, batch, context, accelerator, weights_fmt, kv_fmt, devices,
                             communication)
@@ -232,8 +241,8 @@ def prefill_time(model, prompt_tokens, accelerator, fmt="BF16", devices=1,
     all-reduces of ``T x hidden`` activations. At any real prompt length it is
     compute-bound: the weights are read once for all T tokens.
 
-    >>> prefill_time("Llama-3-70B", 1000, "H200").round(0)
-    <Quantity(143.0, 'millisecond')>
+    >>> prefill_time("Llama-3-70B", 1000, "H200", "FP8").round(0)
+    <Quantity(72.0, 'millisecond')>
     """
     mdl, acc = _mdl(model), _acc(accelerator)
     t = np.asarray(prompt_tokens, dtype=float)
@@ -252,8 +261,8 @@ def energy_per_token(model, batch, context, accelerator, weights_fmt="BF16", kv_
     Model: ``power x step time / batch``, with power the ``devices``' board power, or with
     ``facility=True`` their IT power (chapter 04's server overhead) times the PUE.
 
-    >>> energy_per_token("Llama-3-70B", 1, 1, "H200").round(1)
-    <Quantity(20.6, 'joule / token')>
+    >>> energy_per_token("Llama-3-70B", 1, 1, "H200", "FP8", "FP8").round(1)
+    <Quantity(10.3, 'joule / token')>
     """
     acc = _acc(accelerator)
     step = decode_step_time(model, batch, context, acc, weights_fmt, kv_fmt, devices,
@@ -267,8 +276,8 @@ def tokens_per_joule(model, batch, context, accelerator, weights_fmt="BF16", kv_
                      devices=1, communication=True, facility=False) -> pint.Quantity:
     """Tokens per joule: 1 / :func:`energy_per_token` (same arguments and model).
 
-    >>> tokens_per_joule("Llama-3-70B", 64, 1000, "H200").round(2)
-    <Quantity(2.71, 'token / joule')>
+    >>> tokens_per_joule("Llama-3-70B", 64, 1000, "H200", "FP8", "FP8").round(2)
+    <Quantity(5.41, 'token / joule')>
     """
     return 1 / energy_per_token(model, batch, context, accelerator, weights_fmt, kv_fmt,
                                 devices, communication, facility)
@@ -292,11 +301,43 @@ def max_batch(model, context, accelerator, latency_budget, weights_fmt="BF16", k
     mdl, acc = _mdl(model), _acc(accelerator)
     room = devices * acc.memory * usable_fraction - weights_memory(mdl.active_params, weights_fmt)
     per_sequence = _kv(mdl, context, 1, kv_fmt)
-    fits = int(np.floor((room / per_sequence).m_as(""))) if room.m > 0 else 0
-    if fits < 1:
+    if room.m <= 0:
+        fits = 0
+    elif per_sequence.m > 0:
+        fits = int(min(np.floor((room / per_sequence).m_as("")), 10 ** 9))
+    else:                                 # no context, no cache: memory sets no limit
+        fits = 10 ** 9
+
+    def meets(batch: int) -> bool:
+        step = decode_step_time(mdl, batch, context, acc, weights_fmt, kv_fmt, devices,
+                                communication)
+        return step.time.m_as("ms") <= latency_budget.m_as("ms")
+
+    if fits < 1 or not meets(1):
         return 0
-    batches = np.arange(1, min(fits, 100_000) + 1)
-    times = decode_step_time(mdl, batches, context, acc, weights_fmt, kv_fmt, devices,
-                             communication).time
-    ok = batches[times.m_as("ms") <= latency_budget.m_as("ms")]
-    return int(ok.max()) if ok.size else 0
+    low, high = 1, fits                  # the step time grows with the batch: bisect
+    while low < high:
+        mid = (low + high + 1) // 2
+        low, high = (mid, high) if meets(mid) else (low, mid - 1)
+    return low
+
+
+@accepts(context=count("token"), latency_budget=quantity("ms", positive=True),
+         most=count(whole=True, minimum=1), communication=flag())
+def devices_needed(model, context, accelerator, latency_budget, weights_fmt="BF16",
+                   kv_fmt="BF16", most=8, communication=True) -> int:
+    """The fewest devices (tensor parallel, at most ``most``) that hold the model and at
+    least one sequence within ``latency_budget`` per token (:func:`max_batch`); 0 if
+    ``most`` do not.
+
+    >>> devices_needed("Llama-3-70B", 4096, "L20", "100 ms", "FP8", "FP8")
+    2
+    """
+    if most > MOST_DEVICES:
+        raise ValueError(f"devices_needed(): most must be at most {MOST_DEVICES} (the largest "
+                         f"scale-up domain in the kit's tables); got {most:g}.")
+    for devices in range(1, int(most) + 1):
+        if max_batch(model, context, accelerator, latency_budget, weights_fmt, kv_fmt,
+                     devices, communication) >= 1:
+            return devices
+    return 0

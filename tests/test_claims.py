@@ -195,4 +195,51 @@ def test_c16_thousands_of_launches_under_every_bound_and_break_even_far_below_fa
     assert prices[0] < 50 and prices[1] < 200 and prices[2] < 500
     assert max(prices) < launch_vehicle("Falcon 9").price_per_kg.m_as("USD/kg") / 5
     assert 3.5 < (default / flown).m_as("") < 4.5
+    # "At 1 GW a year ... from a couple of hundred ... to nearly two thousand"; "Thousands a
+    # year start near half a gigawatt a year as flown, a couple of gigawatts with the
+    # default design, and several with the light one"
+    one = [launches_per_year("1 GW/year", s).m_as("1/year") for s in (flown, default, light)]
+    assert 150 < one[2] < 300 and 1500 < one[0] < 2000
+    for gw, s in ((0.5, flown), (2, default), (5, light)):
+        assert 800 < launches_per_year(f"{gw} GW/year", s).m_as("1/year") < 1200
     assert eclipse_fraction("550 km") == pytest.approx(0.372, abs=0.002)
+
+
+# ---- chapter 03 ------------------------------------------------------------------------
+
+def test_c5_about_8_times_dense_17_if_sparse_and_5_6_times_the_bandwidth():
+    """"about 8.3 times the L20's in BF16 and in FP8 ... no pairing gives 9.3 ... about 17
+    ... about 5.6 times faster"."""
+    from course_lib import accelerator, peak_rate
+    h, l = accelerator("H200"), accelerator("L20")
+    for fmt in ("BF16", "FP8"):
+        ratio = (peak_rate(h, fmt) / peak_rate(l, fmt)).m_as("")
+        assert round(ratio, 1) == 8.3 and round(2 * ratio) == 17
+        assert abs(ratio - 9.3) > 0.5 and abs(2 * ratio - 9.3) > 0.5
+    assert round((h.memory_bandwidth / l.memory_bandwidth).m_as(""), 1) == 5.6
+
+
+def test_c6_the_l20_spends_several_times_the_energy_and_more_power_for_80_percent():
+    """"an L20 needs a second card ... spends several times the energy of an H200 per
+    token ... takes several L20 servers and more power, not one tenth"; section 2's
+    "412 / 2 = 206"; section 3's "a third of the bound"."""
+    from course_lib import accelerator, critical_intensity
+    from course_lib.inference import (decode_step_time, decode_throughput, devices_needed,
+                                      max_batch, tokens_per_joule)
+    target = (3 * constant("conversational speech rate") * constant("tokens per word")).to("token/s")
+    budget = (Q_(1, "token") / target).to("ms")
+    out = {}
+    for name in ("H200", "L20"):
+        d = devices_needed("Llama-3-70B", 4096, name, budget, "FP8", "FP8")
+        b = max_batch("Llama-3-70B", 4096, name, budget, "FP8", "FP8", d)
+        out[name] = (d, decode_step_time("Llama-3-70B", b, 4096, name, "FP8", "FP8", d).tokens_per_second,
+                     tokens_per_joule("Llama-3-70B", b, 4096, name, "FP8", "FP8", d))
+    (dh, rh, th), (dl, rl, tl) = out["H200"], out["L20"]
+    assert dh == 1 and dl == 2
+    assert 3 < (th / tl).m_as("") < 8
+    servers = np.ceil((0.8 * rh / rl).m_as(""))
+    assert servers >= 3 and servers * dl * accelerator("L20").power > accelerator("H200").power
+    assert round(critical_intensity("H200", "FP8").m_as("FLOP/B")) == 412
+    b = max_batch("Llama-2-70B", 1300, "H200", Q_(1, "hour"), "FP8", "FP8")
+    bound = 8 * decode_throughput("Llama-2-70B", b, 1300, "H200", "FP8", "FP8").total
+    assert 0.28 < 31_302.7 / bound.m_as("token/s") < 0.4

@@ -96,6 +96,7 @@ VALID = {
     "energy_per_token": (("Llama-3-8B", 8, 1000, "H100"), {}),
     "tokens_per_joule": (("Llama-3-8B", 8, 1000, "H100"), {}),
     "max_batch": (("Llama-3-8B", 1000, "H100", "50 ms"), {}),
+    "devices_needed": (("Llama-3-8B", 1000, "L20", "50 ms"), {}),
     "training_step": (("70 Gparam", "16 Mtoken", 64, "DGX H100"), {"tensor_parallel": 8}),
     "ring_all_reduce_states": ((4,), {}),
     "propagation_delay": (("1000 km",), {}),

@@ -1,0 +1,143 @@
+"""Chapter 03's explorers: the roofline with a decoding step on it, and latency against
+throughput for two accelerators side by side."""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from ..data import accelerator, constant
+from ..inference import (critical_intensity, decode_step_time, devices_needed, max_batch,
+                         tokens_per_joule)
+from ..compute import peak_rate
+from ..units import Q_
+from ..widgets import Explorer, choice, readable, slider
+from .charts import curve_and_marker
+
+ACCELERATORS = ["H100 SXM", "H200 SXM", "B200", "L20", "MI300X"]
+MODELS = ["Llama-3-8B", "Llama-3-70B"]
+_INTENSITY = np.logspace(-1, 4, 120)                    # FLOP per byte
+BATCHES = [2 ** k for k in range(11)]                   # 1 to 1024 sequences
+
+
+def _roofline_setup(fig):
+    ax, roof, point = curve_and_marker(fig, _INTENSITY, "arithmetic intensity [FLOP/B]",
+                                       "attainable [FLOP/s]", ylim=(1e11, 1e16))
+    ridge = ax.axvline(1, color="k", ls=":", lw=1)
+    return ax, roof, point, ridge
+
+
+def _roofline_update(artists, name, fmt, acc_name, batch, context):
+    _, roof, point, ridge = artists
+    acc = accelerator(acc_name)
+    peak = peak_rate(acc, fmt).m_as("FLOP/s")
+    bandwidth = acc.memory_bandwidth.m_as("B/s")
+    roof.set_ydata(np.minimum(peak, bandwidth * _INTENSITY))
+    ridge.set_xdata([critical_intensity(acc, fmt).m_as("FLOP/B")] * 2)
+    step = decode_step_time(name, batch, context, acc, fmt, fmt)
+    room = max_batch(name, context, acc, Q_(1, "hour"), fmt, fmt)      # memory alone
+    moved = (step.weights + step.kv_cache).m_as("B")
+    intensity = step.flops.m_as("FLOP") / moved
+    attained = step.flops.m_as("FLOP") / np.maximum(step.math, step.memory).m_as("s")
+    point.set_data([intensity], [attained])
+    fits = ("" if batch <= room else
+            f'<br><span style="color:#b00">Does not fit in its {acc.memory:.0f~P}: at most '
+            f"{room} sequence(s) at this context.</span>")
+    return (f"{name} in {fmt} on one {acc.name}, {int(batch)} sequence(s) at "
+            f"{int(context.m_as('token')):,} tokens: {readable(step.flops)} per step over "
+            f"{readable(Q_(moved, 'B'))} read, <b>{intensity:.3g} FLOP/B</b> against a ridge of "
+            f"{critical_intensity(acc, fmt):.0f~P}: <b>{step.bound}-bound</b>.<br>"
+            f"Step {step.time:.3g~P}: {step.per_sequence:.3g~P} per sequence, "
+            f"{readable(step.tokens_per_second)} in all." + fits)
+
+
+def roofline_explorer() -> Explorer:
+    """The roofline of an accelerator (:func:`course_lib.inference.critical_intensity`) and
+    where one decoding step sits on it (:func:`course_lib.inference.decode_step_time`):
+    the point moves right as the batch grows, until it meets the flat roof."""
+    return Explorer(
+        {"name": choice("Model", MODELS, "Llama-3-8B"),
+         "fmt": choice("Format", ["BF16", "FP8"], "BF16"),
+         "acc_name": choice("Accelerator", ACCELERATORS, "H100 SXM"),
+         "batch": slider("Batch", None, value=1, values=BATCHES),
+         "context": slider("Context", "token", value=4096,
+                           values=[128, 512, 1024, 4096, 16384, 32768])},
+        _roofline_setup, _roofline_update, figsize=(6.4, 3.2),
+        title="The roofline: where a decoding step sits")
+
+
+def _per_user_target():
+    """Three times conversational speech, in tokens per second (the C6 story's agents)."""
+    rate = 3 * constant("conversational speech rate") * constant("tokens per word")
+    return rate.to("token/s")
+
+
+def _latency_setup(fig):
+    ax = fig.add_subplot()
+    curves = [ax.plot([1, 2], [1, 2], "o-", ms=3, label=label)[0] for label in ("A", "B")]
+    budget = ax.axvline(_per_user_target().m, color="k", ls=":", lw=1,
+                        label="3 x speech, per user")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(1, 1e3)
+    ax.set_ylim(10, 1e6)
+    ax.set_xlabel("tokens per second, per user")
+    ax.set_ylabel("tokens per second, all users")
+    ax.grid(True, which="major", alpha=0.3)
+    legend = ax.legend(loc="upper right", fontsize=8)
+    return curves, budget, legend
+
+
+@functools.lru_cache(maxsize=256)
+def _operating(name, fmt, acc_name, tokens):
+    """For one accelerator: the devices that hold the model, the batches that fit, their
+    steps, and the largest batch within the per-user budget (cached: the sweep is the same
+    whenever the same four choices come back)."""
+    acc, context = accelerator(acc_name), Q_(tokens, "token")
+    budget = (Q_(1, "token") / _per_user_target()).to("ms")
+    devices = devices_needed(name, context, acc, Q_(1, "hour"), fmt, fmt) or 1
+    fits = max_batch(name, context, acc, Q_(1, "hour"), fmt, fmt, devices)
+    batches = np.array([b for b in BATCHES if b <= max(fits, 1)])
+    step = decode_step_time(name, batches, context, acc, fmt, fmt, devices)
+    best = max_batch(name, context, acc, budget, fmt, fmt, devices) if fits else 0
+    return acc, devices, step, best
+
+
+def _latency_update(artists, name, fmt, first, second, context):
+    curves, _, legend = artists
+    target = _per_user_target()
+    budget = (Q_(1, "token") / target).to("ms")
+    lines = []
+    for curve, text, acc_name in zip(curves, legend.get_texts(), (first, second)):
+        acc, devices, step, best = _operating(name, fmt, acc_name, float(context.m_as("token")))
+        curve.set_data(step.per_sequence.m_as("token/s"), step.tokens_per_second.m_as("token/s"))
+        label = f"{devices} x {acc.name}"
+        text.set_text(label)
+        if best < 1:
+            lines.append(f"{label}: no batch meets {target:.3g~P} per user.")
+            continue
+        tpj = tokens_per_joule(name, best, context, acc, fmt, fmt, devices)
+        total = decode_step_time(name, best, context, acc, fmt, fmt, devices).tokens_per_second
+        lines.append(f"{label}: up to <b>{best}</b> users at {target:.3g~P} each, "
+                     f"{readable(total)} in all, <b>{tpj:.3g~P}</b> at board power")
+    return (f"{name} in {fmt}, {int(context.m_as('token')):,} tokens of context, "
+            f"budget {budget:.0f~P} per token:<br>" + "<br>".join(lines))
+
+
+def latency_explorer() -> Explorer:
+    """Per-user against total tokens per second as the batch grows, for two accelerators,
+    each with the fewest devices that hold the model
+    (:func:`course_lib.inference.decode_step_time`, :func:`~course_lib.inference.max_batch`),
+    with the per-user rate of agents speaking three times faster than people."""
+    return Explorer(
+        {"name": choice("Model", MODELS, "Llama-3-70B"),
+         "fmt": choice("Format", ["FP8", "BF16"], "FP8"),
+         "first": choice("Accelerator A", ACCELERATORS, "H200 SXM"),
+         "second": choice("Accelerator B", ACCELERATORS, "L20"),
+         "context": slider("Context", "token", value=4096,
+                           values=[512, 1024, 2048, 4096, 8192, 16384])},
+        _latency_setup, _latency_update, figsize=(6.4, 3.4),
+        title="Latency against throughput, two accelerators")
+
+
+__all__ = ["roofline_explorer", "latency_explorer", "ACCELERATORS"]
