@@ -19,6 +19,7 @@ STRUCTURAL = {
     ("radiator_flux", "sides"): "a flat panel has two faces",
     ("radiator_area", "sides"): "a flat panel has two faces",
     ("spares_needed", "confidence"): "a statistical choice of the mission, not data",
+    ("devices_needed", "most"): "where the search stops: the GPUs of one server",
 }
 
 

@@ -100,7 +100,11 @@ def _operating(name, fmt, acc_name, tokens):
     batches = np.array([b for b in BATCHES if b <= max(fits, 1)])
     step = decode_step_time(name, batches, context, acc, fmt, fmt, devices)
     best = max_batch(name, context, acc, budget, fmt, fmt, devices) if fits else 0
-    return acc, devices, step, best
+    if best < 1:
+        return acc, devices, step, best, None, None
+    tpj = tokens_per_joule(name, best, context, acc, fmt, fmt, devices)
+    total = decode_step_time(name, best, context, acc, fmt, fmt, devices).tokens_per_second
+    return acc, devices, step, best, tpj, total
 
 
 def _latency_update(artists, name, fmt, first, second, context):
@@ -109,15 +113,14 @@ def _latency_update(artists, name, fmt, first, second, context):
     budget = (Q_(1, "token") / target).to("ms")
     lines = []
     for curve, text, acc_name in zip(curves, legend.get_texts(), (first, second)):
-        acc, devices, step, best = _operating(name, fmt, acc_name, float(context.m_as("token")))
+        acc, devices, step, best, tpj, total = _operating(name, fmt, acc_name,
+                                                          float(context.m_as("token")))
         curve.set_data(step.per_sequence.m_as("token/s"), step.tokens_per_second.m_as("token/s"))
         label = f"{devices} x {acc.name}"
         text.set_text(label)
         if best < 1:
             lines.append(f"{label}: no batch meets {target:.3g~P} per user.")
             continue
-        tpj = tokens_per_joule(name, best, context, acc, fmt, fmt, devices)
-        total = decode_step_time(name, best, context, acc, fmt, fmt, devices).tokens_per_second
         lines.append(f"{label}: up to <b>{best}</b> users at {target:.3g~P} each, "
                      f"{readable(total)} in all, <b>{tpj:.3g~P}</b> at board power")
     return (f"{name} in {fmt}, {int(context.m_as('token')):,} tokens of context, "
