@@ -96,17 +96,19 @@ def _matches(answer, ratio: float, wrong, tol: float) -> bool:
     return a.shape == w.shape and bool(np.all(np.isclose(a, w, rtol=tol, atol=0)))
 
 
-def _factor_hint(ratio: float, expected, mistakes=(), rtol: float = 0.01, answer=None) -> str:
+def _likely(named) -> str:
+    return "Likely slip: " + " Or: ".join(h.rstrip(".") + "." for h in named)
+
+
+def _factor_hint(ratio: float, expected, named=(), rtol: float = 0.01) -> str:
     """Name the likely slip behind an answer that is ``ratio`` times the expected one: the
-    exercise's declared ``mistakes`` first (each a wrong value, or a signed ratio), then the
-    generic suspects its dimension allows, else only how far off, coarsely (no ratio that
-    gives the answer)."""
+    hints of the exercise's declared mistakes it matched (``named``) first, then the generic
+    suspects its dimension allows, else only how far off, coarsely (no ratio that gives the
+    answer)."""
     direction = "too large" if ratio >= 1 else "too small"
     tol = max(rtol, 0.005)
-    named = [hint for wrong, hint in mistakes if _matches(answer, ratio, wrong, tol)]
     if named:
-        return f"Your answer is {direction}. Likely slip: " + " Or: ".join(
-            h.rstrip(".") + "." for h in named)
+        return f"Your answer is {direction}. " + _likely(named)
     r = ratio if ratio >= 1 else 1 / ratio
     if not math.isclose(r, 1, rel_tol=tol):
         for value, hint in _generic_suspects(expected):
@@ -245,17 +247,19 @@ def _judge(answer, expected, rtol, mistakes=(), unit=None) -> Feedback:
         where, r = f" (first mismatch at index {bad})", float(ratio.ravel()[bad])
     else:
         where, r = "", float(ratio)
-    named = [hint for wrong, hint in mistakes if isinstance(wrong, pint.Quantity)
+    positive = bool(np.isfinite(r) and r > 0)
+    # a wrong value can match a 0 or a negative answer; a ratio only a positive one
+    named = [hint for wrong, hint in mistakes if (positive or isinstance(wrong, pint.Quantity))
              and _matches(answer, r, wrong, max(rtol, 0.005))]
-    if named and not (np.isfinite(r) and r > 0):        # a declared slip that gives 0 or < 0
-        return Feedback(False, f"Not quite{where}: {_fmt(answer.to(expected.units))}. Likely "
-                        "slip: " + " Or: ".join(h.rstrip(".") + "." for h in named))
-    if not np.isfinite(r) or r <= 0:
+    if named and not positive:
+        return Feedback(False, f"Not quite{where}: {_fmt(answer.to(expected.units))}. "
+                        + _likely(named))
+    if not positive:
         why = "zero" if r == 0 else "of the wrong sign" if np.isfinite(r) else "not comparable"
         return Feedback(False, f"Not quite{where}: {_fmt(answer)} is {why}. Check the sign, "
                         "the order of a subtraction, and for a factor that came out as zero.")
     return Feedback(False, f"Not quite{where}: {_fmt(answer.to(expected.units))}. "
-                    + _factor_hint(r, expected, mistakes, rtol, answer))
+                    + _factor_hint(r, expected, named, rtol))
 
 
 def compare_estimate(guess, value, quiet: bool = False) -> str:
