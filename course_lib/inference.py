@@ -28,10 +28,9 @@ import numpy as np
 import pint
 
 from .compute import peak_rate
-from .data import (Accelerator, Model, accelerator as _accelerator, constant, interconnect,
-                   model as _model)
+from .data import Accelerator, Model, accelerator as _accelerator, interconnect, model as _model
 from .declare import accepts, count, flag, fraction, quantity
-from .memory import kv_cache_memory, weights_memory
+from .memory import devices_to_fit, kv_cache_memory, weights_memory
 from .network import collective_time
 from .power import facility_power, it_power
 from .units import Q_
@@ -44,12 +43,10 @@ ACTIVATION_BYTES = 2          # 16-bit activations in the tensor-parallel all-re
 MOST_DEVICES = 72             # tensor parallelism stays inside a scale-up domain (NVL72)
 
 
-def _acc(accelerator) -> Accelerator:
-    return accelerator if isinstance(accelerator, Accelerator) else _accelerator(accelerator)
-
-
-def _mdl(model) -> Model:
-    return model if isinstance(model, Model) else _model(model)
+def _d_attn(mdl: Model) -> float:
+    """Width of attention (heads x head dimension): the per-token attention FLOPs are
+    2 x layers x context x this (Kaplan et al.)."""
+    return mdl.attention_heads * (mdl.head_dim or mdl.hidden / mdl.attention_heads)
 
 
 @accepts(returns="FLOP/B")
@@ -60,7 +57,7 @@ def critical_intensity(accelerator, fmt="BF16") -> pint.Quantity:
     >>> critical_intensity("H100").round(0)
     <Quantity(295.0, 'FLOP / byte')>
     """
-    acc = _acc(accelerator)
+    acc = _accelerator(accelerator)
     return peak_rate(acc, fmt) / acc.memory_bandwidth
 
 
@@ -96,7 +93,7 @@ def roofline_time(flops, bytes, accelerator, fmt="BF16") -> RooflineTime:
     >>> roofline_time("1e12 FLOP", "1 GB", "H100").time.to("ms").round(2)
     <Quantity(1.01, 'millisecond')>
     """
-    acc = _acc(accelerator)
+    acc = _accelerator(accelerator)
     return RooflineTime((flops / peak_rate(acc, fmt)).to("ms"),
                         (bytes / acc.memory_bandwidth).to("ms"))
 
@@ -192,17 +189,15 @@ def decode_step_time(model, batch, context, accelerator, weights_fmt="BF16", kv_
     >>> step.time.round(1), step.fits
     (<Quantity(14.7, 'millisecond')>, True)
     """
-    mdl, acc = _mdl(model), _acc(accelerator)
+    mdl, acc = _model(model), _accelerator(accelerator)
     b, c = np.asarray(batch, dtype=float), np.asarray(context, dtype=float)
-    per_token = 2 * mdl.active_params.m_as("param") + \
-        2 * mdl.layers * c * mdl.attention_heads * (mdl.head_dim or mdl.hidden / mdl.attention_heads)
+    per_token = 2 * mdl.active_params.m_as("param") + 2 * mdl.layers * c * _d_attn(mdl)
     flops = Q_(per_token * b / devices, "FLOP")
     weights = (weights_memory(mdl.active_params, weights_fmt) / devices).to("GB")
     kv = (_kv(mdl, c, b, kv_fmt) / devices).to("GB")
     roof = roofline_time(flops, weights + kv, acc, weights_fmt)
     comm = _tp_communication(mdl, acc, b, devices, communication).to("ms")
-    room = (acc.memory * constant("usable memory fraction")).to("GB")
-    fits = (weights + kv).m_as("GB") <= room.m
+    fits = devices_to_fit(weights + kv, acc) == 1        # chapter 01's rule, per device
     return DecodeStep(batch, context, devices, flops, weights, kv, roof.math, roof.memory, comm,
                       bool(fits) if np.ndim(fits) == 0 else fits)
 
@@ -244,11 +239,10 @@ def prefill_time(model, prompt_tokens, accelerator, fmt="BF16", devices=1,
     >>> prefill_time("Llama-3-70B", 1000, "H200", "FP8").round(0)
     <Quantity(72.0, 'millisecond')>
     """
-    mdl, acc = _mdl(model), _acc(accelerator)
+    mdl, acc = _model(model), _accelerator(accelerator)
     t = np.asarray(prompt_tokens, dtype=float)
-    d_attn = mdl.attention_heads * (mdl.head_dim or mdl.hidden / mdl.attention_heads)
-    flops = Q_((2 * mdl.active_params.m_as("param") * t + mdl.layers * t ** 2 * d_attn) / devices,
-               "FLOP")
+    flops = Q_((2 * mdl.active_params.m_as("param") * t + mdl.layers * t ** 2 * _d_attn(mdl))
+               / devices, "FLOP")
     roof = roofline_time(flops, weights_memory(mdl.active_params, fmt) / devices, acc, fmt)
     return roof.time + _tp_communication(mdl, acc, t, devices, communication)
 
@@ -264,7 +258,7 @@ def energy_per_token(model, batch, context, accelerator, weights_fmt="BF16", kv_
     >>> energy_per_token("Llama-3-70B", 1, 1, "H200", "FP8", "FP8").round(1)
     <Quantity(10.3, 'joule / token')>
     """
-    acc = _acc(accelerator)
+    acc = _accelerator(accelerator)
     step = decode_step_time(model, batch, context, acc, weights_fmt, kv_fmt, devices,
                             communication)
     power = (facility_power(it_power(acc, devices)) if facility else acc.power * devices)
@@ -298,7 +292,7 @@ def max_batch(model, context, accelerator, latency_budget, weights_fmt="BF16", k
     >>> max_batch("Llama-3-70B", 4096, "H200", "50 ms", weights_fmt="FP8", kv_fmt="FP8")
     97
     """
-    mdl, acc = _mdl(model), _acc(accelerator)
+    mdl, acc = _model(model), _accelerator(accelerator)
     room = devices * acc.memory * usable_fraction - weights_memory(mdl.active_params, weights_fmt)
     per_sequence = _kv(mdl, context, 1, kv_fmt)
     if room.m <= 0:

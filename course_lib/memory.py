@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pint
 
-from .data import Accelerator, accelerator as _accelerator, lookup, records
+from .data import accelerator as _accelerator, lookup, records
 from .formats import number_format
 from .breakdown import Breakdown
 from .declare import accepts, choice, count, fraction, quantity
@@ -202,7 +202,7 @@ def devices_to_fit(memory, accelerator, usable_fraction=None):
     >>> devices_to_fit(weights_memory("405 Gparam", "BF16"), "H100")
     11
     """
-    acc = accelerator if isinstance(accelerator, Accelerator) else _accelerator(accelerator)
+    acc = _accelerator(accelerator)                  # a record passes through
     ratio = (memory / (acc.memory * usable_fraction)).m_as("")
     if np.any(ratio > 1e15):           # beyond any machine, and beyond an exact integer
         raise ValueError(f"devices_to_fit(): {_describe(memory)} needs more than 10^15 "
