@@ -322,16 +322,18 @@ def submission_name(path: pathlib.Path) -> str:
     return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
 
 
-def grade(autograder: pathlib.Path, submissions: list[pathlib.Path]) -> list[dict]:
-    """Score each submission with otter's autograder zip (``otter run``), as Gradescope
-    would; returns one row per submission. A class is graded with :mod:`tools.grading`."""
+def grade(autograder: pathlib.Path, submissions: list[pathlib.Path],
+          python: str = sys.executable) -> list[dict]:
+    """Score each submission with otter's autograder zip (``otter run``, with ``python``:
+    this environment's, or one built from the zip's own requirements), as Gradescope would;
+    returns one row per submission. A class is graded with :mod:`tools.grading`."""
     autograder = pathlib.Path(autograder).resolve()
     rows = []
     for sub in map(lambda p: pathlib.Path(p).resolve(), submissions):
         if not sub.is_file():
             raise SystemExit(f"no submission at {sub}")
         with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
-            _run([sys.executable, "-m", "otter", "run", "--no-logo", "-a", str(autograder),
+            _run([str(python), "-m", "otter", "run", "--no-logo", "-a", str(autograder),
                   "-o", tmp, str(sub)], cwd=sub.parent, what=f"grading {sub}")
             results = json.loads((pathlib.Path(tmp) / "results.json").read_text())
         scores = {t["name"]: t["score"] for t in results["tests"] if "score" in t}
