@@ -61,6 +61,7 @@ __all__ = ["read_table", "parse_table", "TableError", "table_names", "table_unit
            "interconnects", "System", "system", "systems", "City", "city", "cities",
            "constant", "River", "river", "rivers", "BuildTime", "build_time", "build_times",
            "LaunchVehicle", "launch_vehicle", "launch_vehicles", "Launches", "launches",
+           "Green500Leader", "green500_leader", "green500_leaders",
            "constant_record", "STATUSES"]
 
 STATUSES = ("verified", "secondary", "unverified")
@@ -746,6 +747,34 @@ class Launches:
 def launches() -> tuple[Launches, ...]:
     """Falcon-family orbital launches per year."""
     return records("launches", Launches)
+
+
+# ---- efficiency records (chapter 06) -----------------------------------------------------
+
+@dataclass(frozen=True)
+class Green500Leader:
+    """The most energy-efficient supercomputer of one Green500 list (``name`` is the list,
+    ``"2022-06"``), from ``data/green500.csv``: ``efficiency`` is FP64 HPL (Linpack)
+    FLOP/s per watt of the whole system as measured for the list, ``year`` the list's
+    date as a decimal year."""
+
+    name: str
+    system: str
+    efficiency: pint.Quantity
+    year: float
+    source: str
+    status: str
+    notes: str = ""
+
+
+green500_leaders, green500_leader = _accessors(
+    "green500_leaders", Green500Leader, "Green500 list",
+    """The leaders of the Green500 lists in ``data/green500.csv``, oldest first.""",
+    """One Green500 list's leader by list (``"2022-06"``).
+
+    >>> green500_leader("2022-06").efficiency
+    <Quantity(62.8, 'gigaFLOP / second / watt')>
+    """)
 
 
 # ---- physical constants and fixed parameters -------------------------------------------

@@ -89,6 +89,8 @@ class Declared:
     def _quantity(self, value, name, where):
         if isinstance(value, pint.Quantity) and value.dimensionality == self.dimensionality:
             q = value                                       # the common case, fast
+            if not q._is_multiplicative:                    # 20 degC: bodies multiply it
+                q = q.to(self.unit)
         else:
             q = as_quantity(value, name, self.unit, self.example, where)
         return _check_sign(q, name, where, self.positive, self.signed)

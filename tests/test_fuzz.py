@@ -128,6 +128,18 @@ VALID = {
     "grow": ((Q_(1, "GW"), "1 year", "3 year"), {}),
     "doubling_time": ((4,), {}),
     "supply_gap": (("1 year", "5 year"), {}),
+    "landauer_energy": ((), {"bits": 16}),
+    "energy_per_flop": (("H100",), {"fmt": "FP8"}),
+    "flop_per_joule": (("H100",), {"fmt": "FP8"}),
+    "power_for": (("1e30 FLOP/s", "1e12 FLOP/J"), {}),
+    "fitted_growth": (([2020, 2021, 2022], Q_([1.0, 2.0, 4.0], "W")), {}),
+    "compound": ((1.2e-9, 1e9), {}),
+    "periods_to": ((2, 1.2e-9), {}),
+    "mm1_wait": ((0.9, "1 s"), {}),
+    "mmc_wait": ((8, 0.9, "1 s"), {}),
+    "max_utilization": ((8, "1 s", "0.1 s"), {}),
+    "green500_leaders": ((), {}),
+    "green500_leader": (("2022-06",), {}),
 }
 
 # Arguments that take anything by design: they answer bad input with a message, not an error.
@@ -137,7 +149,8 @@ TOLERANT = {("check", "answer"), ("compare_estimate", "guess"), ("compare_estima
             ("as_count", "name"), ("as_count", "where"), ("require_positive", "name"),
             ("require_positive", "where"), ("require_fraction", "name"),
             ("require_fraction", "where"), ("lookup", "what"), ("check", "quiet"),
-            ("compare_estimate", "quiet"), ("quantize", "saturate"), ("parse_table", "table")}
+            ("compare_estimate", "quiet"), ("quantize", "saturate"), ("parse_table", "table"),
+            ("fitted_growth", "values")}
 # Arrays of raw numbers in which NaN and infinities are values a number format handles.
 NAN_OK = {("quantize", "x"), ("block_quantize", "x"), ("clipped_blocks", "x")}
 # Results that may be negative: a radiator colder than its surroundings absorbs heat; west
@@ -189,7 +202,8 @@ def bad_values(fn_name: str, param: str):
         if arg.positive:
             extra.append(("zero", Q_(0.0, arg.unit)))
     elif arg.kind == "count":
-        extra = [("wrong dimension", "4 GB"), ("negative", -1), ("inf", float("inf"))]
+        extra = [("wrong dimension", _wrong_unit(arg.unit or "")), ("negative", -1),
+                 ("inf", float("inf"))]
         if arg.whole:
             extra.append(("fraction", 1.5))
         if arg.minimum:
