@@ -187,9 +187,23 @@ CHAPTERS: tuple[Chapter, ...] = (
             Exercise("05.6", "breakeven_50", "USD/kg", rtol=0.02),
             Exercise("05.7", "spares_2000", "", rtol=0),
         )),
-    Chapter("06", "limits_of_computation", "Limits of computation",
-            "Landauer, CMOS ceiling, 10^30 FLOP/s, compounding, queueing",
-            library="limits", claims="C17-C19", planned=True),
+    Chapter(
+        "06", "limits_of_computation", "Limits of computation",
+        "Landauer, energy per FLOP, the efficiency trend, 10^30 FLOP/s, compounding, queueing",
+        library="limits", explorer_module="limits", claims="C17-C19", minutes=75,
+        goals="Landauer's bound and how far chips sit above it; the FLOP-per-joule trend and "
+              "the CMOS limit; power for a compute rate against the world and the Sun; "
+              "compounding small gains; M/M/1 and M/M/c waits and the utilisation a target "
+              "allows; claims C17-C19",
+        explorers=(("power_explorer", "rate"), ("queue_explorer", "utilization")),
+        exercises=(
+            Exercise("06.1", "erase_gib_hot", "J", rtol=0.02),
+            Exercise("06.2", "b200_fp8_over_landauer", "", rtol=0.02),
+            Exercise("06.3", "b300_world_multiple", "", rtol=0.02),
+            Exercise("06.4", "gain_to_keep_pace", "", rtol=0.02),
+            Exercise("06.5", "util_8_replicas", "", rtol=0.01),
+            Exercise("06.6", "years_to_cmos", "year", rtol=0.02),
+        )),
     Chapter("07", "capstone_earth_or_orbit", "Capstone: Earth or orbit",
             "the next N GW: ground vs orbit, every lever, Monte Carlo uncertainty",
             library="scenario", planned=True),

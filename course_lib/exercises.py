@@ -37,8 +37,10 @@ def _evaluate(exercise_id: str, expression: str):
     namespace.update(np=np, Q_=Q_)
     value = eval(expression, namespace)    # the kit's own masters
     unit = exercise(exercise_id).unit
+    if isinstance(value, pint.Quantity) and not unit and value.dimensionless:
+        value = value.m_as("")             # a plain ratio asked: a plain number
     if not isinstance(value, pint.Quantity) or not unit:
-        return value
+        return value.item() if isinstance(value, np.generic) else value
     try:                                   # feedback speaks in the unit the question asks
         value = value.to(unit)
     except pint.DimensionalityError:

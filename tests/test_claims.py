@@ -243,3 +243,59 @@ def test_c6_the_l20_spends_several_times_the_energy_and_more_power_for_80_percen
     b = max_batch("Llama-2-70B", 1300, "H200", Q_(1, "hour"), "FP8", "FP8")
     bound = 8 * decode_throughput("Llama-2-70B", b, 1300, "H200", "FP8", "FP8").total
     assert 0.28 < 31_302.7 / bound.m_as("token/s") < 0.4
+
+
+# ---- chapter 06 ------------------------------------------------------------------------
+
+def test_c17_four_times_earths_sunlight_62_times_electricity_at_cmos_and_gigawatts_at_landauer():
+    """"about 4 times all the sunlight that reaches the Earth ... about 62 times the world's
+    average electricity ... on 3 to 46 gigawatts (1 to 16 bits erased per FLOP) ... about
+    5 x 10^38 FLOP/s ... above about 3 x 10^17 FLOP/J, some 62 times beyond the CMOS
+    estimate"; the summary's "a few hundred times above today's best" and "tens of
+    millions of times"."""
+    from course_lib.limits import energy_per_flop, flop_per_joule, landauer_energy, power_for
+    rate = Q_(1e30, "FLOP/s")
+    sun_on_earth = power_scale("Sunlight intercepted by Earth").power
+    world = power_scale("World electricity (average)").power
+    cmos = constant("CMOS efficiency limit")
+    assert round((power_for(rate, flop_per_joule("H100")) / sun_on_earth).m_as("")) == 4
+    assert round((power_for(rate, cmos) / world).m_as("")) == 62
+    floor = [power_for(rate, Q_(1, "FLOP") / landauer_energy(bits=b)).m_as("GW") for b in (1, 16)]
+    assert [round(p) for p in floor] == [3, 46]
+    assert round((power_scale("Sun luminosity").power * flop_per_joule("H100")).m_as("FLOP/s") / 1e38) == 5
+    needed = (rate / world).m_as("FLOP/J")
+    assert round(needed / 1e17) == 3 and round(needed / cmos.m_as("FLOP/J")) == 62
+    assert 100 < (cmos / flop_per_joule("B300", "FP4")).m_as("") < 1000
+    for name, fmt in [("H100", "BF16"), ("B200", "FP4"), ("B300", "FP4")]:
+        above = (energy_per_flop(name, fmt) * Q_(1, "FLOP") / landauer_energy()).m_as("")
+        assert 1e7 <= above < 1e9
+
+
+def test_c18_578_million_cycles_25_ms_18_years_40_doublings():
+    """"after about 578 million cycles ... doubles every 5.5 months ... under about 25 ms;
+    at one cycle a second, doubling takes 18 years, while demand doubles some 40 times";
+    the summary's "half a billion cycles"."""
+    from course_lib.limits import periods_to
+    cycles = periods_to(2, 1.2e-9)
+    assert round(cycles / 1e6) == 578
+    demand = doubling_time(constant("frontier compute growth").m_as("1/year"))
+    assert round(demand.m_as("month"), 1) == 5.5
+    assert round((demand / cycles).m_as("ms")) == 25
+    years = (Q_(1, "s") * cycles).m_as("year")
+    assert round(years) == 18
+    assert round(years / demand.m_as("year"), -1) == 40
+
+
+def test_c19_332_and_41_service_times_a_third_for_1024_servers_and_1_percent_for_customers():
+    """"on average 332 times the service time, and 8 servers behind one queue still about
+    41 times ... 1,024 servers at 99.7 % keep the mean wait under a third of a service
+    time ... customers then see about 1 % utilisation"; the written answer's "about 330 at
+    99.7 % and 1,000 at 99.9 % ... about 40 service times"."""
+    from course_lib.limits import mm1_wait, mmc_wait
+    s = Q_(1, "s")
+    assert round(mm1_wait(0.997, s).wait.m_as("s")) == 332
+    assert round(mm1_wait(0.999, s).wait.m_as("s"), -1) == 1000
+    assert round(mmc_wait(8, 0.997, s).wait.m_as("s")) == 41
+    assert mmc_wait(1024, 0.997, s).wait.m_as("s") < 1 / 3
+    assert round(0.997 * 0.01, 3) == 0.01
+    assert mmc_wait(1, 0.997 * 0.01, s).wait.m_as("s") < 0.02
