@@ -202,7 +202,7 @@ CHAPTERS: tuple[Chapter, ...] = (
             Exercise("06.3", "b300_world_multiple", "", rtol=0.02),
             Exercise("06.4", "gain_to_keep_pace", "", rtol=0.02),
             Exercise("06.5", "util_8_replicas", "", rtol=0.01),
-            Exercise("06.6", "years_to_cmos", "year", rtol=0.02),
+            Exercise("06.6", "years_to_world", "year", rtol=0.02),
         )),
     Chapter("07", "capstone_earth_or_orbit", "Capstone: Earth or orbit",
             "the next N GW: ground vs orbit, every lever, Monte Carlo uncertainty",

@@ -6,8 +6,9 @@ Conventions
 * **Landauer's bound**: erasing one bit in surroundings at temperature T dissipates at least
   k T ln 2 (Landauer, IBM J. Res. Dev. 5 (1961) 183; measured by Berut et al., Nature 483
   (2012) 187), with k the Boltzmann constant of the registry (exact in the 2019 SI). How
-  many bits a FLOP erases is an assumption the caller states (``bits``): 1 is the most
-  generous floor; overwriting a 16-bit result erases 16.
+  many bits a FLOP erases is an assumption the caller states (``bits``): 1 is a generous
+  floor for irreversible logic; overwriting a 16-bit result whose old value is unknown
+  erases up to 16; reversible logic could, in principle, erase none.
 * **Energy per FLOP** is an accelerator's board power (TDP) over its dense peak in a
   format: the chip at full load, without host, network or cooling (chapter 04's PUE adds
   those), and dense, not sparse, FLOP/s.

@@ -28,7 +28,9 @@ if lab_driver.missing():
 
 
 def plain(markup: str) -> str:
-    text = re.sub(r"<br>", " ", re.sub(r"<(?!br)[^>]+>", "", markup))
+    # line breaks and list items are whitespace in the page's innerText; other tags are not
+    text = re.sub(r"<(br|/?ul|/?li)\b[^>]*>", " ", markup)
+    text = re.sub(r"<[^>]+>", "", text)
     return re.sub(r"\s+", " ", html.unescape(text)).strip()
 
 

@@ -274,7 +274,8 @@ def test_c17_four_times_earths_sunlight_62_times_electricity_at_cmos_and_gigawat
 def test_c18_578_million_cycles_25_ms_18_years_40_doublings():
     """"after about 578 million cycles ... doubles every 5.5 months ... under about 25 ms;
     at one cycle a second, doubling takes 18 years, while demand doubles some 40 times";
-    the summary's "half a billion cycles"."""
+    the summary's "about 580 million cycles"; the story's "hundreds of millions" of cycles
+    give "1.13 to 2.9 times"."""
     from course_lib.limits import periods_to
     cycles = periods_to(2, 1.2e-9)
     assert round(cycles / 1e6) == 578
@@ -284,6 +285,8 @@ def test_c18_578_million_cycles_25_ms_18_years_40_doublings():
     years = (Q_(1, "s") * cycles).m_as("year")
     assert round(years) == 18
     assert round(years / demand.m_as("year"), -1) == 40
+    from course_lib.limits import compound
+    assert [round(compound(1.2e-9, n), 2) for n in (1e8, 9e8)] == [1.13, 2.94]  # "1.13 to 2.9"
 
 
 def test_c19_332_and_41_service_times_a_third_for_1024_servers_and_1_percent_for_customers():
@@ -297,5 +300,7 @@ def test_c19_332_and_41_service_times_a_third_for_1024_servers_and_1_percent_for
     assert round(mm1_wait(0.999, s).wait.m_as("s"), -1) == 1000
     assert round(mmc_wait(8, 0.997, s).wait.m_as("s")) == 41
     assert mmc_wait(1024, 0.997, s).wait.m_as("s") < 1 / 3
+    assert round(mmc_wait(1024, 0.999, s).wait.m_as("s")) == 1
+    assert round(mmc_wait(10_000, 0.999, s).wait.m_as("s"), 1) == 0.1
     assert round(0.997 * 0.01, 3) == 0.01
     assert mmc_wait(1, 0.997 * 0.01, s).wait.m_as("s") < 0.02

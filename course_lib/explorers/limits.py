@@ -89,8 +89,9 @@ def _power_update(artists, rate, acc_name, fmt, year, bits):
         rows.append(f"<li>{label} ({_sci(per_joule)} FLOP/J){beyond}: <b>{_sci(watts)} W</b>, "
                     f"{_against(watts)}</li>")
     return (f"{_sci(x)} FLOP/s sustained; today's chip: {acc_name} in {fmt}; trend carried "
-            f"to {int(year)}; Landauer at room temperature with {int(bits)} bit(s) erased "
-            f"per FLOP:<ul style='margin:0'>{''.join(rows)}</ul>")
+            f"to {int(year)} at Epoch's pace (counted in each chip's fastest format, so "
+            f"generous for a fixed format); Landauer at room temperature with {int(bits)} "
+            f"bit(s) erased per FLOP:<ul style='margin:0'>{''.join(rows)}</ul>")
 
 
 def power_explorer() -> Explorer:
