@@ -27,6 +27,13 @@ def _roofline_setup(fig):
     return ax, roof, point, ridge
 
 
+@functools.lru_cache(maxsize=256)
+def _room(name, fmt, acc_name, tokens):
+    """The largest batch that memory alone allows (a bisection of about 40 ms: cached, as
+    it does not depend on the batch the slider moves)."""
+    return max_batch(name, Q_(tokens, "token"), acc_name, Q_(1, "hour"), fmt, fmt)
+
+
 def _roofline_update(artists, name, fmt, acc_name, batch, context):
     _, roof, point, ridge = artists
     acc = accelerator(acc_name)
@@ -35,7 +42,7 @@ def _roofline_update(artists, name, fmt, acc_name, batch, context):
     roof.set_ydata(np.minimum(peak, bandwidth * _INTENSITY))
     ridge.set_xdata([critical_intensity(acc, fmt).m_as("FLOP/B")] * 2)
     step = decode_step_time(name, batch, context, acc, fmt, fmt)
-    room = max_batch(name, context, acc, Q_(1, "hour"), fmt, fmt)      # memory alone
+    room = _room(name, fmt, acc_name, float(context.m_as("token")))
     moved = (step.weights + step.kv_cache).m_as("B")
     intensity = step.flops.m_as("FLOP") / moved
     attained = step.flops.m_as("FLOP") / np.maximum(step.math, step.memory).m_as("s")
