@@ -204,9 +204,23 @@ CHAPTERS: tuple[Chapter, ...] = (
             Exercise("06.5", "util_8_replicas", "", rtol=0.01),
             Exercise("06.6", "years_to_world", "year", rtol=0.02),
         )),
-    Chapter("07", "capstone_earth_or_orbit", "Capstone: Earth or orbit",
-            "the next N GW: ground vs orbit, every lever, Monte Carlo uncertainty",
-            library="scenario", planned=True),
+    Chapter(
+        "07", "capstone_earth_or_orbit", "Capstone: Earth or orbit",
+        "the next N GW: ground vs orbit, every lever, Monte Carlo uncertainty",
+        library="scenarios", explorer_module="scenarios", claims="C1-C19", minutes=120,
+        goals="chain every chapter's model into one decision; both cost stacks per GPU-hour; "
+              "launches and build times; what must be true (break-evens); Monte Carlo and "
+              "a tornado chart; published analyses reproduced and reconciled; every claim's "
+              "verdict; a written recommendation",
+        explorers=(("lever_board_explorer", "launch_price"), ("monte_carlo_explorer", "launch_low")),
+        exercises=(
+            Exercise("07.1", "ground_hour_dear_power", "USD/hour", rtol=0.02),
+            Exercise("07.2", "optimistic_launches", "", rtol=0.02),
+            Exercise("07.3", "build_cost_breakeven", "USD/kg", rtol=0.02),
+            Exercise("07.4", "launched_power_price", "USD/kW/year", rtol=0.02),
+            Exercise("07.5", "grid_p95_ratio", "", rtol=0.01),
+            Exercise("07.6", "years_for_10gw", "year", rtol=0.02),
+        )),
 )
 
 

@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 
 __all__ = ["Master", "Question", "Verdict", "MasterError", "masters_folder", "master_paths",
            "read_master", "parse_master", "answer_key", "expected_expression",
-           "mistake_expressions"]
+           "mistake_expressions", "ClaimVerdict", "claim_verdicts"]
 
 MASTER_GLOB = "[0-9][0-9]_*.ipynb"
 
@@ -142,6 +142,47 @@ class Master:
         """The cells above exercise ``"NN.k"``: the lesson a student has read (and the
         numbers it printed) when answering it."""
         return self.cells[:self.question(exercise_id).start]
+
+
+@dataclass(frozen=True)
+class ClaimVerdict:
+    """A chapter's verdict on a claim of the seeds: the ``claim`` ("C8"), the ``chapter``
+    ("04"), the verdict's bold lead (``verdict``) and its whole paragraph (``text``)."""
+
+    claim: str
+    chapter: str
+    verdict: str
+    text: str
+
+
+_CLAIM = re.compile(r"\bC(\d+)\b")
+
+
+def claim_verdicts(folder: pathlib.Path | str | None = None) -> list[ClaimVerdict]:
+    """Every claim check's verdict in the chapters of ``folder`` (default: the masters; a
+    student edition works too), as the chapters wrote them: each paragraph that starts
+    with "**Verdict", for the claims named by the latest heading that names any ("### C8:
+    ...", "## 3. 10^30 FLOP/s (claim C17)"), sorted by claim.
+
+    >>> [v.claim for v in claim_verdicts()][:3]
+    ['C1', 'C2', 'C3']
+    """
+    found = []
+    for path in master_paths(folder):
+        claims: list[str] = []
+        for cell in read_master(path).cells:
+            if cell.cell_type != "markdown":
+                continue
+            for paragraph in re.split(r"\n\s*\n", cell.source):
+                for line in paragraph.splitlines():
+                    if line.startswith("#") and _CLAIM.search(line):
+                        claims = [f"C{n}" for n in _CLAIM.findall(line)]
+                if paragraph.startswith("**Verdict"):
+                    lead = " ".join(paragraph.split("**")[1].removeprefix("Verdict")
+                                    .lstrip(":. ").split())
+                    found += [ClaimVerdict(c, path.name[:2], lead, " ".join(paragraph.split()))
+                              for c in claims]
+    return sorted(found, key=lambda v: int(v.claim[1:]))
 
 
 def masters_folder() -> pathlib.Path | None:

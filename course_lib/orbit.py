@@ -350,13 +350,15 @@ def spares_needed(units, failure_rate, duration, confidence=0.95) -> int:
     Model: failures of the working set arrive as a Poisson process of rate ``units x
     failure_rate`` (a failed unit is replaced at once by a cold spare, which does not
     fail while unpowered); the answer is the smallest k with P(failures <= k) >=
-    ``confidence``.
+    ``confidence``. Vectorised over ``units``, ``failure_rate`` and ``duration``.
 
     >>> spares_needed(100, "0.1/year", "1 year")
     15
     """
-    mean = float((units * failure_rate * duration).m_as(""))
-    return _poisson_quantile(mean, confidence)
+    mean = (units * failure_rate * duration).m_as("")
+    if np.ndim(mean) == 0:
+        return _poisson_quantile(float(mean), confidence)
+    return _poisson_quantiles(np.asarray(mean, dtype=float), confidence)
 
 
 def _poisson_quantile(mean: float, p: float) -> int:
@@ -377,6 +379,17 @@ def _poisson_quantile(mean: float, p: float) -> int:
     log_terms = -mean + k * math.log(mean) - np.array([math.lgamma(x + 1) for x in k])
     cumulative = np.cumsum(np.exp(log_terms))   # the mass below the window is < 1e-30
     return int(k[np.searchsorted(cumulative, p)])
+
+
+def _poisson_quantiles(mean: np.ndarray, p: float) -> np.ndarray:
+    """:func:`_poisson_quantile` over an array of means (a Monte Carlo's): the
+    Cornish-Fisher expansion where the mean is 100 or more (it matches the exact quantile
+    there, tested), the exact sum below."""
+    z = _normal_quantile(p)
+    out = np.ceil(mean + z * np.sqrt(mean) + (z * z - 1) / 6 - 0.5)
+    small = mean < 100
+    out[small] = [_poisson_quantile(float(m), p) for m in mean[small]]
+    return out.astype(int)
 
 
 def _normal_quantile(p: float) -> float:

@@ -186,10 +186,14 @@ def _annuity(life, rate: float):
     """Share of a capital cost paid each year over ``life``: ``1/life`` without financing,
     the capital recovery factor ``r / (1 - (1 + r)^-n)`` with a cost of capital ``r``."""
     n = life.m_as("year")
-    if rate == 0:
+    if np.ndim(rate) == 0 and rate == 0:
         return 1 / n / Q_(1, "year")
-    # 1 - (1 + r)^-n without cancellation for tiny r (it would divide 0 by 0)
-    return rate / -np.expm1(-n * np.log1p(rate)) / Q_(1, "year")
+    # 1 - (1 + r)^-n without cancellation for tiny r (it would divide 0 by 0); arrays of
+    # rates (a Monte Carlo) take 1/n where a rate is zero
+    r = np.asarray(rate, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(r == 0, 1 / n, r / -np.expm1(-n * np.log1p(r)))
+    return share / Q_(1, "year")
 
 
 @accepts(count=count(positive=True),

@@ -304,3 +304,30 @@ def test_c19_332_and_41_service_times_a_third_for_1024_servers_and_1_percent_for
     assert round(mmc_wait(10_000, 0.999, s).wait.m_as("s"), 1) == 0.1
     assert round(0.997 * 0.01, 3) == 0.01
     assert mmc_wait(1, 0.997 * 0.01, s).wait.m_as("s") < 0.02
+
+
+# ---- chapter 07 ------------------------------------------------------------------------
+
+def test_capstone_prose_numbers():
+    """Section 2's "accelerators dominate; electricity is under a tenth ... about five
+    years"; section 3's "the launch is most of the orbit's bill"; section 4's "no single
+    lever closes the gap ... within a few percent ... a break-even close to its position";
+    section 6's "below McCalip's 3.2"; the summary's "three quarters ... hundreds of
+    launches per gigawatt"; the model recommendation's "about 7 times (13.3 against 1.9
+    USD) ... three quarters of orbit's bill ... below about 160 USD/kg"."""
+    from course_lib.scenarios import breakevens, ground_cost, orbit_cost, scenario
+    base, hopeful = scenario("baseline-2026"), scenario("orbit-optimistic")
+    g, o = ground_cost(base), orbit_cost(base)
+    assert 0.7 < g.shares["accelerators"] < 0.8 and g.shares["energy"] < 0.1
+    assert round(g.years_to_deliver.m_as("year")) == 5
+    assert 0.7 < o.shares["launch"] < 0.8
+    assert round((o.total / g.total).m_as("")) == 7
+    assert round(o.per_gpu_hour.m_as("USD/hour"), 1) == 13.3 and round(g.per_gpu_hour.m_as("USD/hour"), 1) == 1.9
+    assert all(b.value is None for b in breakevens(base).values())
+    ratio = (orbit_cost(hopeful).total / ground_cost(hopeful).total).m_as("")
+    assert 1 < ratio < 1.1
+    spacecraft = breakevens(hopeful)["spacecraft_cost"].value.m_as("USD/kg")
+    assert round(spacecraft, -1) == 160
+    assert all(100 < orbit_cost(s).launches < 1000 for s in (base, hopeful))
+    mccalip = scenario(launch_price="500 USD/kg", specific_power="36.5 W/kg")
+    assert (orbit_cost(mccalip).total / ground_cost(mccalip).total).m_as("") < 3.2

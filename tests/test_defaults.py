@@ -20,6 +20,8 @@ STRUCTURAL = {
     ("radiator_area", "sides"): "a flat panel has two faces",
     ("spares_needed", "confidence"): "a statistical choice of the mission, not data",
     ("devices_needed", "most"): "where the search stops: the GPUs of one server",
+    ("breakevens", "points"): "the resolution of a scan, not a physical quantity",
+    ("monte_carlo", "samples"): "the size of a statistical sample, not a physical quantity",
 }
 
 

@@ -140,6 +140,15 @@ VALID = {
     "max_utilization": ((8, "1 s", "0.1 s"), {}),
     "green500_leaders": ((), {}),
     "green500_leader": (("2022-06",), {}),
+    "scenario": (("baseline-2026",), {}),
+    "scenario_names": ((), {}),
+    "parse_scenario": (('base = "baseline-2026"\n[power]\nvalue = "2 GW"\nsource = "x"\n',), {}),
+    "ground_cost": (("baseline-2026",), {}),
+    "orbit_cost": (("baseline-2026",), {}),
+    "breakeven": (("orbit-optimistic", "launch_price"), {}),
+    "breakevens": (("orbit-optimistic", ["launch_price", "specific_power"]), {}),
+    "monte_carlo": (("baseline-2026", 1000), {"seed": 1}),
+    "sensitivity": (("baseline-2026",), {}),
 }
 
 # Arguments that take anything by design: they answer bad input with a message, not an error.

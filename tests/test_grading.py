@@ -178,7 +178,7 @@ def test_the_command_line_says_what_it_needs(tmp_path):
         return subprocess.run([sys.executable, "-m", "tools.grading", *args], cwd=ROOT,
                               capture_output=True, text=True, env={**os.environ, "EDITIONS": str(tmp_path)})
     assert "give the chapter as a number" in run().stderr
-    assert "no chapter 07 to grade" in run("7", "x.ipynb").stderr
+    assert "no chapter 08 to grade" in run("8", "x.ipynb").stderr
     assert "no submissions given" in run("4").stderr
     assert "no submission at nowhere.ipynb" in run("04", "nowhere.ipynb").stderr
     assert grading.chapter_argument("4").number == "04"

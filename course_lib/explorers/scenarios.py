@@ -1,0 +1,133 @@
+"""Chapter 07's explorers: the lever board (both cost stacks and every lever's break-even)
+and the Monte Carlo view (the spread of outcomes as a range moves)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..scenarios import (GroundCost, OrbitCost, breakevens, ground_cost, monte_carlo,
+                         orbit_cost, scenario)
+from ..widgets import Explorer, choice, slider
+from .charts import set_stack, stacked_bar
+
+# The parts of both stacks, in one palette: shared parts keep their colour on both rows.
+PARTS = tuple(dict.fromkeys(GroundCost.PARTS + OrbitCost.PARTS))
+COLORS = dict(zip(PARTS, ("tab:blue", "tab:gray", "tab:orange", "tab:olive", "tab:purple",
+                          "tab:cyan", "tab:brown", "tab:pink", "tab:red", "tab:green")))
+# The board's levers: (lever, label, stops); each slider starts at the scenario's value.
+BOARD = (("launch_price", "Launch price", [30, 100, 200, 500, 1000, 2000, 5000]),
+         ("specific_power", "Watts per kg in orbit", [5, 10, 20, 30, 50, 100, 200]),
+         ("spacecraft_cost", "Spacecraft build cost", [30, 100, 300, 1000, 3000]),
+         ("space_premium", "Space hardware premium", [1, 1.25, 1.5, 2, 3]),
+         ("failure_rate", "Failures a year in orbit", [0.01, 0.03, 0.1, 0.2]),
+         ("electricity_price", "Electricity price", [0.02, 0.04, 0.08, 0.15, 0.25]),
+         ("accelerator_life", "Accelerator life", [3, 4, 5, 6, 7]))
+
+
+def _board_setup(fig):
+    ax = fig.add_subplot()
+    rows = [1] * len(GroundCost.PARTS) + [0] * len(OrbitCost.PARTS)
+    # a part on both rows gets one legend entry ("_name" is left out of legends)
+    names = list(GroundCost.PARTS) + [p if p not in GroundCost.PARTS else "_" + p
+                                      for p in OrbitCost.PARTS]
+    bars = stacked_bar(ax, names, [COLORS[n.lstrip("_")] for n in names], rows, legend_cols=5)
+    ax.set_yticks([0, 1], ["orbit", "ground"])
+    ax.set_xlim(0, 10)
+    ax.set_xlabel("cost per GPU-hour delivered [USD]")
+    ax.grid(True, axis="x", alpha=0.3)
+    return bars[:len(GroundCost.PARTS)], bars[len(GroundCost.PARTS):]
+
+
+def _per_gpu_hour(cost) -> list[float]:
+    hours = cost.gpus * cost.load_factor * 8766
+    return [getattr(cost, p).m_as("USD/year") / hours for p in cost.PARTS]
+
+
+def _board_update(artists, name, **levers):
+    ground_bars, orbit_bars = artists
+    scn = scenario(name, **levers)
+    ground, orbit = ground_cost(scn), orbit_cost(scn)
+    set_stack(ground_bars, _per_gpu_hour(ground))
+    set_stack(orbit_bars, _per_gpu_hour(orbit))
+    g, o = ground.per_gpu_hour.m_as("USD/hour"), orbit.per_gpu_hour.m_as("USD/hour")
+    rows = []
+    for lever, b in breakevens(scn, [k for k, _, _ in BOARD], refine=False, points=120).items():
+        if b.value is None:
+            rows.append(f"{lever}: {'orbit cheaper' if b.orbit_cheaper == 'everywhere' else 'no break-even'} in its whole range")
+        else:
+            rows.append(f"{lever}: orbit cheaper {b.orbit_cheaper} <b>{b.value:.3g~P}</b>")
+    return (f"Ground {g:.2f} USD, orbit <b>{o:.2f} USD</b> per GPU-hour: orbit costs "
+            f"<b>{o / g:.2f} x</b> the ground. Orbit needs {orbit.launches:,.0f} launches "
+            f"({orbit.years_to_deliver:.1f~P} at the cadence) against "
+            f"{ground.years_to_deliver:.0f~P} of waiting for grid power.<br>"
+            f"Break-even of each lever, the others as set:<ul style='margin:0'>"
+            + "".join(f"<li>{r}</li>" for r in rows) + "</ul>")
+
+
+def lever_board_explorer(name: str = "baseline-2026") -> Explorer:
+    """Both cost stacks of scenario ``name`` (:func:`course_lib.scenario.ground_cost`,
+    :func:`~course_lib.scenario.orbit_cost`) in USD per GPU-hour, and the break-even of
+    each lever (:func:`~course_lib.scenario.breakevens`), as the levers move."""
+    scn = scenario(name)
+    controls = {"name": choice("Scenario", [name], name)}
+    for lever, label, stops in BOARD:
+        unit = f"{scn[lever].units:~P}" or None
+        controls[lever] = slider(label, unit if unit != "" else None,
+                                 value=scn[lever], values=stops)
+    return Explorer(controls, _board_setup, _board_update, figsize=(6.8, 2.6),
+                    title="The lever board: ground against orbit, per GPU-hour")
+
+
+_BINS = np.geomspace(0.1, 100, 61)                       # orbit / ground
+
+
+def _mc_setup(fig):
+    ax = fig.add_subplot()
+    # one filled step patch, not 60 bars: one artist to redraw per update
+    histogram = ax.stairs(np.zeros(len(_BINS) - 1), _BINS, fill=True, color="tab:blue")
+    ax.axvline(1, color="k", ls=":", lw=1)                      # equal cost
+    median = ax.axvline(1, color="tab:red", lw=1.5)
+    ax.set_xscale("log")
+    ax.set_xlim(_BINS[0], _BINS[-1])
+    ax.set_ylim(0, 0.3)
+    ax.set_xlabel("orbit cost / ground cost (per GPU-hour); left of the dotted line, orbit wins")
+    ax.set_ylabel("share of samples")
+    return histogram, median
+
+
+def _mc_update(artists, name, launch_low, watts_high, build_low):
+    histogram, median = artists
+    base = scenario(name)
+    scn = base.with_range("launch_price", low=launch_low) \
+              .with_range("specific_power", high=watts_high) \
+              .with_range("spacecraft_cost", low=build_low)
+    mc = monte_carlo(scn, 100_000, seed=0)
+    # the bins are even in log10: index them directly (np.histogram searches each sample)
+    step = np.log10(_BINS[1] / _BINS[0])
+    index = np.floor((np.log10(mc.ratio) - np.log10(_BINS[0])) / step).astype(int)
+    counts = np.bincount(np.clip(index, 0, len(_BINS) - 2), minlength=len(_BINS) - 1)
+    histogram.set_data(counts / mc.samples)
+    median.set_xdata([mc.percentiles[50]] * 2)
+    p = mc.percentiles
+    return (f"{mc.samples:,} draws of {len(mc.drawn)} uncertain levers ({name}): orbit "
+            f"costs {p[5]:.2g} to {p[95]:.2g} times the ground (5th to 95th percentile), "
+            f"median <b>{p[50]:.2g} x</b>; orbit is cheaper in <b>{mc.probability_orbit_cheaper:.1%}</b> "
+            f"of the draws.")
+
+
+def monte_carlo_explorer() -> Explorer:
+    """The distribution of the cost ratio (:func:`course_lib.scenario.monte_carlo`, 100,000
+    draws) for a scenario, as the range of three orbit levers moves: the cheapest launch,
+    the lightest design, the cheapest spacecraft."""
+    scn = scenario()
+    return Explorer(
+        {"name": choice("Scenario", ["baseline-2026", "orbit-optimistic", "grid-constrained"],
+                        "baseline-2026"),
+         "launch_low": slider("Cheapest launch", "USD/kg", value=scn.levers["launch_price"].low,
+                              values=[30, 100, 200, 500, 1000]),
+         "watts_high": slider("Lightest design", "W/kg", value=scn.levers["specific_power"].high,
+                              values=[30, 50, 100, 200]),
+         "build_low": slider("Cheapest spacecraft", "USD/kg",
+                             value=scn.levers["spacecraft_cost"].low,
+                             values=[30, 100, 300, 1000])},
+        _mc_setup, _mc_update, figsize=(6.4, 3.0),
+        title="Uncertainty: how often orbit wins")

@@ -1,0 +1,645 @@
+"""The capstone's question: the next gigawatts of AI compute, on the ground or in orbit.
+
+A **scenario** is every input of the comparison (a *lever*): a quantity with its unit, its
+value and source, and an uncertainty (low, high, distribution). Scenarios are TOML files in
+``data/scenarios/``; :func:`scenario` reads one, and keyword overrides change levers.
+
+Conventions
+-----------
+* Both sides deliver the same thing: ``power`` of **IT power** (accelerators with their
+  servers, chapter 04's :func:`it_power`) running ``load_factor`` of the time for a year.
+  The unit of compute is the **GPU-hour** of the scenario's accelerator (board power x
+  server overhead from chapter 04), so cost per GPU-hour compares like with like.
+* Ground (chapter 04's :func:`annualized_cost`): accelerators over their life, the
+  facility per IT watt over its life, energy at the facility power (PUE) and price, other
+  operations per IT watt. Failed parts are swapped by technicians (inside other opex).
+* Orbit (chapter 05): the same accelerators, times a ``space_premium`` for space-rated
+  parts; cold **spares** launched up front so that ``power`` keeps running for the whole
+  life at 95 % confidence (:func:`spares_needed` at ``failure_rate``); arrays, radiators,
+  batteries and structure built at ``spacecraft_cost`` per kg, with the part masses of
+  :func:`specific_power`'s design scaled to the scenario's watts per kilogram; every kilogram
+  (spares included) launched at ``launch_price``; no energy bill; operations per IT watt
+  as on the ground. Everything in orbit lasts as long as its accelerators and is paid
+  over that life (the constellation is rebuilt, not repaired).
+* Capital is spread over its life as chapter 04 does: straight line, or an annuity with a
+  ``cost_of_capital``.
+* Time to deliver: the ground waits ``ground_build_time`` for its power; orbit needs its
+  mass in launches of ``payload`` at ``launch_cadence`` launches a year.
+
+What this leaves out (each would move the answer): land, taxes and networks on the ground;
+ground stations, debris avoidance, insurance and the latency to users in orbit; the
+decline of prices over the years.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+import tomllib
+from importlib import resources
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+import pint
+
+from .breakdown import Breakdown
+from .data import build_time, constant, constant_record, launch_vehicle, launches
+from .declare import accepts, count
+from .orbit import launches_per_year, spares_needed, specific_power
+from .power import _annuity, annualized_cost, it_power
+from .units import Q_, as_quantity
+
+__all__ = ["Lever", "Scenario", "scenario", "scenario_names", "parse_scenario", "LEVERS", "GroundCost",
+           "OrbitCost", "ground_cost", "orbit_cost", "Breakeven", "breakeven", "breakevens",
+           "MonteCarlo", "monte_carlo", "Sensitivity", "sensitivity"]
+
+SCENARIOS = resources.files("course_lib._tables") / "scenarios"   # data/scenarios/
+DISTRIBUTIONS = ("uniform", "loguniform", "triangular")
+CONFIDENCE = 0.95            # spares: the whole life covered with this probability
+
+
+@dataclass(frozen=True)
+class LeverSpec:
+    """What a lever is: its ``unit``, which ``side`` it acts on, a description, and the
+    physical range (in ``unit``) a value must lie in (and :func:`breakeven` searches)."""
+
+    unit: str
+    side: str
+    what: str
+    bounds: tuple[float, float]
+
+
+LEVERS: dict[str, LeverSpec] = {
+    "power": LeverSpec("GW", "both", "IT power delivered", (1e-3, 1e3)),
+    "accelerator_price": LeverSpec("USD", "both", "all-in server cost per accelerator", (1e3, 1e6)),
+    "accelerator_life": LeverSpec("year", "both", "life of accelerators (and of the spacecraft)", (1, 15)),
+    "load_factor": LeverSpec("", "both", "share of the year the accelerators run", (0.05, 1)),
+    "other_opex": LeverSpec("USD/W/year", "both", "operations per IT watt", (0, 5)),
+    "cost_of_capital": LeverSpec("", "both", "yearly cost of capital (0: no financing)", (0, 0.3)),
+    "electricity_price": LeverSpec("USD/kWh", "ground", "price of electricity", (0, 1)),
+    "pue": LeverSpec("", "ground", "facility power / IT power", (1, 3)),
+    "facility_cost": LeverSpec("USD/W", "ground", "data-centre build cost per IT watt", (0, 100)),
+    "facility_life": LeverSpec("year", "ground", "life of the building", (2, 50)),
+    "ground_build_time": LeverSpec("year", "ground", "wait for power on the ground", (0.1, 20)),
+    "launch_price": LeverSpec("USD/kg", "orbit", "launch price per kg to orbit", (1, 1e5)),
+    "specific_power": LeverSpec("W/kg", "orbit", "IT watts per kg launched", (1, 1e4)),
+    "spacecraft_cost": LeverSpec("USD/kg", "orbit", "build cost of arrays, radiators, batteries, structure", (0, 1e5)),
+    "space_premium": LeverSpec("", "orbit", "cost of space-rated hardware / ground hardware", (1, 10)),
+    "failure_rate": LeverSpec("1/year", "orbit", "permanent accelerator failures per year", (0, 1)),
+    "payload": LeverSpec("t", "orbit", "payload per launch", (1, 1000)),
+    "launch_cadence": LeverSpec("1/year", "orbit", "launches a year available", (1, 1e5)),
+}
+
+# Defaults computed by the chapters' models, named in scenario files as ``computed = ...``.
+COMPUTED = {
+    "specific_power": lambda: specific_power().specific_power,
+    "ISS as flown": lambda: specific_power(
+        array_specific_power=constant("ISS array specific power"),
+        radiator_specific_power=constant("ISS radiator specific power")).specific_power,
+    "Falcon 9 price per kg": lambda: launch_vehicle("Falcon 9").price_per_kg,
+    "Falcon launches in the latest year": lambda: Q_(launches()[-1].launches, "1/year"),
+    "Starship payload": lambda: launch_vehicle("Starship").payload_leo,
+    "Grid interconnection queue (US)": lambda: build_time("Grid interconnection queue (US)").years,
+    "Gas turbine (large frame)": lambda: build_time("Gas turbine (large frame)").years,
+}
+
+
+@dataclass(frozen=True)
+class Lever:
+    """One input: ``value`` (a Quantity), its ``source``, and its uncertainty ``low`` to
+    ``high`` (equal to ``value`` for a fixed lever) drawn from ``distribution``."""
+
+    name: str
+    value: pint.Quantity
+    source: str
+    low: pint.Quantity
+    high: pint.Quantity
+    distribution: str = "uniform"
+    range_source: str = ""
+
+    @property
+    def uncertain(self) -> bool:
+        return bool(self.high > self.low)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named set of levers (see :data:`LEVERS`) and the accelerator they concern."""
+
+    name: str
+    description: str
+    accelerator: str
+    levers: dict[str, Lever] = field(repr=False)
+
+    def __getitem__(self, name: str) -> pint.Quantity:
+        return self.levers[_known(name)].value
+
+    def values(self) -> dict[str, pint.Quantity]:
+        """Every lever's value, by name."""
+        return {k: lever.value for k, lever in self.levers.items()}
+
+    def replace(self, **overrides) -> "Scenario":
+        """The same scenario with some levers' values changed (their ranges kept, widened
+        to include the new value)."""
+        levers = dict(self.levers)
+        for name, value in overrides.items():
+            lever = levers[_known(name)]
+            q = _quantity(value, name, f"{self.name} ({name}=)")
+            levers[name] = dataclasses.replace(
+                lever, value=q, source="set by the caller",
+                low=min(lever.low, q) if lever.uncertain else q,
+                high=max(lever.high, q) if lever.uncertain else q)
+        return dataclasses.replace(self, levers=levers)
+
+
+    def with_range(self, name: str, low=None, high=None) -> "Scenario":
+        """The same scenario with lever ``name`` drawn from ``low`` to ``high`` (either
+        kept if not given); its value is moved inside the range if it falls outside."""
+        lever = self.levers[_known(name)]
+        where = f"{self.name} ({name} range)"
+        low = lever.low if low is None else _quantity(low, name, where)
+        high = lever.high if high is None else _quantity(high, name, where)
+        if low > high:
+            raise ValueError(f"{where}: low {low:~P} is above high {high:~P}.")
+        value = min(max(lever.value, low), high)
+        if lever.distribution == "loguniform" and low.m <= 0:
+            raise ValueError(f"{where}: a loguniform range needs low > 0.")
+        levers = {**self.levers, name: dataclasses.replace(
+            lever, low=low, high=high, value=value, range_source="set by the caller")}
+        return dataclasses.replace(self, levers=levers)
+
+
+def _known(name: str) -> str:
+    if not isinstance(name, str) or name not in LEVERS:
+        raise KeyError(f"No lever {str(name)[:60]!r}; known: {', '.join(LEVERS)}")
+    return name
+
+
+def _quantity(value, name: str, where: str) -> pint.Quantity:
+    """A lever's value in its declared unit, within its physical range, or a ValueError
+    naming the lever."""
+    spec = LEVERS[name]
+    if not spec.unit and not isinstance(value, (pint.Quantity, bool)):
+        try:                                         # a plain ratio: a number will do
+            q = Q_(float(value), "")
+        except (TypeError, ValueError):
+            raise TypeError(f"{where}: lever {name!r} must be a plain number ({spec.what}), "
+                            f"got {str(value)[:60]!r}.") from None
+    else:
+        q = as_quantity(value, name, spec.unit, where=where).to(spec.unit)
+    low, high = spec.bounds
+    m = np.asarray(q.m, dtype=float)
+    if np.any(~np.isfinite(m)) or np.any(m < low) or np.any(m > high):
+        raise ValueError(f"{where}: lever {name!r} must lie between {low:g} and {high:g} "
+                         f"{spec.unit} ({spec.what}), got {value!r}.")
+    return q
+
+
+def _lever(name: str, entry: dict, file: str) -> Lever:
+    where = f"{file} [{name}]"
+    unknown = set(entry) - {"value", "row", "computed", "source", "low", "high",
+                            "distribution", "range_source"}
+    if unknown:
+        raise ValueError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; known: value, "
+                         f"row, computed, source, low, high, distribution, range_source.")
+    given = [k for k in ("value", "row", "computed") if k in entry]
+    if len(given) != 1:
+        raise ValueError(f"{where}: give exactly one of value, row, computed (got "
+                         f"{', '.join(given) or 'none'}).")
+    if "row" in entry:
+        record = constant_record(entry["row"])
+        value, source = constant(entry["row"]), f"{record.name}: {record.source}"
+    elif "computed" in entry:
+        if entry["computed"] not in COMPUTED:
+            raise ValueError(f"{where}: no computed default {entry['computed']!r}; known: "
+                             f"{', '.join(COMPUTED)}.")
+        value, source = COMPUTED[entry["computed"]](), f"computed by the kit: {entry['computed']}"
+    else:
+        value, source = entry["value"], entry.get("source", "")
+        if not source:
+            raise ValueError(f"{where}: a value needs its source.")
+    value = _quantity(value, name, where)
+    low = _quantity(entry.get("low", value), name, where + " low")
+    high = _quantity(entry.get("high", value), name, where + " high")
+    if low > high or not low <= value <= high:
+        raise ValueError(f"{where}: need low <= value <= high, got {low:~P}, {value:~P}, "
+                         f"{high:~P}.")
+    distribution = entry.get("distribution", "uniform")
+    if distribution not in DISTRIBUTIONS:
+        raise ValueError(f"{where}: distribution must be one of {', '.join(DISTRIBUTIONS)}, "
+                         f"got {distribution!r}.")
+    if distribution == "loguniform" and low.m <= 0:
+        raise ValueError(f"{where}: a loguniform range needs low > 0.")
+    if (low < high) and not entry.get("range_source"):
+        raise ValueError(f"{where}: a range needs its range_source.")
+    return Lever(name, value, source, low, high, distribution, entry.get("range_source", ""))
+
+
+def scenario_names() -> list[str]:
+    """The scenarios in ``data/scenarios/``."""
+    return sorted(p.name[:-5] for p in SCENARIOS.iterdir() if p.name.endswith(".toml"))
+
+
+@functools.lru_cache(maxsize=None)
+def _load(name: str) -> Scenario:
+    if name not in scenario_names():
+        raise KeyError(f"No scenario {str(name)[:60]!r}; known: {', '.join(scenario_names())}")
+    return parse_scenario((SCENARIOS / f"{name}.toml").read_text(), f"{name}.toml")
+
+
+def parse_scenario(text: str, file: str = "<text>") -> Scenario:
+    """A scenario from the text of a TOML file (what :func:`scenario` reads): a table per
+    lever, or ``base = "<scenario>"`` and the levers that differ. Errors name ``file`` and
+    the lever's key."""
+    if not isinstance(text, str):
+        raise TypeError(f"parse_scenario(): text must be the text of a TOML file, got "
+                        f"{type(text).__name__}.")
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{file}: {exc}") from None
+    tables = {k: v for k, v in doc.items() if isinstance(v, dict)}
+    for key in tables:
+        if key not in LEVERS:
+            raise ValueError(f"{file}: unknown lever [{key}]; known: {', '.join(LEVERS)}")
+    base = _load(doc["base"]) if "base" in doc else None
+    entries = {}
+    for name in LEVERS:
+        if base is not None and name not in tables:
+            entries[name] = base.levers[name]
+        elif name in tables:
+            entries[name] = _lever(name, dict(tables[name]), file)
+        else:
+            raise ValueError(f"{file}: lever [{name}] is missing.")
+    return Scenario(file.removesuffix(".toml"), doc.get("description", ""),
+                    doc.get("accelerator", base.accelerator if base else "GB200"), entries)
+
+
+def _scenario(scn, where: str) -> Scenario:
+    """A Scenario, or one named by a string; anything else is refused naming ``scn``."""
+    if isinstance(scn, Scenario):
+        return scn
+    if isinstance(scn, str):
+        return scenario(scn)
+    raise TypeError(f"{where}(): scn must be a Scenario (scenario(\"baseline-2026\")) or a "
+                    f"scenario's name, got {type(scn).__name__}.")
+
+
+def scenario(name: str = "baseline-2026", **overrides) -> Scenario:
+    """The scenario ``data/scenarios/<name>.toml``, with levers set by ``overrides``
+    (``scenario("baseline-2026", launch_price="500 USD/kg")``). Unknown levers, wrong units
+    and values outside a lever's physical range are refused with the lever's name.
+
+    >>> scenario()["launch_price"].round(0)
+    <Quantity(3986.0, 'USD / kilogram')>
+    """
+    return _load(name).replace(**overrides) if overrides else _load(name)
+
+
+# ---- the two sides ---------------------------------------------------------------------
+
+class _Costs(Breakdown):
+    """Shared by both sides: totals per IT watt, per MWh of IT energy, per GPU-hour."""
+
+    it_power: pint.Quantity
+    gpus: float
+    load_factor: float
+
+    @property
+    def per_watt(self) -> pint.Quantity:
+        """Cost per year per IT watt."""
+        return (self.total / self.it_power).to("USD/W/year")
+
+    @property
+    def per_mwh(self) -> pint.Quantity:
+        """Cost per MWh of IT energy used (IT power x load factor x a year)."""
+        return (self.total / (self.it_power * self.load_factor)).to("USD/MWh")
+
+    @property
+    def per_gpu_hour(self) -> pint.Quantity:
+        """Cost per GPU-hour delivered (accelerators x load factor x a year), in USD per
+        hour of one accelerator."""
+        return (self.total / (self.gpus * self.load_factor)).to("USD/hour")
+
+
+@dataclass(frozen=True)
+class GroundCost(_Costs):
+    """A year on the ground, by part (USD/year); ``years_to_deliver`` waits for power."""
+
+    accelerators: pint.Quantity
+    facility: pint.Quantity
+    energy: pint.Quantity
+    operations: pint.Quantity
+    it_power: pint.Quantity
+    gpus: float
+    load_factor: float
+    years_to_deliver: pint.Quantity
+
+    PARTS: ClassVar[tuple[str, ...]] = ("accelerators", "facility", "energy", "operations")
+
+
+@dataclass(frozen=True)
+class OrbitCost(_Costs):
+    """A year in orbit, by part (USD/year), with the mass launched, the launches it takes
+    and the years they take at the scenario's cadence."""
+
+    accelerators: pint.Quantity
+    spares: pint.Quantity
+    arrays: pint.Quantity
+    radiators: pint.Quantity
+    batteries: pint.Quantity
+    structure: pint.Quantity
+    launch: pint.Quantity
+    operations: pint.Quantity
+    it_power: pint.Quantity
+    gpus: float
+    load_factor: float
+    spare_gpus: float
+    mass: pint.Quantity
+    launches: float
+    years_to_deliver: pint.Quantity
+
+    PARTS: ClassVar[tuple[str, ...]] = ("accelerators", "spares", "arrays", "radiators",
+                                        "batteries", "structure", "launch", "operations")
+
+
+def _gpus(acc: str, power) -> float:
+    """Accelerators whose servers draw ``power`` of IT power (chapter 04's it_power)."""
+    return (power / it_power(acc, 1)).m_as("")
+
+
+def _values(scn: Scenario, values: dict | None):
+    return scn.values() if values is None else {**scn.values(), **values}
+
+
+def ground_cost(scn: Scenario, values: dict | None = None) -> GroundCost:
+    """A year of the ground side of ``scn`` (``values`` overrides levers, arrays allowed:
+    :func:`monte_carlo` passes samples). Chapter 04's :func:`annualized_cost`."""
+    scn = _scenario(scn, "ground_cost")
+    v = _values(scn, values)
+    gpus = _gpus(scn.accelerator, v["power"])
+    c = annualized_cost(gpus, scn.accelerator, v["accelerator_price"], v["accelerator_life"],
+                        v["facility_cost"], v["facility_life"], v["pue"],
+                        v["electricity_price"], v["load_factor"], v["other_opex"],
+                        v["cost_of_capital"])
+    return GroundCost(c.accelerators, c.facility, c.energy, c.other, it_power=c.it_power,
+                      gpus=gpus, load_factor=v["load_factor"].m_as(""),
+                      years_to_deliver=v["ground_build_time"])
+
+
+@functools.lru_cache(maxsize=8)
+def _design_shares() -> dict[str, float]:
+    """Mass shares of chapter 05's default design (arrays, radiators, batteries, compute,
+    structure): kept when a scenario sets another watts per kilogram."""
+    return specific_power().shares
+
+
+def orbit_cost(scn: Scenario, values: dict | None = None) -> OrbitCost:
+    """A year of the orbit side of ``scn`` (see the module's conventions); ``values`` as
+    for :func:`ground_cost`. Chapter 05's :func:`specific_power` (part shares),
+    :func:`spares_needed` and :func:`launches_per_year`."""
+    scn = _scenario(scn, "orbit_cost")
+    v = _values(scn, values)
+    acc = scn.accelerator
+    gpus = _gpus(acc, v["power"])
+    life = v["accelerator_life"]
+    per_year = _annuity(life, v["cost_of_capital"].m_as(""))
+    unit_price = v["accelerator_price"] * v["space_premium"].m_as("")
+    spares = np.asarray(spares_needed(int(round(gpus)), v["failure_rate"], life, CONFIDENCE), float)
+    design = (v["power"] / v["specific_power"]).to("kg")          # everything but the spares
+    spare_mass = (it_power(acc, spares) * constant("rack mass per power")).to("kg")
+    shares = _design_shares()
+    built = {part: (design * shares[part] * v["spacecraft_cost"] * per_year).to("USD/year")
+             for part in ("arrays", "radiators", "batteries", "structure")}
+    mass = design + spare_mass
+    trips = (launches_per_year(v["power"] / Q_(1, "year"), v["power"] / mass, v["payload"])
+             * Q_(1, "year")).m_as("")
+    return OrbitCost(
+        accelerators=(gpus * unit_price * per_year).to("USD/year"),
+        spares=(spares * unit_price * per_year).to("USD/year"), **built,
+        launch=(mass * v["launch_price"] * per_year).to("USD/year"),
+        operations=(v["other_opex"] * v["power"]).to("USD/year"),
+        it_power=v["power"].to("MW"), gpus=gpus, load_factor=v["load_factor"].m_as(""),
+        spare_gpus=spares if np.ndim(spares) else float(spares), mass=mass.to("t"),
+        launches=trips, years_to_deliver=(trips / v["launch_cadence"]).to("year"))
+
+
+# ---- what must be true -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Breakeven:
+    """Where one lever makes orbit and ground cost the same: ``value`` (``None`` if no value
+    in the lever's physical range does), the scenario's ``current`` value, on which side of
+    ``value`` orbit is cheaper (``"below"`` or ``"above"``), and a sentence."""
+
+    lever: str
+    value: pint.Quantity | None
+    current: pint.Quantity
+    orbit_cheaper: str
+    note: str
+
+
+# Levers that change a cost (the others change time, or both sides in proportion).
+COST_LEVERS = tuple(n for n in LEVERS if n not in
+                    ("power", "payload", "launch_cadence", "ground_build_time"))
+
+
+def _gaps(scn: Scenario, grids: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Orbit minus ground (USD/year) with each lever of ``grids`` moved along its grid and
+    the others at their values: every lever's scan in one vectorised evaluation."""
+    sizes = [len(g) for g in grids.values()]
+    values = {}
+    for i, (name, grid) in enumerate(grids.items()):
+        unit = LEVERS[name].unit
+        column = np.full(sum(sizes), scn[name].m_as(unit))
+        start = sum(sizes[:i])
+        column[start:start + sizes[i]] = grid
+        values[name] = Q_(column, unit)
+    gap = (orbit_cost(scn, values).total - ground_cost(scn, values).total).m_as("USD/year")
+    gap = np.broadcast_to(gap, (sum(sizes),))
+    return dict(zip(grids, np.split(gap, np.cumsum(sizes)[:-1])))
+
+
+def _grid(low: float, high: float, n: int = 400) -> np.ndarray:
+    if low > 0 and high / low > 100:
+        return np.geomspace(low, high, n)
+    return np.linspace(low, high, n)
+
+
+def _bracket(grid, gap, current: float):
+    """The two grid points around the sign change nearest ``current`` (or None)."""
+    crossings = np.flatnonzero(np.sign(gap[:-1]) != np.sign(gap[1:]))
+    if crossings.size == 0:
+        return None
+    i = crossings[np.argmin(np.abs(grid[crossings] - current))]
+    return i
+
+
+def breakevens(scn: Scenario, levers=None, refine: bool = True,
+               points: int = 400) -> dict[str, "Breakeven"]:
+    """:func:`breakeven` for several levers (default: every lever that changes a cost), all
+    scans (``points`` values each) evaluated together. ``refine=False`` interpolates on
+    the first scan (to about 1 % with 120 points), fast enough for an explorer."""
+    scn = _scenario(scn, "breakevens")
+    if isinstance(levers, str):
+        levers = [levers]
+    names = [_known(n) for n in (levers if levers is not None else COST_LEVERS)]
+    if not names:
+        raise ValueError("breakevens(): levers must name at least one lever (or be None: "
+                         "every lever that changes a cost).")
+    grids = {n: _grid(*LEVERS[n].bounds, n=points) for n in names}
+    gaps = _gaps(scn, grids)
+    found, first = {}, {}
+    for n in names:
+        i = _bracket(grids[n], gaps[n], scn[n].m_as(LEVERS[n].unit))
+        first[n] = gaps[n][0]
+        if i is not None:
+            found[n] = (grids[n][i], grids[n][i + 1], gaps[n][i], gaps[n][i + 1])
+    for _ in range(2 if refine else 0):                 # narrow each bracket 200-fold
+        fine = {n: np.linspace(a, b, 200) for n, (a, b, _, _) in found.items()}
+        if not fine:
+            break
+        fine_gaps = _gaps(scn, fine)
+        for n, grid in fine.items():
+            g = fine_gaps[n]
+            j = np.flatnonzero(np.sign(g[:-1]) != np.sign(g[1:]))
+            if j.size:
+                found[n] = (grid[j[0]], grid[j[0] + 1], g[j[0]], g[j[0] + 1])
+    out = {}
+    for n in names:
+        unit, (low, high) = LEVERS[n].unit, LEVERS[n].bounds
+        current = scn[n]
+        if n not in found:
+            cheaper = first[n] < 0
+            out[n] = Breakeven(n, None, current, "everywhere" if cheaper else "nowhere",
+                               f"orbit stays {'cheaper' if cheaper else 'dearer'} than the "
+                               f"ground for every {n} from {low:g} to {high:g} {unit}, the "
+                               f"other levers as in {scn.name}")
+            continue
+        a, b, ga, gb = found[n]
+        value = Q_(a + (b - a) * ga / (ga - gb), unit)    # linear between the brackets
+        side = "below" if ga < 0 else "above"
+        out[n] = Breakeven(n, value, current, side,
+                           f"orbit is cheaper with {n} {side} {value:.3g~P} (now {current:.3g~P})")
+    return out
+
+
+def breakeven(scn: Scenario, lever: str) -> Breakeven:
+    """The value of ``lever`` at which orbit and ground cost the same, every other lever at
+    its value in ``scn``: a scan of the lever's physical range (:data:`LEVERS`), refined
+    twice around the crossing nearest the current value. If no value in the range makes
+    them equal, ``value`` is ``None`` and ``note`` says which side stays cheaper.
+
+    >>> b = breakeven(scenario(), "launch_price")
+    >>> b.value is None, b.orbit_cheaper
+    (True, 'nowhere')
+    """
+    return breakevens(_scenario(scn, "breakeven"), [_known(lever)])[lever]
+
+
+@dataclass(frozen=True)
+class MonteCarlo:
+    """Outcomes of :func:`monte_carlo`: cost per GPU-hour on each side (arrays), their
+    ``ratio`` (orbit / ground), its ``percentiles`` (5, 50, 95) and the probability that
+    orbit is cheaper; ``drawn`` holds the sampled levers."""
+
+    ground: pint.Quantity
+    orbit: pint.Quantity
+    ratio: np.ndarray
+    percentiles: dict[int, float]
+    probability_orbit_cheaper: float
+    samples: int
+    seed: int
+    drawn: dict[str, pint.Quantity] = field(repr=False)
+
+
+LEVER_ROWS = {name: i for i, name in enumerate(LEVERS)}
+
+
+@functools.lru_cache(maxsize=4)
+def _uniforms(seed: int, samples: int) -> np.ndarray:
+    """One row of uniform draws per lever, in the order of :data:`LEVERS`: the same lever
+    always gets the same draws, whichever others are uncertain."""
+    return np.random.default_rng(seed).random((len(LEVERS), samples))
+
+
+def _draw(lever: Lever, seed: int, samples: int) -> pint.Quantity:
+    """Inverse-CDF sampling of one lever from its row of uniforms (cached: an explorer
+    that moves one range redraws only that lever)."""
+    unit = f"{lever.low.units}"
+    return _draw_cached(LEVER_ROWS[lever.name], lever.low.m, lever.high.m_as(unit),
+                        lever.value.m_as(unit), lever.distribution, unit, seed, samples)
+
+
+@functools.lru_cache(maxsize=64)
+def _draw_cached(row, a, b, c, distribution, unit, seed, samples) -> pint.Quantity:
+    u = _uniforms(seed, samples)[row]
+    if distribution == "loguniform":
+        x = np.exp(np.log(a) + u * np.log(b / a))
+    elif distribution == "triangular":
+        split = (c - a) / (b - a)
+        x = np.where(u < split, a + np.sqrt(u * (b - a) * (c - a)),
+                     b - np.sqrt((1 - u) * (b - a) * (b - c)))
+    else:
+        x = a + u * (b - a)
+    x.flags.writeable = False                # shared by every caller of the cache
+    return Q_(x, unit)
+
+
+@accepts(samples=count(whole=True, minimum=1), seed=count(whole=True))
+def monte_carlo(scn: Scenario, samples=100_000, seed=0) -> MonteCarlo:
+    """Both sides' cost per GPU-hour for ``samples`` draws of every uncertain lever (each
+    independently from its range and distribution), vectorised; reproducible for a
+    ``seed``. Independence is an assumption: in the real world, cheap launches and cheap
+    spacecraft may come together.
+
+    >>> mc = monte_carlo(scenario(), 1000)
+    >>> mc.probability_orbit_cheaper
+    0.0
+    """
+    scn = _scenario(scn, "monte_carlo")
+    if samples > 10_000_000:
+        raise ValueError(f"monte_carlo(): samples must be at most 10,000,000, got {samples:g}.")
+    drawn = {name: _draw(lever, int(seed), int(samples))
+             for name, lever in scn.levers.items() if lever.uncertain}
+    ground = ground_cost(scn, drawn).per_gpu_hour
+    orbit = orbit_cost(scn, drawn).per_gpu_hour
+    ratio = np.broadcast_to((orbit / ground).m_as(""), (int(samples),))
+    return MonteCarlo(ground, orbit, ratio,
+                      dict(zip((5, 50, 95), map(float, np.percentile(ratio, (5, 50, 95))))),
+                      float(np.mean(ratio < 1)), int(samples), int(seed), drawn)
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    """One lever moved from ``low`` to ``high``, every other at its value: the cost ratio
+    (orbit / ground) at each end."""
+
+    lever: str
+    low: pint.Quantity
+    high: pint.Quantity
+    ratio_at_low: float
+    ratio_at_high: float
+
+    @property
+    def swing(self) -> float:
+        return abs(self.ratio_at_high - self.ratio_at_low)
+
+
+def _ratio(scn: Scenario, values: dict | None = None):
+    return (orbit_cost(scn, values).total / ground_cost(scn, values).total).m_as("")
+
+
+def sensitivity(scn: Scenario) -> list[Sensitivity]:
+    """Each uncertain lever from its low to its high value, one at a time (a tornado
+    chart's data), largest swing of the cost ratio first."""
+    scn = _scenario(scn, "sensitivity")
+    rows = []
+    for name, lever in scn.levers.items():
+        if not lever.uncertain:
+            continue
+        ends = Q_(np.array([lever.low.m, lever.high.to(lever.low.units).m]), lever.low.units)
+        at_low, at_high = _ratio(scn, {name: ends})
+        rows.append(Sensitivity(name, lever.low, lever.high, float(at_low), float(at_high)))
+    return sorted(rows, key=lambda r: -r.swing)
