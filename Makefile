@@ -7,6 +7,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEV    := $(VENV)/.installed-dev
+PRESENT := $(VENV)/.installed-present
 PORT   ?= 8888
 # Jupyter refuses to run as root unless told; classroom servers and containers often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
@@ -16,7 +17,7 @@ export EDITIONS
 # JupyterLab's news and update prompts fetch from the internet; the kit turns them off.
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 
-.PHONY: lab lab-masters student test bench install editions grade refresh clean
+.PHONY: lab lab-masters student present test bench install editions grade refresh clean
 
 # The kit for students: the library and JupyterLab.
 $(STAMP): pyproject.toml
@@ -32,7 +33,7 @@ $(STAMP): pyproject.toml
 
 # Tests, editions (otter-grader) and browser tests (playwright) on top.
 $(DEV): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[test,instructor,browser]"
+	$(BIN)/python -m pip install --quiet -e ".[test,instructor,browser,present]"
 	$(BIN)/python -m pip uninstall --quiet --yes rfc3987-syntax 2>/dev/null || true
 	touch $(DEV)
 
@@ -50,6 +51,16 @@ lab-masters: $(STAMP)
 
 student: $(STAMP)
 	$(BIN)/python -m tools.editions student
+
+# Lecture mode: explorers as a page without code (Voila on 127.0.0.1, with a token), the
+# capstone's by default; EXPLORERS="queue_explorer ring_explorer" picks any chapter's.
+$(PRESENT): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[present]"
+	$(BIN)/python -m pip uninstall --quiet --yes rfc3987-syntax 2>/dev/null || true
+	touch $(PRESENT)
+
+present: $(PRESENT)
+	$(BIN)/python -m tools.present $(EXPLORERS) --port=$(PORT)
 
 test: $(DEV)
 	$(BIN)/python -m pytest

@@ -74,3 +74,24 @@ def test_chapter_in_the_browser(lab, page, chapter):
     SHOTS.mkdir(exist_ok=True)
     main.screenshot(path=str(SHOTS / f"{chapter.notebook[:-6]}-explorer.png"))
     page.screenshot(path=str(SHOTS / f"{chapter.notebook[:-6]}.png"))
+
+
+def test_lecture_mode_shows_the_capstone_explorers_without_code_and_a_lever_moves(page):
+    """``make present``: Voila on 127.0.0.1 with a token; the page shows the explorers and
+    no code; moving the lever board's launch price changes its readout to the library's."""
+    from course_lib.chapters import chapter
+
+    capstone = chapter("07")
+    with lab_driver.present_server(list(capstone.explorer_names)) as url:
+        page.goto(url)
+        selector = ".widget-vbox:has(.widget-image)"
+        page.wait_for_function("([sel, n]) => document.querySelectorAll(sel).length >= n",
+                               arg=[selector, len(capstone.explorers)], timeout=120_000,
+                               polling=250)
+        assert "import" not in page.inner_text("body")
+        board = page.locator(selector).first
+        value, readout, _ = lab_driver.move_slider(
+            page, board, lambda v: library_readout(capstone, v), lab_driver.slider_index(capstone),
+            presses=2, key="ArrowLeft")
+        assert re.sub(r"\s+", " ", readout).strip() == library_readout(capstone, value)
+        board.screenshot(path=str(SHOTS / "present-lever-board.png"))

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -46,45 +47,43 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@contextlib.contextmanager
-def lab_server(notebooks: pathlib.Path = ROOT / "notebooks"):
-    """A JupyterLab server on a scratch copy of ``notebooks``; yields (base_url, token, dir)."""
-    scratch = pathlib.Path(tempfile.mkdtemp(prefix="kit-lab-"))
-    work = scratch / "notebooks"
-    shutil.copytree(notebooks, work, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+def _scratch_env(scratch: pathlib.Path) -> dict:
+    """Environment for a server whose home, Jupyter and matplotlib folders are in
+    ``scratch`` (JupyterLab's news and update checks switched off there)."""
     settings = scratch / "lab-settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
     (settings / "notification.jupyterlab-settings").write_text(
         json.dumps({"fetchNews": "false", "checkForUpdates": False}))
-    env = dict(os.environ, HOME=str(scratch), JUPYTER_CONFIG_DIR=str(scratch / "config"),
-               IPYTHONDIR=str(scratch / "ipython"), MPLCONFIGDIR=str(scratch / "mpl"),
-               XDG_CONFIG_HOME=str(scratch / "xdg-config"), XDG_CACHE_HOME=str(scratch / "xdg-cache"),
-               XDG_DATA_HOME=str(scratch / "xdg-data"),
-               JUPYTERLAB_SETTINGS_DIR=str(scratch / "lab-settings"),
-               JUPYTERLAB_WORKSPACES_DIR=str(scratch / "workspaces"),
-               COURSE_LIB_CACHE=os.environ.get("COURSE_LIB_CACHE", str(ROOT / ".cache" / "course_lib")))
-    port, token = _free_port(), secrets.token_hex(16)
-    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-           f"--ServerApp.port={port}", f"--IdentityProvider.token={token}",
-           f"--ServerApp.root_dir={work}", "--LabApp.news_url=None",
-           "--LabApp.expose_app_in_browser=True", "--ServerApp.port_retries=0"]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        cmd.append("--allow-root")
+    return dict(os.environ, HOME=str(scratch), JUPYTER_CONFIG_DIR=str(scratch / "config"),
+                IPYTHONDIR=str(scratch / "ipython"), MPLCONFIGDIR=str(scratch / "mpl"),
+                XDG_CONFIG_HOME=str(scratch / "xdg-config"), XDG_CACHE_HOME=str(scratch / "xdg-cache"),
+                XDG_DATA_HOME=str(scratch / "xdg-data"),
+                JUPYTERLAB_SETTINGS_DIR=str(scratch / "lab-settings"),
+                JUPYTERLAB_WORKSPACES_DIR=str(scratch / "workspaces"),
+                EDITIONS=str(scratch / "editions"), PYTHONPATH=str(ROOT),
+                COURSE_LIB_CACHE=os.environ.get("COURSE_LIB_CACHE", str(ROOT / ".cache" / "course_lib")))
+
+
+@contextlib.contextmanager
+def _server(cmd: list[str], scratch: pathlib.Path, env: dict, cwd: pathlib.Path, probe: str,
+            what: str):
+    """Run ``cmd`` until the ``probe`` URL answers; stop it and remove ``scratch`` after."""
     log = open(scratch / "server.log", "w")
-    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=work)
-    base = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=cwd)
     try:
         deadline = time.monotonic() + 60
         while True:
             try:
-                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
+                urllib.request.urlopen(probe, timeout=2)
+                break
+            except urllib.error.HTTPError:             # it answers: it is up
                 break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("JupyterLab did not start:\n"
+                    raise RuntimeError(f"{what} did not start:\n"
                                        + (scratch / "server.log").read_text()[-2000:])
                 time.sleep(0.3)
-        yield base, token, work
+        yield
     finally:
         proc.terminate()
         try:
@@ -93,6 +92,41 @@ def lab_server(notebooks: pathlib.Path = ROOT / "notebooks"):
             proc.kill()
         log.close()
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def lab_server(notebooks: pathlib.Path = ROOT / "notebooks"):
+    """A JupyterLab server on a scratch copy of ``notebooks``; yields (base_url, token, dir)."""
+    scratch = pathlib.Path(tempfile.mkdtemp(prefix="kit-lab-"))
+    work = scratch / "notebooks"
+    shutil.copytree(notebooks, work, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    env = _scratch_env(scratch)
+    port, token = _free_port(), secrets.token_hex(16)
+    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+           f"--ServerApp.port={port}", f"--IdentityProvider.token={token}",
+           f"--ServerApp.root_dir={work}", "--LabApp.news_url=None",
+           "--LabApp.expose_app_in_browser=True", "--ServerApp.port_retries=0"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")
+    base = f"http://127.0.0.1:{port}"
+    with _server(cmd, scratch, env, work, f"{base}/api/status?token={token}", "JupyterLab"):
+        yield base, token, work
+
+
+@contextlib.contextmanager
+def present_server(names: list[str]):
+    """Lecture mode (``make present``) for the explorers ``names``; yields the page's URL
+    with its token."""
+    from tools import present
+
+    scratch = pathlib.Path(tempfile.mkdtemp(prefix="kit-present-"))
+    env = _scratch_env(scratch)
+    page = present.write_page(names, scratch / "editions" / "present")
+    port, token = _free_port(), secrets.token_hex(16)
+    url = f"http://127.0.0.1:{port}/?token={token}"
+    with _server(present.voila_command(page, port, token), scratch, env, scratch,
+                 f"http://127.0.0.1:{port}/voila/static/", "Voila"):
+        yield url
 
 
 @contextlib.contextmanager

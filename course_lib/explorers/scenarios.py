@@ -2,12 +2,14 @@
 and the Monte Carlo view (the spread of outcomes as a range moves)."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ..scenarios import (GroundCost, OrbitCost, breakevens, ground_cost, monte_carlo,
-                         orbit_cost, scenario)
+                         orbit_cost, scenario, scenario_names)
 from ..widgets import Explorer, choice, slider
-from .charts import set_stack, stacked_bar
+from .charts import nice_limit, set_stack, stacked_bar
 
 # The parts of both stacks, in one palette: shared parts keep their colour on both rows.
 PARTS = tuple(dict.fromkeys(GroundCost.PARTS + OrbitCost.PARTS))
@@ -42,13 +44,14 @@ def _per_gpu_hour(cost) -> list[float]:
     return [getattr(cost, p).m_as("USD/year") / hours for p in cost.PARTS]
 
 
-def _board_update(artists, name, **levers):
+def _board_update(artists, name: str, **levers):
     ground_bars, orbit_bars = artists
     scn = scenario(name, **levers)
     ground, orbit = ground_cost(scn), orbit_cost(scn)
     set_stack(ground_bars, _per_gpu_hour(ground))
     set_stack(orbit_bars, _per_gpu_hour(orbit))
     g, o = ground.per_gpu_hour.m_as("USD/hour"), orbit.per_gpu_hour.m_as("USD/hour")
+    ground_bars[0].axes.set_xlim(0, nice_limit(max(g, o)))     # redraws only when it changes
     rows = []
     for lever, b in breakevens(scn, [k for k, _, _ in BOARD], refine=False, points=120).items():
         if b.value is None:
@@ -68,13 +71,14 @@ def lever_board_explorer(name: str = "baseline-2026") -> Explorer:
     :func:`~course_lib.scenario.orbit_cost`) in USD per GPU-hour, and the break-even of
     each lever (:func:`~course_lib.scenario.breakevens`), as the levers move."""
     scn = scenario(name)
-    controls = {"name": choice("Scenario", [name], name)}
+    controls = {}
     for lever, label, stops in BOARD:
         unit = f"{scn[lever].units:~P}" or None
         controls[lever] = slider(label, unit if unit != "" else None,
                                  value=scn[lever], values=stops)
-    return Explorer(controls, _board_setup, _board_update, figsize=(6.8, 2.6),
-                    title="The lever board: ground against orbit, per GPU-hour")
+    return Explorer(controls, _board_setup, functools.partial(_board_update, name=name),
+                    figsize=(6.8, 2.6),
+                    title=f"The lever board ({name}): ground against orbit, per GPU-hour")
 
 
 _BINS = np.geomspace(0.1, 100, 61)                       # orbit / ground
@@ -120,8 +124,7 @@ def monte_carlo_explorer() -> Explorer:
     the lightest design, the cheapest spacecraft."""
     scn = scenario()
     return Explorer(
-        {"name": choice("Scenario", ["baseline-2026", "orbit-optimistic", "grid-constrained"],
-                        "baseline-2026"),
+        {"name": choice("Scenario", scenario_names(), "baseline-2026"),
          "launch_low": slider("Cheapest launch", "USD/kg", value=scn.levers["launch_price"].low,
                               values=[30, 100, 200, 500, 1000]),
          "watts_high": slider("Lightest design", "W/kg", value=scn.levers["specific_power"].high,
