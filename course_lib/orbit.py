@@ -364,14 +364,15 @@ def spares_needed(units, failure_rate, duration, confidence=0.95) -> int:
 def _poisson_quantile(mean: float, p: float) -> int:
     """Smallest k with P(Poisson(mean) <= k) >= p, for 0 <= p < 1.
 
-    Exact below a million expected events: the probabilities of the counts within 12
+    Exact below ten thousand expected events: the probabilities of the counts within 12
     standard deviations of the mean, summed in log space (``exp(-mean)`` alone underflows
     beyond 745), in one numpy pass. Above, the Cornish-Fisher expansion of the quantile
-    (normal plus skewness term), whose error is far below one count at that size.
+    (normal plus skewness term), which equals the exact quantile from a mean of 100 to a
+    million for p from 0.5 to 0.999 (tested) and costs microseconds instead of milliseconds.
     """
     if mean == 0:
         return 0
-    if mean > 1e6:
+    if mean > 1e4:
         z = _normal_quantile(p)
         return int(math.ceil(mean + z * math.sqrt(mean) + (z * z - 1) / 6 - 0.5))
     width = 12 * math.sqrt(mean) + 20

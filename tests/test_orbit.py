@@ -149,3 +149,22 @@ def test_arrays_work():
     assert orbital_period(Q_([400, 800], "km")).shape == (2,)
     assert radiator_area("1 MW", Q_([300, 350], "K")).shape == (2,)
     assert array_area(Q_([1, 2], "MW")).shape == (2,)
+
+
+@pytest.mark.parametrize("p", [0.5, 0.95, 0.999])
+def test_the_fast_poisson_quantile_equals_the_exact_sum(p):
+    """Cornish-Fisher (used from a mean of 1e4, and for arrays from 100) against the exact
+    sum of the Poisson probabilities, in log space."""
+    import math
+
+    from course_lib.orbit import _poisson_quantile, _poisson_quantiles
+
+    def exact(mean):
+        k = np.arange(max(0, math.floor(mean - 12 * math.sqrt(mean) - 20)),
+                      math.ceil(mean + 12 * math.sqrt(mean) + 20) + 1)
+        terms = -mean + k * math.log(mean) - np.array([math.lgamma(x + 1) for x in k])
+        return int(k[np.searchsorted(np.cumsum(np.exp(terms)), p)])
+
+    means = np.geomspace(100, 1e6, 13)
+    assert [_poisson_quantile(m, p) for m in means] == [exact(m) for m in means]
+    assert _poisson_quantiles(means, p).tolist() == [exact(m) for m in means]
