@@ -215,10 +215,10 @@ CHAPTERS: tuple[Chapter, ...] = (
         explorers=(("lever_board_explorer", "launch_price"), ("monte_carlo_explorer", "launch_low")),
         exercises=(
             Exercise("07.1", "ground_hour_dear_power", "USD/hour", rtol=0.02),
-            Exercise("07.2", "optimistic_launches", "", rtol=0.02),
+            Exercise("07.2", "optimistic_launches", "", rtol=0.01),
             Exercise("07.3", "build_cost_breakeven", "USD/kg", rtol=0.02),
             Exercise("07.4", "launched_power_price", "USD/kW/year", rtol=0.02),
-            Exercise("07.5", "grid_p95_ratio", "", rtol=0.01),
+            Exercise("07.5", "grid_median_ratio", "", rtol=0.01),
             Exercise("07.6", "years_for_10gw", "year", rtol=0.02),
         )),
 )

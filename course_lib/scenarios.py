@@ -12,23 +12,27 @@ Conventions
   server overhead from chapter 04), so cost per GPU-hour compares like with like.
 * Ground (chapter 04's :func:`annualized_cost`): accelerators over their life, the
   facility per IT watt over its life, energy at the facility power (PUE) and price, other
-  operations per IT watt. Failed parts are swapped by technicians (inside other opex).
+  operations per IT watt. A failed GPU is swapped by a technician and repaired or
+  replaced under warranty (inside other opex), so the ground buys no spares.
 * Orbit (chapter 05): the same accelerators, times a ``space_premium`` for space-rated
   parts; cold **spares** launched up front so that ``power`` keeps running for the whole
-  life at 95 % confidence (:func:`spares_needed` at ``failure_rate``); arrays, radiators,
-  batteries and structure built at ``spacecraft_cost`` per kg, with the part masses of
-  :func:`specific_power`'s design scaled to the scenario's watts per kilogram; every kilogram
-  (spares included) launched at ``launch_price``; no energy bill; operations per IT watt
-  as on the ground. Everything in orbit lasts as long as its accelerators and is paid
+  life at 95 % confidence (:func:`spares_needed` at ``failure_rate``, one pool for the
+  whole constellation: a spare on each satellite would need more); the computers weigh
+  the row "rack mass per power", and the rest of the scenario's mass (``power /
+  specific_power`` minus the computers) is arrays, radiators, batteries and structure in
+  the proportions of :func:`specific_power`'s design, built at ``spacecraft_cost`` per kg;
+  every kilogram (spares included) launched at ``launch_price``; no energy bill;
+  operations per IT watt as on the ground. Everything in orbit lasts as long as its accelerators and is paid
   over that life (the constellation is rebuilt, not repaired).
 * Capital is spread over its life as chapter 04 does: straight line, or an annuity with a
   ``cost_of_capital``.
 * Time to deliver: the ground waits ``ground_build_time`` for its power; orbit needs its
   mass in launches of ``payload`` at ``launch_cadence`` launches a year.
 
-What this leaves out (each would move the answer): land, taxes and networks on the ground;
-ground stations, debris avoidance, insurance and the latency to users in orbit; the
-decline of prices over the years.
+What this leaves out (each would move the answer): land, grid upgrades and networks on
+the ground; ground stations, debris avoidance, launch insurance and the latency to users
+in orbit; the years orbit's capital is spent before it delivers; the decline of prices
+over the years.
 """
 from __future__ import annotations
 
@@ -83,7 +87,9 @@ LEVERS: dict[str, LeverSpec] = {
     "facility_life": LeverSpec("year", "ground", "life of the building", (2, 50)),
     "ground_build_time": LeverSpec("year", "ground", "wait for power on the ground", (0.1, 20)),
     "launch_price": LeverSpec("USD/kg", "orbit", "launch price per kg to orbit", (1, 1e5)),
-    "specific_power": LeverSpec("W/kg", "orbit", "IT watts per kg launched", (1, 1e4)),
+    # the computers alone weigh the row "rack mass per power": no design can beat 1 / that
+    "specific_power": LeverSpec("W/kg", "orbit", "IT watts per kg launched, the computers included",
+                                (1, 0.99e3 / constant("rack mass per power").m_as("kg/kW"))),
     "spacecraft_cost": LeverSpec("USD/kg", "orbit", "build cost of arrays, radiators, batteries, structure", (0, 1e5)),
     "space_premium": LeverSpec("", "orbit", "cost of space-rated hardware / ground hardware", (1, 10)),
     "failure_rate": LeverSpec("1/year", "orbit", "permanent accelerator failures per year", (0, 1)),
@@ -390,9 +396,12 @@ def ground_cost(scn: Scenario, values: dict | None = None) -> GroundCost:
 
 @functools.lru_cache(maxsize=8)
 def _design_shares() -> dict[str, float]:
-    """Mass shares of chapter 05's default design (arrays, radiators, batteries, compute,
-    structure): kept when a scenario sets another watts per kilogram."""
-    return specific_power().shares
+    """How chapter 05's default design splits the mass that is not computers (arrays,
+    radiators, batteries, structure): kept when a scenario sets another watts per kg."""
+    design = specific_power()
+    rest = {p: design.as_dict()[p].m_as("kg") for p in ("arrays", "radiators", "batteries",
+                                                         "structure")}
+    return {p: m / sum(rest.values()) for p, m in rest.items()}
 
 
 def orbit_cost(scn: Scenario, values: dict | None = None) -> OrbitCost:
@@ -408,10 +417,12 @@ def orbit_cost(scn: Scenario, values: dict | None = None) -> OrbitCost:
     unit_price = v["accelerator_price"] * v["space_premium"].m_as("")
     spares = np.asarray(spares_needed(int(round(gpus)), v["failure_rate"], life, CONFIDENCE), float)
     design = (v["power"] / v["specific_power"]).to("kg")          # everything but the spares
-    spare_mass = (it_power(acc, spares) * constant("rack mass per power")).to("kg")
-    shares = _design_shares()
-    built = {part: (design * shares[part] * v["spacecraft_cost"] * per_year).to("USD/year")
-             for part in ("arrays", "radiators", "batteries", "structure")}
+    rack = constant("rack mass per power")
+    computers = (v["power"] * rack).to("kg")
+    spare_mass = (it_power(acc, spares) * rack).to("kg")
+    shares = _design_shares()                    # the rest of the design, in its proportions
+    built = {part: ((design - computers) * shares[part] * v["spacecraft_cost"]
+                    * per_year).to("USD/year") for part in shares}
     mass = design + spare_mass
     trips = (launches_per_year(v["power"] / Q_(1, "year"), v["power"] / mass, v["payload"])
              * Q_(1, "year")).m_as("")

@@ -17,7 +17,7 @@ COLORS = dict(zip(PARTS, ("tab:blue", "tab:gray", "tab:orange", "tab:olive", "ta
                           "tab:cyan", "tab:brown", "tab:pink", "tab:red", "tab:green")))
 # The board's levers: (lever, label, stops); each slider starts at the scenario's value.
 BOARD = (("launch_price", "Launch price", [30, 100, 200, 500, 1000, 2000, 5000]),
-         ("specific_power", "Watts per kg in orbit", [5, 10, 20, 30, 50, 100, 200]),
+         ("specific_power", "Watts per kg in orbit", [5, 10, 20, 30, 50, 80]),
          ("spacecraft_cost", "Spacecraft build cost", [30, 100, 300, 1000, 3000]),
          ("space_premium", "Space hardware premium", [1, 1.25, 1.5, 2, 3]),
          ("failure_rate", "Failures a year in orbit", [0.01, 0.03, 0.1, 0.2]),
@@ -128,7 +128,7 @@ def monte_carlo_explorer() -> Explorer:
          "launch_low": slider("Cheapest launch", "USD/kg", value=scn.levers["launch_price"].low,
                               values=[30, 100, 200, 500, 1000]),
          "watts_high": slider("Lightest design", "W/kg", value=scn.levers["specific_power"].high,
-                              values=[30, 50, 100, 200]),
+                              values=[30, 50, 65, 80]),
          "build_low": slider("Cheapest spacecraft", "USD/kg",
                              value=scn.levers["spacecraft_cost"].low,
                              values=[30, 100, 300, 1000])},
