@@ -373,8 +373,7 @@ def _poisson_quantile(mean: float, p: float) -> int:
     if mean == 0:
         return 0
     if mean > 1e4:
-        z = _normal_quantile(p)
-        return int(math.ceil(mean + z * math.sqrt(mean) + (z * z - 1) / 6 - 0.5))
+        return int(_cornish_fisher(mean, _normal_quantile(p)))
     width = 12 * math.sqrt(mean) + 20
     k = np.arange(max(0, math.floor(mean - width)), math.ceil(mean + width) + 1)
     log_terms = -mean + k * math.log(mean) - np.array([math.lgamma(x + 1) for x in k])
@@ -386,11 +385,16 @@ def _poisson_quantiles(mean: np.ndarray, p: float) -> np.ndarray:
     """:func:`_poisson_quantile` over an array of means (a Monte Carlo's): the
     Cornish-Fisher expansion where the mean is 100 or more (it matches the exact quantile
     there, tested), the exact sum below."""
-    z = _normal_quantile(p)
-    out = np.ceil(mean + z * np.sqrt(mean) + (z * z - 1) / 6 - 0.5)
+    out = _cornish_fisher(mean, _normal_quantile(p))
     small = mean < 100
     out[small] = [_poisson_quantile(float(m), p) for m in mean[small]]
     return out.astype(int)
+
+
+def _cornish_fisher(mean, z: float):
+    """The Poisson quantile at the normal quantile ``z``: the normal approximation plus its
+    skewness term, rounded up to a count (a float or an array of them)."""
+    return np.ceil(mean + z * np.sqrt(mean) + (z * z - 1) / 6 - 0.5)
 
 
 def _normal_quantile(p: float) -> float:

@@ -158,7 +158,6 @@ class Scenario:
                 high=max(lever.high, q) if lever.uncertain else q)
         return dataclasses.replace(self, levers=levers)
 
-
     def with_range(self, name: str, low=None, high=None) -> "Scenario":
         """The same scenario with lever ``name`` drawn from ``low`` to ``high`` (either
         kept if not given); its value is moved inside the range if it falls outside."""
@@ -166,14 +165,10 @@ class Scenario:
         where = f"{self.name} ({name} range)"
         low = lever.low if low is None else _quantity(low, name, where)
         high = lever.high if high is None else _quantity(high, name, where)
-        if low > high:
-            raise ValueError(f"{where}: low {low:~P} is above high {high:~P}.")
-        value = min(max(lever.value, low), high)
-        if lever.distribution == "loguniform" and low.m <= 0:
-            raise ValueError(f"{where}: a loguniform range needs low > 0.")
-        levers = {**self.levers, name: dataclasses.replace(
-            lever, low=low, high=high, value=value, range_source="set by the caller")}
-        return dataclasses.replace(self, levers=levers)
+        value = min(max(lever.value, low), high) if low <= high else lever.value
+        ranged = _checked(dataclasses.replace(lever, low=low, high=high, value=value,
+                                              range_source="set by the caller"), where)
+        return dataclasses.replace(self, levers={**self.levers, name: ranged})
 
 
 def _known(name: str) -> str:
@@ -202,6 +197,20 @@ def _quantity(value, name: str, where: str) -> pint.Quantity:
     return q
 
 
+def _checked(lever: Lever, where: str) -> Lever:
+    """``lever``, if its range is in order and holds its value (and a log-uniform range
+    stays above zero); else a ValueError saying where."""
+    low, value, high = lever.low, lever.value, lever.high
+    if low > high:
+        raise ValueError(f"{where}: low {low:~P} is above high {high:~P}.")
+    if not low <= value <= high:
+        raise ValueError(f"{where}: need low <= value <= high, got {low:~P}, {value:~P}, "
+                         f"{high:~P}.")
+    if lever.distribution == "loguniform" and low.m <= 0:
+        raise ValueError(f"{where}: a loguniform range needs low > 0.")
+    return lever
+
+
 def _lever(name: str, entry: dict, file: str) -> Lever:
     where = f"{file} [{name}]"
     unknown = set(entry) - {"value", "row", "computed", "source", "low", "high",
@@ -228,18 +237,14 @@ def _lever(name: str, entry: dict, file: str) -> Lever:
     value = _quantity(value, name, where)
     low = _quantity(entry.get("low", value), name, where + " low")
     high = _quantity(entry.get("high", value), name, where + " high")
-    if low > high or not low <= value <= high:
-        raise ValueError(f"{where}: need low <= value <= high, got {low:~P}, {value:~P}, "
-                         f"{high:~P}.")
     distribution = entry.get("distribution", "uniform")
     if distribution not in DISTRIBUTIONS:
         raise ValueError(f"{where}: distribution must be one of {', '.join(DISTRIBUTIONS)}, "
                          f"got {distribution!r}.")
-    if distribution == "loguniform" and low.m <= 0:
-        raise ValueError(f"{where}: a loguniform range needs low > 0.")
     if (low < high) and not entry.get("range_source"):
         raise ValueError(f"{where}: a range needs its range_source.")
-    return Lever(name, value, source, low, high, distribution, entry.get("range_source", ""))
+    return _checked(Lever(name, value, source, low, high, distribution,
+                          entry.get("range_source", "")), where)
 
 
 def scenario_names() -> list[str]:
@@ -327,6 +332,11 @@ class _Costs(Breakdown):
         """Cost per GPU-hour delivered (accelerators x load factor x a year), in USD per
         hour of one accelerator."""
         return (self.total / (self.gpus * self.load_factor)).to("USD/hour")
+
+    def parts_per_gpu_hour(self) -> dict[str, pint.Quantity]:
+        """Each part's share of :attr:`per_gpu_hour`, in the order of ``PARTS``."""
+        return {k: (v / (self.gpus * self.load_factor)).to("USD/hour")
+                for k, v in self.as_dict().items()}
 
 
 @dataclass(frozen=True)
@@ -478,13 +488,17 @@ def _grid(low: float, high: float, n: int = 400) -> np.ndarray:
     return np.linspace(low, high, n)
 
 
+def _crossings(gap: np.ndarray) -> np.ndarray:
+    """Indices i where ``gap`` changes sign between i and i + 1."""
+    return np.flatnonzero(np.sign(gap[:-1]) != np.sign(gap[1:]))
+
+
 def _bracket(grid, gap, current: float):
-    """The two grid points around the sign change nearest ``current`` (or None)."""
-    crossings = np.flatnonzero(np.sign(gap[:-1]) != np.sign(gap[1:]))
+    """The index of the sign change nearest ``current`` (or None)."""
+    crossings = _crossings(gap)
     if crossings.size == 0:
         return None
-    i = crossings[np.argmin(np.abs(grid[crossings] - current))]
-    return i
+    return crossings[np.argmin(np.abs(grid[crossings] - current))]
 
 
 def breakevens(scn: Scenario, levers=None, refine: bool = True,
@@ -514,7 +528,7 @@ def breakevens(scn: Scenario, levers=None, refine: bool = True,
         fine_gaps = _gaps(scn, fine)
         for n, grid in fine.items():
             g = fine_gaps[n]
-            j = np.flatnonzero(np.sign(g[:-1]) != np.sign(g[1:]))
+            j = _crossings(g)
             if j.size:
                 found[n] = (grid[j[0]], grid[j[0] + 1], g[j[0]], g[j[0] + 1])
     out = {}

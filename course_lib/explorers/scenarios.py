@@ -39,17 +39,12 @@ def _board_setup(fig):
     return bars[:len(GroundCost.PARTS)], bars[len(GroundCost.PARTS):]
 
 
-def _per_gpu_hour(cost) -> list[float]:
-    hours = cost.gpus * cost.load_factor * 8766
-    return [getattr(cost, p).m_as("USD/year") / hours for p in cost.PARTS]
-
-
 def _board_update(artists, name: str, **levers):
     ground_bars, orbit_bars = artists
     scn = scenario(name, **levers)
     ground, orbit = ground_cost(scn), orbit_cost(scn)
-    set_stack(ground_bars, _per_gpu_hour(ground))
-    set_stack(orbit_bars, _per_gpu_hour(orbit))
+    for bars, cost in ((ground_bars, ground), (orbit_bars, orbit)):
+        set_stack(bars, [q.m for q in cost.parts_per_gpu_hour().values()])
     g, o = ground.per_gpu_hour.m_as("USD/hour"), orbit.per_gpu_hour.m_as("USD/hour")
     ground_bars[0].axes.set_xlim(0, nice_limit(max(g, o)))     # redraws only when it changes
     rows = []
@@ -67,14 +62,13 @@ def _board_update(artists, name: str, **levers):
 
 
 def lever_board_explorer(name: str = "baseline-2026") -> Explorer:
-    """Both cost stacks of scenario ``name`` (:func:`course_lib.scenario.ground_cost`,
-    :func:`~course_lib.scenario.orbit_cost`) in USD per GPU-hour, and the break-even of
-    each lever (:func:`~course_lib.scenario.breakevens`), as the levers move."""
+    """Both cost stacks of scenario ``name`` (:func:`course_lib.scenarios.ground_cost`,
+    :func:`~course_lib.scenarios.orbit_cost`) in USD per GPU-hour, and the break-even of
+    each lever (:func:`~course_lib.scenarios.breakevens`), as the levers move."""
     scn = scenario(name)
     controls = {}
     for lever, label, stops in BOARD:
-        unit = f"{scn[lever].units:~P}" or None
-        controls[lever] = slider(label, unit if unit != "" else None,
+        controls[lever] = slider(label, f"{scn[lever].units:~P}" or None,
                                  value=scn[lever], values=stops)
     return Explorer(controls, _board_setup, functools.partial(_board_update, name=name),
                     figsize=(6.8, 2.6),
@@ -119,7 +113,7 @@ def _mc_update(artists, name, launch_low, watts_high, build_low):
 
 
 def monte_carlo_explorer() -> Explorer:
-    """The distribution of the cost ratio (:func:`course_lib.scenario.monte_carlo`, 100,000
+    """The distribution of the cost ratio (:func:`course_lib.scenarios.monte_carlo`, 100,000
     draws) for a scenario, as the range of three orbit levers moves: the cheapest launch,
     the lightest design, the cheapest spacecraft."""
     scn = scenario()
