@@ -40,7 +40,9 @@ $(DEV): $(STAMP)
 install: $(STAMP)
 
 # Students: the student edition (empty answer cells, no solutions), built from the masters
-# when they change. Authors: `make lab-masters` opens the masters (solutions folded inside).
+# when they change and merged into a copy that holds answers (the old copy kept in
+# $(EDITIONS)/student/backups/). Authors: `make lab-masters` opens the masters (solutions
+# folded inside).
 # Only the kit's base install: the student edition is written by the kit's own reader of
 # the masters (tools/editions.py student_edition), without otter and without running them.
 lab: student

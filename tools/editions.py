@@ -19,6 +19,10 @@ all tests), and writes:
                                                 for Gradescope or ``otter run``
     editions/wheel/course_lib-V-py3-none-any.whl the kit, as students install it
 
+A student's copy in ``editions/student/`` that holds answers is never overwritten, by
+``student`` or ``build``: the new edition is merged into it by question name
+(:func:`merge_student_edition`), the old file kept in ``editions/student/backups/``.
+
 ``grade`` is :mod:`tools.grading`'s (each submission run alone, judged by the masters);
 :func:`grade` runs the otter autograder zip on submissions, as Gradescope would.
 ``refresh`` stores the masters with the lesson's outputs (nbval compares them) and without
@@ -29,9 +33,11 @@ before the student runs anything).
 from __future__ import annotations
 
 import argparse
-import os
+import copy
 import csv
+import hashlib
 import json
+import os
 import pathlib
 import re
 import shutil
@@ -39,7 +45,10 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 import zipfile
+from collections import defaultdict
+from dataclasses import dataclass, field
 
 import nbformat
 
@@ -112,6 +121,13 @@ _BEGIN_SOLUTION = re.compile(r"(\s*)# BEGIN SOLUTION( NO PROMPT)?")
 _DROPPED_LINES = ("# SOLUTION NO PROMPT", "# BEGIN PROMPT", "# END PROMPT", "# SEED")
 ANSWER_TAG = "otter_answer_cell"
 RESPONSE = "_Type your answer here, replacing this text._"
+RECORD = "student_edition"       # notebook metadata: what the edition wrote
+
+
+def _fingerprint(source: str) -> str:
+    """A short digest of a cell's text: tells a cell the student changed from the one
+    written, without storing the text twice."""
+    return hashlib.sha256(source.encode()).hexdigest()[:12]
 
 
 def prompt_source(source: str) -> str:
@@ -151,6 +167,11 @@ def student_edition(master: pathlib.Path):
     (``otter run`` checks it) but not otter's copy of the public tests, which only otter's
     client reads and which would need the master executed. Settings with which otter would
     add cells that call otter (``init_cell``, ``check_cell``...) are refused.
+
+    The notebook's metadata also records, under ``student_edition``, each cell's id with
+    its question's name (or none) and a fingerprint of the text written: what lets
+    :func:`merge_student_edition` tell a student's answers and own cells from the edition's
+    text when a newer master arrives (cell metadata stays otter's, cell for cell).
     """
     parsed = masters.read_master(master)
     config = parsed.assignment_config
@@ -166,6 +187,7 @@ def student_edition(master: pathlib.Path):
     solutions = {id(c) for q in parsed.questions for c in q.solutions}
     tests = {id(c) for q in parsed.questions for c in q.public_tests + q.hidden_tests}
     cells, dropped, begin, end = [], set(), False, False
+    owner = {}                                  # id(cell) -> its question's name
     for i, cell in enumerate(parsed.cells):
         q = question_at.get(i)
         if i == parsed.config_cell:
@@ -182,8 +204,9 @@ def student_edition(master: pathlib.Path):
             elif marker.startswith("# BEGIN SOLUTION") and not has_prompt:
                 solution_at = len(cells)
             elif marker.startswith("# END SOLUTION") and not has_prompt and md_solution and q.manual:
-                cells.insert(solution_at, nbformat.v4.new_markdown_cell(
-                    RESPONSE, metadata={"tags": [ANSWER_TAG]}))
+                cells.insert(solution_at, response := nbformat.v4.new_markdown_cell(
+                    RESPONSE, metadata={"tags": [ANSWER_TAG]}, id=f"{q.name}-response"))
+                owner[id(response)] = q.name
                 has_prompt = True
             elif i == q.stop - 1:                              # END QUESTION
                 end = q.manual or q.config.get("export") is True
@@ -206,20 +229,24 @@ def student_edition(master: pathlib.Path):
         elif q is not None:
             question_text = True
         if begin or end:
-            tagged = cell if cell.cell_type == "markdown" else nbformat.v4.new_markdown_cell()
+            tagged = cell if cell.cell_type == "markdown" else nbformat.v4.new_markdown_cell(
+                id=f"{cell.get('id', i)}-marker"[-64:])
             for flag, word in ((begin, "BEGIN"), (end, "END")):
                 if flag:
                     tagged.source = f"<!-- {word} QUESTION -->\n\n" + tagged.source
             tagged.metadata.update(editable=False, deletable=False)
             if tagged is not cell:
                 cells.append(tagged)
+                owner[id(tagged)] = q and q.name
             begin = end = False
         if question_text:
             cell.metadata.update(editable=False, deletable=False)
         cells.append(cell)
+        owner[id(cell)] = q and q.name
     if end:
         cells.append(nbformat.v4.new_markdown_cell(
-            "<!-- END QUESTION -->\n\n", metadata={"editable": False, "deletable": False}))
+            "<!-- END QUESTION -->\n\n", metadata={"editable": False, "deletable": False},
+            id="end-question"))
     nb = nbformat.read(master, as_version=4)             # metadata and format version
     nb.cells = [c for c in cells if id(c) not in dropped]
     for cell in nb.cells:
@@ -228,22 +255,240 @@ def student_edition(master: pathlib.Path):
             cell.outputs, cell.execution_count = [], None
     if "name" in config:
         nb.metadata["otter"] = {"assignment_name": str(config["name"])}
+    nb.metadata[RECORD] = {"cells": {c.id: [owner.get(id(c)), _fingerprint(c.source)]
+                                     for c in nb.cells if "id" in c}}
     return _clean(nb, unfold=True)
 
 
 def write_student(master: pathlib.Path, out: pathlib.Path = OUT) -> pathlib.Path:
-    """Write the student edition of a master under ``out``; returns its path."""
+    """Write the student edition of a master under ``out``, keeping a student's answers
+    (:func:`update_student`); returns its path."""
+    return update_student(master, out)[0]
+
+
+@dataclass
+class MergeReport:
+    """What :func:`merge_student_edition` carried from a student's copy into a new edition:
+    ``answers`` names the question of each answer cell carried (one entry per cell),
+    ``own`` counts the student's other cells kept (cells added, lesson cells changed), and
+    ``removed`` the questions the new edition no longer asks, whose answers are at its end."""
+
+    answers: list[str] = field(default_factory=list)
+    own: int = 0
+    removed: list[str] = field(default_factory=list)
+
+    @property
+    def kept(self) -> int:
+        return len(self.answers) + self.own
+
+    def __str__(self) -> str:
+        if not self.kept:
+            return "no answers to keep"
+        text = f"kept your {self.kept} answer{'s' * (self.kept != 1)}"
+        if self.removed:
+            text += f" (those to {', '.join(self.removed)}, no longer asked, at the end)"
+        return text
+
+
+def merge_student_edition(old, new):
+    """A new student edition (``new``, from :func:`student_edition`) with a student's work
+    carried over from their copy of an older one (``old``); returns ``(merged,
+    MergeReport)``. Neither argument is changed.
+
+    A newer master must reach students without costing them their answers. The lesson text
+    is the new edition's. Each answer cell (tagged ``otter_answer_cell``) that the student
+    changed replaces the new edition's cell of the same question: the same cell id, else
+    the same assigned variable (``send_time = ...``), else the same place among the
+    question's answer cells; written answers alike. Cells the student added stay where they
+    were: after the same cell, inside the same question. A lesson cell the student changed
+    replaces the new one if the master left that cell as it was, and is kept below it if
+    not. Answers to a question the new edition no longer asks go to the end, under a note.
+
+    What the student changed is read from the edition's record (see :func:`student_edition`).
+    A copy written before that record existed is read from what it shows: otter's test
+    names, the cell ids it shares with the new edition, answer tags and locked cells; there
+    an answer is any text other than the new edition's placeholder, a lesson cell counts as
+    changed only where the new one is a placeholder too (``guess = ...``), and a cell of
+    no known kind is the student's. When in doubt a cell is kept, never dropped.
+    """
+    merged = copy.deepcopy(new)
+    known = dict(zip((c.get("id") for c in merged.cells), _owners(merged, {})))
+    blocks, by_id = defaultdict(list), {c.get("id"): c for c in merged.cells}
+    for cell in merged.cells:
+        if known[cell.get("id")][0] is not None:
+            blocks[known[cell.get("id")][0]].append(cell)
+    record = old.metadata.get(RECORD, {}).get("cells")
+    report, after, ended = MergeReport(), defaultdict(list), defaultdict(list)
+    slots, taken, anchor = defaultdict(int), set(), ""
+    for cell, (q, ours) in zip(old.cells, _owners(old, {k: v[0] for k, v in known.items()})):
+        cid = cell.get("id")
+        written = (record or {}).get(cid, [None, None])[1]
+        target = by_id.get(cid) if ours else None
+        if ours and ANSWER_TAG in cell.metadata.get("tags", []):
+            target = _answer_slot(cell, blocks.get(q, []), slots[q], taken)
+            slots[q] += 1
+            if target is not None:
+                taken.add(id(target))
+            changed = (_fingerprint(cell.source) != written if record is not None else
+                       cell.source.strip() not in (RESPONSE, target and target.source.strip()))
+            if changed:
+                report.answers.append(q)
+                if target is not None:
+                    target.source, anchor = cell.source, target.get("id")
+                    continue
+        elif ours:
+            changed = (_fingerprint(cell.source) != written if record is not None else
+                       target is not None and target.cell_type == "code"
+                       and "= ..." in target.source and cell.source != target.source)
+            if changed:
+                report.own += 1
+                if target is not None and written in (None, _fingerprint(target.source)):
+                    target.source, anchor = cell.source, cid  # the master left it as it was
+                    continue
+        else:
+            changed, report.own = True, report.own + 1
+        if target is not None:
+            anchor = target.get("id")
+        if not changed:
+            continue
+        kept = copy.deepcopy(cell)
+        if q is not None and q not in blocks:
+            ended[q].append(kept)
+        elif q is not None and known.get(anchor, (None,))[0] != q:
+            after[blocks[q][-1].get("id")].append(kept)    # the question's end
+        else:
+            after[anchor].append(kept)
+    cells = after[""] + [c for cell in merged.cells for c in [cell, *after[cell.get("id")]]]
+    for q, kept in ended.items():
+        report.removed.append(q)
+        cells.append(nbformat.v4.new_markdown_cell(
+            f"**Your answer to {q}, a question this chapter no longer asks** (kept from your "
+            "earlier copy of this notebook; it is not graded)."))
+        for cell in kept:
+            cell.metadata.pop("otter", None)
+            cell.metadata.pop("editable", None)
+            cell.metadata.pop("deletable", None)
+            cell.metadata["tags"] = [t for t in cell.metadata.get("tags", [])
+                                     if t != ANSWER_TAG]
+        cells += kept
+    seen = set()
+    for cell in cells:                  # a kept copy of a cell the new edition also has
+        if cell.get("id") in seen:
+            cell.id = uuid.uuid4().hex[:8]
+        seen.add(cell.get("id"))
+    merged.cells = cells
+    return merged, report
+
+
+def _owners(nb, known: dict) -> list[tuple[str | None, bool]]:
+    """For each cell of a student edition: its question's name (or None), and whether the
+    edition wrote it (else the student added it, in the section of the cell above it).
+    Read from the edition's record; for a copy written before the record existed, from its
+    otter test names, the ids it shares with ``known`` (cell id -> question of a newer
+    edition), answer tags and locked cells."""
+    record = nb.metadata.get(RECORD, {}).get("cells")
+    found, current = [], None
+    for cell in nb.cells:
+        cid, meta = cell.get("id"), cell.metadata
+        if record is not None:
+            ours = cid in record
+            q = record[cid][0] if ours else current
+        else:
+            tests = meta.get("otter", {}).get("tests")
+            tagged = ANSWER_TAG in meta.get("tags", [])
+            ours = bool(tests) or tagged or cid in known or meta.get("editable") is False
+            q = (tests[0] if tests else known[cid] if cid in known
+                 else current if tagged or not ours else None)
+        current = q if ours else current
+        found.append((q, ours))
+    return found
+
+
+def _answer_slot(cell, candidates: list, slot: int, taken: set):
+    """The new edition's answer cell for an old one of the same question: the same id, else
+    the same first assigned variable, else the same place among the answer cells."""
+    answers = [c for c in candidates if ANSWER_TAG in c.metadata.get("tags", [])
+               and c.cell_type == cell.cell_type and id(c) not in taken]
+    variable = _first_assigned(cell.source)
+    for test in (lambda c: c.get("id") == cell.get("id"),
+                 lambda c: variable is not None and _first_assigned(c.source) == variable):
+        for c in answers:
+            if test(c):
+                return c
+    every = [c for c in candidates if ANSWER_TAG in c.metadata.get("tags", [])]
+    return every[slot] if slot < len(every) and id(every[slot]) not in taken \
+        and every[slot].cell_type == cell.cell_type else None
+
+
+def _first_assigned(source: str) -> str | None:
+    match = re.search(r"^([\w.]+)\s*=(?!=)", source, re.M)
+    return match and match[1]
+
+
+def update_student(master: pathlib.Path, out: pathlib.Path = OUT,
+                   edition=None) -> tuple[pathlib.Path, str]:
+    """Write the student edition of ``master`` (``edition``, built if not given) under
+    ``out`` without losing a student's work; returns its path and what was done, as
+    ``make lab`` prints it: "new", "unchanged", or what :func:`merge_student_edition` kept.
+
+    A copy the edition's record says is current is left alone (as is one without a record
+    saved after the master changed, as before the record existed). Otherwise the new edition
+    is merged into it, and the old file is first copied to ``backups/`` beside it, under a
+    new name each time. Only a copy known to hold nothing of the student's goes without a
+    backup. A copy that cannot be read is left as it is."""
     target = edition_path(master, "student", out)
+    new = student_edition(master) if edition is None else edition
+    if not target.exists():
+        _write(new, target)
+        return target, "new"
+    try:
+        old = nbformat.read(target, as_version=4)
+    except Exception as error:          # a broken file is still the student's
+        return target, (f"left as it is: it cannot be read ({type(error).__name__}); rename "
+                        "it to get the new edition")
+    record = old.metadata.get(RECORD)
+    if record == new.metadata[RECORD] or (
+            record is None and target.stat().st_mtime >= master.stat().st_mtime):
+        return target, "unchanged"
+    merged, report = merge_student_edition(old, new)
+    said = f"{report}, new lesson text merged"
+    if report.kept or record is None:
+        said += f", backup at {_shown(backup(target))}"
+    _write(merged, target)
+    return target, said
+
+
+def backup(path: pathlib.Path) -> pathlib.Path:
+    """Copy a student's notebook to ``backups/NAME.<date-time>.ipynb`` beside it, never over
+    an earlier backup; returns the copy's path."""
+    folder = path.parent / "backups"
+    folder.mkdir(exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for n in range(1, 1000):
+        copy_path = folder / f"{path.stem}.{stamp}{f'-{n}' * (n > 1)}.ipynb"
+        try:
+            with copy_path.open("xb") as f:          # fails rather than overwrite
+                f.write(path.read_bytes())
+            return copy_path
+        except FileExistsError:
+            continue
+    raise SystemExit(f"too many backups of {path.name} in {folder}")
+
+
+def _write(nb, target: pathlib.Path) -> None:
+    """Write a notebook whole or not at all (a crash midway leaves the old file)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(student_edition(master), target)
-    return target
+    part = target.with_name(target.name + ".part")
+    nbformat.write(nb, part)
+    os.replace(part, target)
 
 
 def build_one(master: pathlib.Path, out: pathlib.Path = OUT,
               work: pathlib.Path | None = None) -> dict[str, pathlib.Path]:
     """Build the three editions of one master under ``out``; returns their paths.
 
-    The student edition is :func:`student_edition`'s, as ``make lab`` serves it; ``otter
+    The student edition is :func:`student_edition`'s, as ``make lab`` serves it (merged
+    into a copy there that holds a student's answers: :func:`update_student`); ``otter
     assign`` makes the solutions and the autograder in ``work`` (a temporary folder unless
     given; its own student edition, ``work/dist/student/NN_name.ipynb``, is what the tests
     compare :func:`student_edition` with). A master that :func:`student_edition` refuses
@@ -258,19 +503,30 @@ def build_one(master: pathlib.Path, out: pathlib.Path = OUT,
         _run([sys.executable, "-m", "otter", "assign", "--no-pdfs",
               str(work / master.name), str(work / "dist")], cwd=NOTEBOOKS,
              what=f"otter assign {master.name}")
-        made = {}
-        for edition, nb in (("student", student), ("solutions", _clean(nbformat.read(
-                work / "dist" / "autograder" / master.name, as_version=4), unfold=True))):
-            target = edition_path(master, edition, out)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            nbformat.write(nb, target)
-            made[edition] = target
+        made = {"student": update_student(master, out, student)[0]}   # keeps answers
+        _warn_if_answered(made["student"], student)
+        target = made["solutions"] = edition_path(master, "solutions", out)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(_clean(nbformat.read(work / "dist" / "autograder" / master.name,
+                                            as_version=4), unfold=True), target)
         (zip_path,) = (work / "dist" / "autograder").glob("*.zip")
         target = out / "autograder" / f"{stem}-autograder.zip"
         target.parent.mkdir(parents=True, exist_ok=True)
         with_wheel(zip_path, kit_wheel(out / "wheel"), target)
         made["autograder"] = target
     return made
+
+
+def _warn_if_answered(path: pathlib.Path, blank) -> None:
+    """Say so when the student edition ``build`` leaves holds someone's answers (kept, not
+    overwritten): copies handed out from that folder would carry them."""
+    try:
+        held = merge_student_edition(nbformat.read(path, as_version=4), blank)[1].kept
+    except Exception:                   # unreadable: update_student left it, and said so
+        held = 1
+    if held:
+        print(f"warning: {_shown(path)} holds work of its own (kept): to hand out blank "
+              "copies, build with EDITIONS=<another folder>", file=sys.stderr)
 
 
 def kit_wheel(folder: pathlib.Path) -> pathlib.Path:
@@ -361,8 +617,9 @@ def main(argv=None) -> int:
     g.add_argument("submissions", nargs="+", type=pathlib.Path)
     r = sub.add_parser("refresh", help="re-execute masters in place (nbval compares outputs)")
     r.add_argument("notebooks", nargs="*")
-    sub.add_parser("student", help="write the student edition of each master newer than "
-                                   "it (what make lab serves; no otter, nothing executed)")
+    sub.add_parser("student", help="write or update the student edition of each master, "
+                                   "keeping a student's answers (what make lab serves; no "
+                                   "otter, nothing executed)")
     args = parser.parse_args(argv)
     try:
         return _command(args)
@@ -379,10 +636,8 @@ def _command(args) -> int:
         return 0
     if args.command == "student":
         for master in chapters():
-            target = edition_path(master, "student")
-            if not target.exists() or target.stat().st_mtime < master.stat().st_mtime:
-                write_student(master)       # a student's saved work is newer: kept
-                print(f"{master.stem}: student edition -> {_shown(target)}")
+            target, said = update_student(master)
+            print(f"{master.stem}: {said}" + (f" -> {_shown(target)}" * (said == "new")))
         return 0
 
     if args.command == "build":
