@@ -8,8 +8,8 @@ Design (why it is fast and testable):
   no flicker, no output growing.
 * Blitting: the artists that ``setup`` returns are the moving parts. Everything else
   (axes, ticks, labels, legend) is drawn once into a cached background; an update redraws
-  only the moving artists on top of it. Axis limits are watched: when an update changes
-  them, the background is redrawn once. The layout is computed once, then frozen.
+  only the moving artists on top of it. Axis limits and legend texts are watched: when an
+  update changes them, the background is redrawn once. The layout is computed once, then frozen.
 * The readout is an ``ipywidgets.HTML`` of fixed height. A callback that raises shows the
   error there, in red, instead of losing it in a log.
 * Controls know their unit: ``explorer.values()`` hands quantities to the model.
@@ -18,6 +18,7 @@ Design (why it is fast and testable):
 """
 from __future__ import annotations
 
+import functools
 import html
 import io
 import time
@@ -27,7 +28,7 @@ from typing import Any, Callable, Mapping
 import ipywidgets as W
 import numpy as np
 
-from .units import Q_
+from .units import Q_, ureg
 
 __all__ = ["Control", "slider", "choice", "Explorer", "nice_limit", "round_values", "readable"]
 
@@ -37,10 +38,16 @@ _LAYOUT = W.Layout(width="44em")
 
 @dataclass
 class Control:
-    """A widget and the unit its value is in (``None`` for choices and plain numbers)."""
+    """A widget, the unit its value is in (``None`` for choices and plain numbers) and,
+    for a slider of stops, the format of their labels (``None``: :func:`readable`)."""
 
     widget: W.ValueWidget
     unit: str | None = None
+    fmt: str | None = None
+
+    def label(self, v: float) -> str:
+        """The label of the stop ``v``."""
+        return _label(v, self.fmt)
 
     @property
     def value(self):
@@ -62,14 +69,19 @@ def round_values(min: float, max: float, extra=()) -> list[float]:
     >>> round_values(1, 2000, extra=[405])
     [1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 405.0, 500.0, 1000.0, 2000.0]
     """
-    stops = {float(min), float(max), *map(float, extra)}
+    min, max = _real("round_values()", "min", min), _real("round_values()", "max", max)
+    if not 0 < min <= max:
+        raise ValueError(f"round_values(): need 0 < min <= max, got min={min}, max={max}")
+    stops = {min, max, *(_real("round_values()", "extra", v) for v in extra)}
     for k in range(int(np.floor(np.log10(min))), int(np.ceil(np.log10(max))) + 1):
         stops.update(m * 10.0 ** k for m in (1, 2, 5) if min <= m * 10.0 ** k <= max)
     return sorted(float(f"{v:.12g}") for v in stops)
 
 
-def _label(v: float) -> str:
-    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:g}"
+def _label(v: float, fmt: str | None = None) -> str:
+    """A slider stop, exactly (``0.995``, ``16,384``, ``1×10³⁰``): :func:`readable` with
+    twelve digits, so that the label is the value the model gets; or ``format(v, fmt)``."""
+    return format(v, fmt) if fmt else readable(v, digits=12)
 
 
 def slider(label: str, unit: str | None, min: float | None = None, max: float | None = None,
@@ -86,42 +98,70 @@ def slider(label: str, unit: str | None, min: float | None = None, max: float | 
       the range) puts ``min`` and ``value`` on the grid.
 
     ``value`` may be a Quantity (a model's default, ``energy_cost.defaults["price"]``),
-    converted to ``unit``; it is always one of the stops.
+    converted to ``unit``; it is always one of the stops. Stops are labelled exactly, by
+    :func:`readable` (``16,384``, ``1×10³⁰``), or by the format spec ``fmt`` (``".0f"`` for
+    years: ``2035``); a linear slider's ``fmt`` is its readout format. NaN, infinities,
+    an empty ``values`` or a ``step`` <= 0 raise an error naming the argument.
     ``continuous=False`` updates only on release, for models slower than about 100 ms.
     """
+    where = f"slider {label!r}"
     description = f"{label} [{unit}]" if unit else label
     if hasattr(value, "m_as"):                       # a Quantity: the model's own default
         value = float(f"{value.m_as(unit or ''):.6g}")
-    if values is not None and value is not None:     # the start value is always a stop
-        values = sorted({float(v) for v in values} | {float(value)})
+    if value is not None:
+        value = _real(where, "value", value)
     common = dict(description=description, style=_STYLE, layout=_LAYOUT,
                   continuous_update=continuous)
     if values is not None or log:
         if values is None:
+            min, max = _real(where, "min", min), _real(where, "max", max)
             if not 0 < min < max:
-                raise ValueError(f"slider {label!r}: a log slider needs 0 < min < max, "
-                                 f"got {min}, {max}")
+                raise ValueError(f"{where}: a log slider needs 0 < min < max, got {min}, {max}")
             values = round_values(min, max, [] if value is None else [value])
-        values = sorted(float(v) for v in values)
-        value = values[0] if value is None else float(value)
-        widget = W.SelectionSlider(options=[(_label(v), v) for v in values], value=value,
+        values = sorted({_real(where, "values", v) for v in values}
+                        | ({value} if value is not None else set()))
+        if not values:
+            raise ValueError(f"{where}: values is empty; give at least one stop")
+        value = values[0] if value is None else value
+        widget = W.SelectionSlider(options=[(_label(v, fmt), v) for v in values], value=value,
                                    **common)
-        return Control(widget, unit)
-    if not min < max or not min <= value <= max:
-        raise ValueError(f"slider {label!r}: need min < max and min <= value <= max, "
+        return Control(widget, unit, fmt)
+    min, max = _real(where, "min", min), _real(where, "max", max)
+    if value is None or not min < max or not min <= value <= max:
+        raise ValueError(f"{where}: need min < max and min <= value <= max, "
                          f"got {min}, {max}, {value}")
-    step = step or nice_limit((max - min) / 100)
+    step = nice_limit((max - min) / 100) if step is None else _real(where, "step", step)
+    if not step > 0:
+        raise ValueError(f"{where}: step must be > 0, got {step}")
     if abs((value - min) / step - round((value - min) / step)) > 1e-9:
-        raise ValueError(f"slider {label!r}: value {value} is not on the grid "
+        raise ValueError(f"{where}: value {value} is not on the grid "
                          f"{min} + k x {step}")
     widget = W.FloatSlider(value=value, min=min, max=max, step=step,
                            readout_format=fmt or (",.0f" if step >= 1 else ".3g"), **common)
     return Control(widget, unit)
 
 
+def _real(where: str, name: str, v) -> float:
+    """``v`` as a finite float, or an error naming the argument (NaN compares false with
+    everything, so it would pass the range checks unseen)."""
+    try:
+        if isinstance(v, (bool, str, bytes)):
+            raise TypeError
+        x = float(v)
+    except (TypeError, ValueError):
+        raise TypeError(f"{where}: {name} must be a number, got {v!r}") from None
+    if not np.isfinite(x):
+        raise ValueError(f"{where}: {name} must be finite, got {v!r}")
+    return x
+
+
 def choice(label: str, options, value=None) -> Control:
     """A labelled dropdown (number formats, accelerators, recipes...)."""
     options = list(options)
+    if not options:
+        raise ValueError(f"choice {label!r}: options is empty")
+    if value is not None and value not in options:
+        raise ValueError(f"choice {label!r}: value {value!r} is not one of options {options}")
     widget = W.Dropdown(options=options, value=options[0] if value is None else value,
                         description=label, style=_STYLE, layout=_LAYOUT)
     return Control(widget)
@@ -178,16 +218,19 @@ class Explorer:
     def _on_change(self, _change) -> None:
         self.refresh()
 
-    def refresh(self) -> None:
-        """Recompute, update the artists, re-render the figure and the readout."""
+    def refresh(self, full: bool = False) -> None:
+        """Recompute, update the artists, re-render the figure and the readout; ``full``
+        redraws the cached background too (a blitted update must give the same picture)."""
         if self._busy:
             return
+        if full:
+            self._background = None
         self._busy = True
         start = time.perf_counter()
         try:
             if self._stops is not None:
                 for name, stops in self._stops(**self.values()).items():
-                    _restop(self.controls[name].widget, stops)
+                    _restop(self.controls[name], stops)
             values = self.values()
             text = self._update(self.artists, **values)
             if self._inactive is not None:
@@ -211,7 +254,9 @@ class Explorer:
         from PIL import Image
 
         canvas, axes = self._canvas, self.figure.axes
-        limits = [(ax.get_xlim(), ax.get_ylim()) for ax in axes]
+        limits = [(ax.get_xlim(), ax.get_ylim(),
+                   [t.get_text() for t in ax.get_legend().get_texts()] if ax.get_legend() else [])
+                  for ax in axes]
         if self._background is None or limits != self._limits:
             canvas.draw()                                   # static parts, full layout
             self.figure.set_layout_engine("none")           # keep that layout from now on
@@ -243,34 +288,107 @@ REOPEN_NOTE = ("Interactive explorer. After reopening the notebook, run this cel
                "(Shift+Enter) to bring it back: widgets are not saved with the file.")
 
 
-def _restop(widget, stops) -> None:
+def _restop(control: Control, stops) -> None:
     """Give a selection slider new ``stops``, keeping its value or the nearest stop."""
+    widget = control.widget
     stops = [float(v) for v in stops]
     if [v for _, v in widget.options] == stops:
         return
     keep = min(stops, key=lambda v: abs(v - widget.value))
-    widget.options = [(_label(v), v) for v in stops]      # resets the value to a stop...
+    widget.options = [(control.label(v), v) for v in stops]   # resets the value to a stop...
     widget.value = keep                                    # ...so put it back
 
 
-def readable(q, digits: int = 3) -> str:
-    """A quantity for a readout, its prefix chosen from its value: ``1.67 GW`` rather than
-    ``1667 MW``, ``322 t`` rather than ``0.000322 Mt``.
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+_PREFIXES = {-9: "nano", -6: "micro", -3: "milli", 0: "", 3: "kilo", 6: "mega", 9: "giga",
+             12: "tera", 15: "peta"}         # the ones every reader knows; beyond: x 10^n
+_NO_PREFIX = {"minute", "hour", "day", "week", "month", "year", "percent", "kelvin",
+              "degree_Celsius", "degree_Fahrenheit", "dimensionless"}
+_COUNTS = {"FLOP", "token", "word", "param", "USD", "byte", "bit"}   # no milli-token
 
-    Areas go to km^2 from 0.1 km^2 up (a prefix on a squared unit reads badly).
+
+def _number(x: float, digits: int) -> str:
+    """``x`` to ``digits`` significant digits: plain from 0.001 to below a million (in
+    groups of three, as the kit prints counts), else ``2.5×10²¹``, the superscripts of
+    pint's pretty format."""
+    if not np.isfinite(x):
+        return "∞" if x > 0 else "-∞"
+    x = float(f"{x:.{digits - 1}e}")
+    if x == 0:
+        return "0"
+    power = int(np.floor(np.log10(abs(x))))
+    if -3 <= power < 6:
+        text = f"{x:,.{max(digits - 1 - power, 0)}f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    mantissa = f"{x / 10.0 ** power:.{digits - 1}f}"
+    mantissa = mantissa.rstrip("0").rstrip(".") if "." in mantissa else mantissa
+    return f"{mantissa}×10{str(power).translate(_SUPERSCRIPT)}"
+
+
+def readable(q, digits: int = 3) -> str:
+    """The one formatter of the readouts (and slider labels): a quantity or a plain number
+    to ``digits`` significant digits, in one style whatever its size, so that 40 orders of
+    magnitude read alike.
+
+    * A quantity takes the prefix its value calls for, from nano to peta (``1.67 GW``
+      rather than ``1667 MW``, ``322 t`` rather than ``0.000322 Mt``); beyond, or on units
+      that take no prefix (hours, years, percent, kelvin, a squared unit...), it is written
+      ``2.5×10²¹ W``. Areas go to km² from 0.1 km² up; counts (tokens, FLOP, bytes, USD)
+      take no prefix below one; binary prefixes read as decimal (80 GiB: ``85.9 GB``).
+    * A plain number is written as is from 0.001 to below a million (``190``, ``34,300``),
+      else ``8.3×10⁻⁴``.
+    * Infinities read ``∞``. ``NaN`` raises ``ValueError`` (a readout must not hide a model
+      that failed), anything but one real number or quantity ``TypeError``.
 
     >>> readable(Q_(1667, "MW")), readable(Q_(0.000322, "Mt")), readable(Q_(2.7e5, "m^2"))
     ('1.67 GW', '322 t', '0.27 km²')
+    >>> readable(Q_(1e30, "FLOP/s")), readable(190.4, digits=2), readable(8.3e-4)
+    ('1×10³⁰ FLOP/s', '190', '8.3×10⁻⁴')
     """
+    if isinstance(digits, bool) or not isinstance(digits, int) or digits < 1:
+        raise ValueError(f"readable(): digits must be a whole number >= 1, got {digits!r}")
+    quantity = hasattr(q, "units") and hasattr(q, "magnitude")
+    try:
+        value = float(q.magnitude if quantity else q)
+    except (TypeError, ValueError):
+        raise TypeError(f"readable(): q must be one number or quantity, got {q!r}") from None
+    if np.isnan(value):
+        raise ValueError(f"readable(): q is not a number (NaN): {q!r}")
+    items = tuple(q.unit_items()) if quantity else ()
+    if not items:                                                # a number, or dimensionless
+        return _number(value, digits)
     if q.check("[area]"):
-        q = q.to("km^2") if q.m_as("m^2") >= 1e5 else q.to("m^2")
-        return f"{q:.{digits}g~P}"
-    return f"{q.to_compact():.{digits}g~P}"
+        q = q.to("km^2") if abs(q.m_as("m^2")) >= 1e5 else q.to("m^2")
+        return f"{_number(float(q.m), digits)} {q.units:~P}"
+    unprefixed, names = _unit_family(items)
+    value = float(q.m_as(unprefixed))
+    rounded = float(f"{value:.{digits - 1}e}")                 # 999.7 W rounds to 1 kW
+    exponent = 3 * int(np.floor(np.log10(abs(rounded)) / 3)) if np.isfinite(rounded) and rounded else 0
+    if exponent not in names:
+        exponent = 0
+    return f"{_number(value / 10.0 ** exponent, digits)} {names[exponent]}"
+
+
+@functools.lru_cache(maxsize=256)
+def _unit_family(items):
+    """The units ``items`` (name, power) without the prefix of the first (``GB/s`` -> ``B/s``),
+    and the short names of the prefixed units a readout may use, by power of ten. Cached:
+    parsing units costs more than the rest of a readout."""
+    (first, power), *rest = items
+    parsed = ureg.parse_unit_name(first)
+    base = parsed[0][1] if parsed else first                   # "GB" -> "byte"
+    others = ureg.Unit("*".join(f"{name}**{p}" for name, p in rest) or "")
+    allowed = ({0: ""} if power != 1 or base in _NO_PREFIX else
+               {k: p for k, p in _PREFIXES.items() if k >= 0 or base not in _COUNTS})
+    names = {k: f"{ureg.Unit(prefix + base) ** power * others:~P}" for k, prefix in allowed.items()}
+    return ureg.Unit(base) ** power * others, names
 
 
 def nice_limit(x: float) -> float:
-    """The smallest of 1, 2, 5 x 10^k that is >= ``x`` (> 0): axis limits that change
-    rarely, so that most updates reuse the cached background."""
+    """The smallest of 1, 2, 5 x 10^k that is >= ``x``: axis limits that change rarely, so
+    that most updates reuse the cached background. ``x <= 0`` (an empty chart) gives 1;
+    NaN or an infinity raises ``ValueError``, as no axis can hold it."""
+    x = _real("nice_limit()", "x", x)
     if not x > 0:
         return 1.0
     power = 10.0 ** np.floor(np.log10(x))

@@ -114,3 +114,103 @@ def test_an_explorer_leaves_a_note_that_survives_reopening(tmp_path):
     nb.cells = [cell]
     kept = _strip_answers_and_widgets(nb).cells[0].outputs
     assert len(kept) == 1 and REOPEN_NOTE in kept[0]["data"]["text/html"]
+
+
+# One formatter for every readout; helpers that refuse what they cannot draw -------------
+
+import math
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from course_lib.explorers.charts import (curve_and_marker, set_shares, set_stack, share_bar,
+                                         stacked_bar)
+from course_lib.widgets import nice_limit, readable, round_values
+
+
+@pytest.mark.parametrize("q, text", [
+    (Q_(1667, "MW"), "1.67 GW"), (Q_(0.000322, "Mt"), "322 t"), (Q_(2.7e5, "m^2"), "0.27 km²"),
+    (Q_(999.7, "W"), "1 kW"),                       # rounds up into the next prefix
+    (Q_(3430, "token/s"), "3.43 ktoken/s"), (Q_(0.5, "token/s"), "0.5 token/s"),   # no mtoken
+    (Q_(0.5, "W"), "500 mW"), (Q_(7.1e17, "W"), "710 PW"), (Q_(7.1e18, "W"), "7.1×10¹⁸ W"), (Q_(1e30, "FLOP/s"), "1×10³⁰ FLOP/s"),
+    (Q_(2.9e-21, "J"), "2.9×10⁻²¹ J"), (Q_(1.5, "hour"), "1.5 h"), (Q_(3000, "K"), "3,000 K"),
+    (Q_(50, "percent"), "50 %"), (Q_(-3, "W"), "-3 W"), (Q_(0, "W"), "0 W"),
+    (Q_(math.inf, "s"), "∞ s"), (Q_(3, ""), "3"), (Q_(80, "GiB"), "85.9 GB"),
+    (190.4, "190"), (34_300, "34,300"), (8.3e-4, "8.3×10⁻⁴"), (2.5e6, "2.5×10⁶"), (0, "0"),
+    (np.float64(1.5), "1.5"),
+])
+def test_readable_writes_every_size_in_one_style(q, text):
+    assert readable(q) == text
+
+
+def test_readable_refuses_what_is_not_one_number():
+    with pytest.raises(ValueError, match="q is not a number"):
+        readable(math.nan)
+    with pytest.raises(ValueError, match="q is not a number"):
+        readable(Q_(math.nan, "W"))
+    for bad in ["80 GB", None, [1, 2]]:
+        with pytest.raises(TypeError, match="q must be one number"):
+            readable(bad)
+    for digits in [0, 2.5, True]:
+        with pytest.raises(ValueError, match="digits"):
+            readable(1.0, digits=digits)
+
+
+def test_slider_stops_are_labelled_exactly_and_briefly():
+    rates = [v for v in [1e18, 1e30, 1e42]]
+    assert [label for label, _ in slider("x", "FLOP/s", value=1e30, values=rates).widget.options] \
+        == ["1×10¹⁸", "1×10³⁰", "1×10⁴²"]
+    assert [label for label, _ in slider("x", None, value=0.995, values=[0.99, 0.995]).widget.options] \
+        == ["0.99", "0.995"]
+    years = slider("Year", None, value=2035, values=[2025, 2035, 16384], fmt=".0f")
+    assert [label for label, _ in years.widget.options] == ["2025", "2035", "16384"]
+
+
+def _figure():
+    return Figure()
+
+
+@pytest.mark.parametrize("call, error, name", [
+    (lambda: slider("x", "GB", math.nan, 10, 5), ValueError, "min"),
+    (lambda: slider("x", "GB", 0, math.inf, 5), ValueError, "max"),
+    (lambda: slider("x", "GB", 0, 10, math.nan), ValueError, "value"),
+    (lambda: slider("x", "GB", 0, 10, None), ValueError, "value"),
+    (lambda: slider("x", "GB", 0, 10, 5, step=-1), ValueError, "step"),
+    (lambda: slider("x", "GB", 0, 10, 5, step=math.nan), ValueError, "step"),
+    (lambda: slider("x", "GB", "0", 10, 5), TypeError, "min"),
+    (lambda: slider("x", "GB", math.nan, 10, 5, log=True), ValueError, "min"),
+    (lambda: slider("x", None, values=[1, math.nan]), ValueError, "values"),
+    (lambda: slider("x", None, values=[1, "2"]), TypeError, "values"),
+    (lambda: slider("x", None, values=[]), ValueError, "values"),
+    (lambda: choice("x", []), ValueError, "options"),
+    (lambda: choice("x", ["a"], "b"), ValueError, "value"),
+    (lambda: round_values(math.nan, 10), ValueError, "min"),
+    (lambda: round_values(10, 1), ValueError, "min"),
+    (lambda: nice_limit(math.nan), ValueError, "x"),
+    (lambda: set_stack(stacked_bar(_figure().add_subplot(), "ab", "rg"), [1, -1]), ValueError, "widths"),
+    (lambda: set_stack(stacked_bar(_figure().add_subplot(), "ab", "rg"), [1, math.nan]), ValueError, "widths"),
+    (lambda: set_stack(stacked_bar(_figure().add_subplot(), "ab", "rg"), [1]), ValueError, "widths"),
+    (lambda: set_stack(stacked_bar(_figure().add_subplot(), "ab", "rg"), [1, 1], [0, math.nan]),
+     ValueError, "lefts"),
+    (lambda: stacked_bar(_figure().add_subplot(), "ab", "r"), ValueError, "colors"),
+    (lambda: set_shares(share_bar(_figure(), "ab", "rg", "%"), [0.5, math.nan]), ValueError, "shares"),
+    (lambda: set_shares(share_bar(_figure(), "ab", "rg", "%"), [1.2, -0.2]), ValueError, "shares"),
+    (lambda: curve_and_marker(_figure(), [0, 1, 2], "x", "y"), ValueError, "x"),
+    (lambda: curve_and_marker(_figure(), [1, math.nan], "x", "y"), ValueError, "x"),
+    (lambda: curve_and_marker(_figure(), [2, 1], "x", "y"), ValueError, "x"),
+    (lambda: curve_and_marker(_figure(), [1, 2], "x", "y", ylim=(math.nan, 1)), ValueError, "ylim"),
+    (lambda: curve_and_marker(_figure(), [1, 2], "x", "y", ylim=(10, 1)), ValueError, "ylim"),
+])
+def test_helpers_refuse_nan_and_negative_widths_naming_the_argument(call, error, name):
+    with pytest.raises(error, match=rf"\b{name}\b"):
+        call()
+
+
+def test_helpers_keep_what_they_document():
+    bars = stacked_bar(_figure().add_subplot(), "ab", "rg")
+    set_stack(bars, [2.0, -1e-16])                 # a difference of equal sums, rounded
+    assert [b.get_width() for b in bars] == [2.0, 0.0]
+    assert nice_limit(0) == 1.0 and nice_limit(-5) == 1.0 and nice_limit(3) == 5.0
+    ax, curve, marker = curve_and_marker(_figure(), [-1, 1], "x", "y", log=False,
+                                         labels=("curve", "marker"))
+    assert (curve.get_label(), marker.get_label()) == ("curve", "marker")

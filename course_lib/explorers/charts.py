@@ -9,6 +9,9 @@
 
 Fixed axes are the point: an update that does not change the limits redraws only the
 moving artists over a cached background (see :class:`course_lib.widgets.Explorer`).
+
+Bad input is refused where it enters, with the argument named: a NaN or negative width
+would otherwise draw nothing, or a bar running backwards, and the readout would not say why.
 """
 from __future__ import annotations
 
@@ -20,10 +23,40 @@ __all__ = ["stacked_bar", "set_stack", "share_bar", "set_shares", "curve_and_mar
            "nice_limit"]
 
 
+def _checked(fn: str, name: str, values, n: int | None = None, minimum: float | None = None,
+             strict: bool = False) -> np.ndarray:
+    """``values`` as finite floats (``n`` of them, each >= ``minimum``, or > if ``strict``),
+    or a ValueError naming ``fn`` and the argument. Rounding below ``minimum`` (a width of
+    -1e-16 from a difference of equal sums) is set to ``minimum``."""
+    try:
+        a = np.array(values, dtype=float).ravel()
+    except (TypeError, ValueError):
+        raise TypeError(f"{fn}(): {name} must be numbers, got {values!r}") from None
+    if n is not None and a.size != n:
+        raise ValueError(f"{fn}(): {name} needs {n} values, one per segment; got {a.size}")
+    if not np.isfinite(a).all():
+        raise ValueError(f"{fn}(): {name} must be finite numbers, got {_show(a)}")
+    if minimum is not None:
+        slack = 1e-9 * max(float(np.abs(a).max(initial=0)), 1e-300)
+        if (a < minimum - slack).any() or strict and (a <= minimum).any():
+            raise ValueError(f"{fn}(): {name} must be {'>' if strict else '>='} {minimum:g}, "
+                             f"got {_show(a)}")
+        a = np.maximum(a, minimum)
+    return a
+
+
+def _show(a: np.ndarray) -> str:
+    return np.array2string(a, threshold=8, precision=4)
+
+
 def stacked_bar(ax, labels, colors, rows=None, legend_cols: int | None = None):
     """One horizontal segment per label, on row 0 (or on ``rows[i]``), with a legend
     below the axes. Returns the segments, for :func:`set_stack`."""
-    rows = rows or [0] * len(labels)
+    labels, colors = list(labels), list(colors)
+    if len(colors) != len(labels):
+        raise ValueError(f"stacked_bar(): colors needs one colour per label ({len(labels)}), "
+                         f"got {len(colors)}")
+    rows = [0] * len(labels) if rows is None else _checked("stacked_bar", "rows", rows, len(labels))
     bars = [ax.barh([row], [1.0], left=[0.0], color=color, label=label)[0]
             for label, color, row in zip(labels, colors, rows)]
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.35),
@@ -32,7 +65,11 @@ def stacked_bar(ax, labels, colors, rows=None, legend_cols: int | None = None):
 
 
 def set_stack(bars, widths, lefts=None) -> None:
-    """Lay the segments end to end with ``widths`` (or at the given ``lefts``)."""
+    """Lay the segments end to end with ``widths`` (>= 0, one per segment), or at the
+    given ``lefts``."""
+    widths = _checked("set_stack", "widths", widths, len(bars), minimum=0.0)
+    if lefts is not None:
+        lefts = _checked("set_stack", "lefts", lefts, len(bars))
     left = 0.0
     for i, (bar, width) in enumerate(zip(bars, widths)):
         start = left if lefts is None else lefts[i]
@@ -59,20 +96,33 @@ def set_shares(artists, shares, min_label: float = 7.0) -> None:
     """Set the segments of a :func:`share_bar` to ``shares`` (fractions, in the order of its
     parts); segments narrower than ``min_label`` percent go unlabelled."""
     bars, labels = artists
-    widths = [100 * float(s) for s in shares]
+    widths = 100 * _checked("set_shares", "shares", shares, len(bars), minimum=0.0)
     set_stack(bars, widths)
     for bar, label, width in zip(bars, labels, widths):
         label.set_position((bar.get_x() + width / 2, 0))
         label.set_text(f"{width:.0f} %" if width >= min_label else "")
 
 
-def curve_and_marker(fig, x, xlabel: str, ylabel: str, ylim=None, log: bool = True):
-    """Axes with a curve over the grid ``x`` and a marker; fixed x limits (and y limits if
-    given). Returns ``(ax, curve, marker)``."""
+def curve_and_marker(fig, x, xlabel: str, ylabel: str, ylim=None, log: bool = True,
+                     labels: tuple[str, str] | None = None):
+    """Axes with a curve over the grid ``x`` (increasing; positive on log axes) and a
+    marker; fixed x limits (and y limits if given). ``labels`` names the curve and the
+    marker for a legend, which the caller draws once its own artists are added.
+    Returns ``(ax, curve, marker)``."""
+    floor = 0.0 if log else None
+    x = _checked("curve_and_marker", "x", x, minimum=floor, strict=log)
+    if x.size < 2 or (np.diff(x) <= 0).any():
+        raise ValueError(f"curve_and_marker(): x must be two or more increasing values, "
+                         f"got {_show(x)}")
+    if ylim is not None:
+        ylim = _checked("curve_and_marker", "ylim", ylim, 2, minimum=floor, strict=log)
+        if not ylim[0] < ylim[1]:
+            raise ValueError(f"curve_and_marker(): ylim must be (low, high) with low < high, "
+                             f"got {_show(ylim)}")
+    curve_label, marker_label = labels or (None, None)
     ax = fig.add_subplot()
-    x = np.asarray(x, dtype=float)
-    curve, = ax.plot(x, x, color="tab:blue")
-    marker, = ax.plot([x[0]], [x[0]], "o", color="tab:red")
+    curve, = ax.plot(x, x, color="tab:blue", label=curve_label)
+    marker, = ax.plot([x[0]], [x[0]], "o", color="tab:red", label=marker_label)
     if log:
         ax.set_xscale("log")
         ax.set_yscale("log")

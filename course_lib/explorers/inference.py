@@ -22,8 +22,11 @@ BATCHES = [2 ** k for k in range(11)]                   # 1 to 1024 sequences
 
 def _roofline_setup(fig):
     ax, roof, point = curve_and_marker(fig, _INTENSITY, "arithmetic intensity [FLOP/B]",
-                                       "attainable [FLOP/s]", ylim=(1e11, 1e16))
-    ridge = ax.axvline(1, color="k", ls=":", lw=1)
+                                       "attainable [FLOP/s]", ylim=(1e11, 1e16),
+                                       labels=("roof: the lower of peak and bandwidth x intensity",
+                                               "this decoding step"))
+    ridge = ax.axvline(1, color="k", ls=":", lw=1, label="ridge: where the two meet")
+    ax.legend(loc="lower right", fontsize=7)
     return ax, roof, point, ridge
 
 
@@ -49,13 +52,14 @@ def _roofline_update(artists, name, fmt, acc_name, batch, context):
     point.set_data([intensity], [attained])
     fits = ("" if batch <= room else
             f'<br><span style="color:#b00">Does not fit in its {acc.memory:.0f~P}: at most '
-            f"{room} sequence(s) at this context.</span>")
-    return (f"{name} in {fmt} on one {acc.name}, {int(batch)} sequence(s) at "
+            f"{room:,} sequence(s) at this context.</span>")
+    return (f"{name} in {fmt} on one {acc.name}, {int(batch):,} sequence(s) at "
             f"{int(context.m_as('token')):,} tokens: {readable(step.flops)} per step over "
-            f"{readable(Q_(moved, 'B'))} read, <b>{intensity:.3g} FLOP/B</b> against a ridge of "
-            f"{critical_intensity(acc, fmt):.0f~P}: <b>{step.bound}-bound</b>.<br>"
-            f"Step {step.time:.3g~P}: {step.per_sequence:.3g~P} per sequence, "
-            f"{readable(step.tokens_per_second)} in all." + fits)
+            f"{readable(Q_(moved, 'B'))} read, <b>{readable(Q_(intensity, 'FLOP/B'))}</b> "
+            f"against a ridge of {readable(critical_intensity(acc, fmt))}: "
+            f"<b>{step.bound}-bound</b>.<br>Step {readable(step.time)}: "
+            f"{readable(step.per_sequence)} per sequence, {readable(step.tokens_per_second)} "
+            f"in all." + fits)
 
 
 def roofline_explorer() -> Explorer:
@@ -86,52 +90,61 @@ def _latency_setup(fig):
                         label="3 x speech, per user")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlim(1, 1e3)
+    ax.set_xlim(1, 3e3)              # batch 1 of Llama-3-8B in FP8 on a B200: about 1,000
     ax.set_ylim(10, 1e6)
     ax.set_xlabel("tokens per second, per user")
     ax.set_ylabel("tokens per second, all users")
     ax.grid(True, which="major", alpha=0.3)
-    legend = ax.legend(loc="upper right", fontsize=8)
-    return curves, budget, legend
+    ax.legend(loc="upper right", fontsize=8)      # static: redrawn when its labels change
+    return curves, budget, ax
 
 
 @functools.lru_cache(maxsize=256)
 def _operating(name, fmt, acc_name, tokens):
-    """For one accelerator: the devices that hold the model, the batches that fit, their
-    steps, and the largest batch within the per-user budget (cached: the sweep is the same
-    whenever the same four choices come back)."""
+    """For one accelerator: the devices that hold the model, the largest batch memory
+    holds, the largest within the per-user budget, and the steps of the batches drawn:
+    powers of two up to what memory holds, and those two batches, so that the points reach
+    the batch the readout names (cached: the sweep is the same whenever the same four
+    choices come back)."""
     acc, context = accelerator(acc_name), Q_(tokens, "token")
     budget = (Q_(1, "token") / _per_user_target()).to("ms")
     devices = devices_needed(name, context, acc, Q_(1, "hour"), fmt, fmt) or 1
     fits = max_batch(name, context, acc, Q_(1, "hour"), fmt, fmt, devices)
-    batches = np.array([b for b in BATCHES if b <= max(fits, 1)])
-    step = decode_step_time(name, batches, context, acc, fmt, fmt, devices)
     best = max_batch(name, context, acc, budget, fmt, fmt, devices) if fits else 0
-    if best < 1:
-        return acc, devices, step, best, None, None
+    batches = sorted({2 ** k for k in range(int(np.log2(fits)) + 1)} | {fits, best} - {0}
+                     if fits else set())
+    step = decode_step_time(name, np.array(batches), context, acc, fmt, fmt, devices)
+    if not best:
+        return acc, devices, step, fits, best, None, None
+    # the rate each user gets at that batch, not the budget: batch x rate = total
+    per_user = decode_step_time(name, best, context, acc, fmt, fmt, devices).per_sequence
     tpj = tokens_per_joule(name, best, context, acc, fmt, fmt, devices)
-    total = decode_step_time(name, best, context, acc, fmt, fmt, devices).tokens_per_second
-    return acc, devices, step, best, tpj, total
+    return acc, devices, step, fits, best, per_user, tpj
 
 
 def _latency_update(artists, name, fmt, first, second, context):
-    curves, _, legend = artists
+    curves, _, ax = artists
     target = _per_user_target()
     budget = (Q_(1, "token") / target).to("ms")
     lines = []
-    for curve, text, acc_name in zip(curves, legend.get_texts(), (first, second)):
-        acc, devices, step, best, tpj, total = _operating(name, fmt, acc_name,
-                                                          float(context.m_as("token")))
+    for curve, text, acc_name in zip(curves, ax.get_legend().get_texts(), (first, second)):
+        acc, devices, step, fits, best, per_user, tpj = _operating(
+            name, fmt, acc_name, float(context.m_as("token")))
         curve.set_data(step.per_sequence.m_as("token/s"), step.tokens_per_second.m_as("token/s"))
         label = f"{devices} x {acc.name}"
         text.set_text(label)
-        if best < 1:
-            lines.append(f"{label}: no batch meets {target:.3g~P} per user.")
+        if fits < 1:
+            lines.append(f"{label}: does not hold the model and one sequence.")
             continue
-        lines.append(f"{label}: up to <b>{best}</b> users at {target:.3g~P} each, "
-                     f"{readable(total)} in all, <b>{tpj:.3g~P}</b> at board power")
-    return (f"{name} in {fmt}, {int(context.m_as('token')):,} tokens of context, "
-            f"budget {budget:.0f~P} per token:<br>" + "<br>".join(lines))
+        if best < 1:
+            lines.append(f"{label}: no batch meets the budget.")
+            continue
+        lines.append(f"{label}: up to <b>{best:,}</b> users "
+                     f"({'memory holds no more' if best == fits else 'the budget allows no more'}) "
+                     f"at {readable(per_user)} each = {readable(best * per_user)} in all, "
+                     f"<b>{readable(tpj)}</b> at board power")
+    return (f"{name} in {fmt}, {int(context.m_as('token')):,} tokens of context; budget: "
+            f"{readable(target)} per user ({readable(budget)} per token):<br>" + "<br>".join(lines))
 
 
 def latency_explorer() -> Explorer:

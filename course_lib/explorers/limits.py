@@ -10,12 +10,15 @@ from ..data import accelerator, constant, power_scale
 from ..limits import flop_per_joule, landauer_energy, mmc_wait, power_for
 from ..power import doubling_time, grow
 from ..units import Q_
-from ..widgets import Explorer, choice, slider
+from ..widgets import Explorer, choice, readable, slider
 
 ACCELERATORS = ["A100 SXM", "H100 SXM", "B200", "B300", "MI355X"]
-FORMATS = ["BF16", "FP8", "FP4"]
+FORMATS = ["BF16", "FP8", "FP4"]                        # widest first
 SCALES = ["World electricity (average)", "World primary energy (average)",
           "Sunlight intercepted by Earth", "Sun luminosity"]
+RATES = [10.0 ** k for k in range(18, 43)]              # FLOP/s, the slider's stops
+YEARS = list(range(2025, 2071, 5))
+BITS = [1, 4, 16, 64, 256]
 _RATES = np.logspace(15, 45, 61)                        # FLOP/s, the x grid
 _LINES = ("chip today", "chip on the trend", "CMOS limit", "Landauer")
 _COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:red")
@@ -23,17 +26,31 @@ _COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:red")
 
 @functools.lru_cache(maxsize=128)
 def _efficiencies(acc_name, fmt, year, bits):
-    """FLOP per joule of the four lines: the chip (board power, dense peak), the chip
-    grown on Epoch's trend from its year to ``year``, the CMOS limit, Landauer's bound at
-    room temperature with ``bits`` erased per FLOP."""
+    """The format the chip runs and the FLOP per joule of the four lines: the chip (board
+    power, dense peak), the chip grown on Epoch's trend from its year to ``year``, the CMOS
+    limit, Landauer's bound at the model's temperature with ``bits`` erased per FLOP.
+    A chip without ``fmt`` (FP4 on an H100) runs the narrowest wider format it has, and the
+    readout says so."""
     acc = accelerator(acc_name)
-    if acc.peak.get(fmt) is None:
-        fmt = "BF16"                                    # an older chip without FP8 / FP4
-    today = flop_per_joule(acc, fmt)
+    used = next(f for f in FORMATS[FORMATS.index(fmt)::-1] if acc.peak.get(f) is not None)
+    today = flop_per_joule(acc, used)
     trend = doubling_time(constant("ML hardware efficiency growth").m)
     projected = grow(today, trend, Q_(max(year - acc.year, 0), "year"))
     landauer = (Q_(1, "FLOP") / landauer_energy(bits=bits)).to("FLOP/J")
-    return fmt, (today, projected, constant("CMOS efficiency limit"), landauer)
+    return used, (today, projected, constant("CMOS efficiency limit"), landauer)
+
+
+def _power_range() -> tuple[float, float]:
+    """The axis limits, in W, a decade beyond the least and the most power any setting of
+    the controls draws: no marker is clipped, and the limits never move."""
+    least, most = [], []
+    for acc_name in ACCELERATORS:
+        for fmt in FORMATS:
+            effs = _efficiencies(acc_name, fmt, float(YEARS[-1]), float(BITS[0]))[1]
+            least.append(RATES[0] / max(e.m_as("FLOP/J") for e in effs))
+            effs = _efficiencies(acc_name, fmt, float(YEARS[0]), float(BITS[-1]))[1]
+            most.append(RATES[-1] / min(e.m_as("FLOP/J") for e in effs))
+    return 10.0 ** (np.floor(np.log10(min(least))) - 1), 10.0 ** (np.ceil(np.log10(max(most))) + 1)
 
 
 def _power_setup(fig):
@@ -50,7 +67,7 @@ def _power_setup(fig):
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlim(_RATES[0], _RATES[-1])
-    ax.set_ylim(1, 1e30)
+    ax.set_ylim(*_power_range())
     ax.set_xlabel("sustained compute [FLOP/s]")
     ax.set_ylabel("power [W]")
     ax.grid(True, which="major", alpha=0.3)
@@ -58,39 +75,40 @@ def _power_setup(fig):
     return lines, markers
 
 
-def _sci(x: float) -> str:
-    """7.1 x 10^17, in HTML: readouts span 40 orders of magnitude, beyond SI prefixes."""
-    if 0.01 <= x < 1000:
-        return f"{x:.2g}"
-    mantissa, exponent = f"{x:.2e}".split("e")
-    return f"{float(mantissa):.2g}&times;10<sup>{int(exponent)}</sup>"
-
-
 def _against(watts: float) -> str:
     """The largest scale that ``watts`` reaches, as a multiple (or a share of the least)."""
     scales = [(n, power_scale(n).power.m_as("W")) for n in SCALES]
     reached = [(n, w) for n, w in scales if watts >= w] or scales[:1]
     name, w = reached[-1]
-    return f"{_sci(watts / w)} x {name}"
+    return f"{readable(watts / w)} times {name}"
+
+
+def _flag(per_joule: float, cmos: float, landauer: float) -> str:
+    """What a chip's efficiency beyond a limit means: past Landauer's floor it is physics
+    that forbids it (for logic that erases bits), past the CMOS limit an estimate."""
+    if per_joule > landauer:
+        return " <i>(below Landauer's floor: impossible for irreversible logic)</i>"
+    return " <i>(beyond the CMOS estimate)</i>" if per_joule > cmos else ""
 
 
 def _power_update(artists, rate, acc_name, fmt, year, bits):
     lines, markers = artists
-    fmt, effs = _efficiencies(acc_name, fmt, float(year), float(bits))
+    used, effs = _efficiencies(acc_name, fmt, float(year), float(bits))
+    per_joule = [e.m_as("FLOP/J") for e in effs]
     x = rate.m_as("FLOP/s")
     rows = []
-    for line, marker, eff, label in zip(lines, markers, effs, _LINES):
-        per_joule = eff.m_as("FLOP/J")
-        line.set_ydata(_RATES / per_joule)
-        watts = power_for(rate, eff).m_as("W")
-        marker.set_data([x], [watts])
-        beyond = (" <i>(beyond the CMOS limit)</i>" if label == "chip on the trend"
-                  and eff > effs[2] else "")
-        rows.append(f"<li>{label} ({_sci(per_joule)} FLOP/J){beyond}: <b>{_sci(watts)} W</b>, "
-                    f"{_against(watts)}</li>")
-    return (f"{_sci(x)} FLOP/s sustained; today's chip: {acc_name} in {fmt}; trend carried "
+    for i, (line, marker, eff, label) in enumerate(zip(lines, markers, effs, _LINES)):
+        line.set_ydata(_RATES / per_joule[i])
+        power = power_for(rate, eff)
+        marker.set_data([x], [power.m_as("W")])
+        flag = _flag(per_joule[i], *per_joule[2:]) if i < 2 else ""
+        rows.append(f"<li>{label} ({readable(eff)}){flag}: <b>{readable(power)}</b>, "
+                    f"{_against(power.m_as('W'))}</li>")
+    chip = used if used == fmt else f"{used} ({fmt} not supported on the {acc_name})"
+    return (f"{readable(rate)} sustained; today's chip: {acc_name} in {chip}; trend carried "
             f"to {int(year)} at Epoch's pace (counted in each chip's fastest format, so "
-            f"generous for a fixed format); Landauer at room temperature with {int(bits)} "
+            f"generous for a fixed format); Landauer at "
+            f"{readable(landauer_energy.defaults['temperature'])} with {int(bits)} "
             f"bit(s) erased per FLOP:<ul style='margin:0'>{''.join(rows)}</ul>")
 
 
@@ -101,11 +119,11 @@ def power_explorer() -> Explorer:
     (:func:`~course_lib.limits.landauer_energy`), against world electricity, world energy,
     the sunlight Earth intercepts and the Sun (grey bands)."""
     return Explorer(
-        {"rate": slider("Compute", "FLOP/s", value=1e30, values=[10.0 ** k for k in range(18, 43)]),
+        {"rate": slider("Compute", "FLOP/s", value=1e30, values=RATES),
          "acc_name": choice("Chip today", ACCELERATORS, "H100 SXM"),
          "fmt": choice("Format", FORMATS, "BF16"),
-         "year": slider("Trend to year", None, value=2035, values=list(range(2025, 2071, 5))),
-         "bits": slider("Bits erased per FLOP", None, value=1, values=[1, 4, 16, 64, 256])},
+         "year": slider("Trend to year", None, value=2035, values=YEARS, fmt=".0f"),
+         "bits": slider("Bits erased per FLOP", None, value=1, values=BITS)},
         _power_setup, _power_update, figsize=(6.4, 3.6),
         title="Power for a compute rate, from today's chips to the physical floor")
 
@@ -147,9 +165,10 @@ def _queue_update(artists, utilization, target):
         marker.set_data([1 - utilization], [max(wait, 1e-6)])
         p99 = q.percentile(0.99).m_as("s")
         verdict = "within" if wait <= target else "<b>over</b>"
-        rows.append(f"<li>{c} server(s): mean wait {wait:.3g}, p99 {p99:.3g} service times "
-                    f"({q.probability_of_waiting:.0%} wait at all), {verdict} the target</li>")
-    return (f"At {utilization:.1%} utilisation, target: a mean wait of {target:g} service "
+        rows.append(f"<li>{c:,} server(s): mean wait {readable(wait)}, p99 {readable(p99)} "
+                    f"service times ({q.probability_of_waiting:.0%} wait at all), {verdict} "
+                    f"the target</li>")
+    return (f"At {utilization:.1%} utilisation, target: a mean wait of {readable(target)} service "
             f"time(s) (dotted line):<ul style='margin:0'>{''.join(rows)}</ul>")
 
 
