@@ -37,19 +37,22 @@ over the years.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import functools
 import math
 import tomllib
+from collections.abc import Mapping
 from importlib import resources
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import ClassVar
 
 import numpy as np
 import pint
 
 from .breakdown import Breakdown
-from .data import build_time, constant, constant_record, launch_vehicle, launches
-from .declare import accepts, count
+from .data import accelerator, build_time, constant, constant_record, launch_vehicle, launches
+from .declare import accepts, count, flag
 from .orbit import launches_per_year, spares_needed, specific_power
 from .power import _annuity, annualized_cost, it_power
 from .units import Q_, as_quantity
@@ -61,41 +64,60 @@ __all__ = ["Lever", "Scenario", "scenario", "scenario_names", "parse_scenario", 
 SCENARIOS = resources.files("course_lib._tables") / "scenarios"   # data/scenarios/
 DISTRIBUTIONS = ("uniform", "loguniform", "triangular")
 CONFIDENCE = 0.95            # spares: the whole life covered with this probability
+MAX_SAMPLES = 1_000_000      # Monte Carlo: percentiles are steady long before; more only costs memory
+MAX_POINTS = 100_000         # break-even scans: 120 points already find a crossing to about 1 %
 
 
 @dataclass(frozen=True)
 class LeverSpec:
-    """What a lever is: its ``unit``, which ``side`` it acts on, a description, and the
-    physical range (in ``unit``) a value must lie in (and :func:`breakeven` searches)."""
+    """What a lever is: its ``unit``, which ``side`` it acts on, a description, the
+    physical range (in ``unit``) a value must lie in (and :func:`breakeven` searches), and
+    the short ``label`` readouts show instead of the lever's name."""
 
     unit: str
     side: str
     what: str
     bounds: tuple[float, float]
+    label: str
 
 
-LEVERS: dict[str, LeverSpec] = {
-    "power": LeverSpec("GW", "both", "IT power delivered", (1e-3, 1e3)),
-    "accelerator_price": LeverSpec("USD", "both", "all-in server cost per accelerator", (1e3, 1e6)),
-    "accelerator_life": LeverSpec("year", "both", "life of accelerators (and of the spacecraft)", (1, 15)),
-    "load_factor": LeverSpec("", "both", "share of the year the accelerators run", (0.05, 1)),
-    "other_opex": LeverSpec("USD/W/year", "both", "operations per IT watt", (0, 5)),
-    "cost_of_capital": LeverSpec("", "both", "yearly cost of capital (0: no financing)", (0, 0.3)),
-    "electricity_price": LeverSpec("USD/kWh", "ground", "price of electricity", (0, 1)),
-    "pue": LeverSpec("", "ground", "facility power / IT power", (1, 3)),
-    "facility_cost": LeverSpec("USD/W", "ground", "data-centre build cost per IT watt", (0, 100)),
-    "facility_life": LeverSpec("year", "ground", "life of the building", (2, 50)),
-    "ground_build_time": LeverSpec("year", "ground", "wait for power on the ground", (0.1, 20)),
-    "launch_price": LeverSpec("USD/kg", "orbit", "launch price per kg to orbit", (1, 1e5)),
+LEVERS: Mapping[str, LeverSpec] = MappingProxyType({     # read-only: every caller shares it
+    "power": LeverSpec("GW", "both", "IT power delivered", (1e-3, 1e3), "IT power"),
+    "accelerator_price": LeverSpec("USD", "both", "all-in server cost per accelerator",
+                                   (1e3, 1e6), "Accelerator price"),
+    "accelerator_life": LeverSpec("year", "both", "life of accelerators (and of the spacecraft)",
+                                  (1, 15), "Accelerator life"),
+    "load_factor": LeverSpec("", "both", "share of the year the accelerators run", (0.05, 1),
+                             "Load factor"),
+    "other_opex": LeverSpec("USD/W/year", "both", "operations per IT watt", (0, 5),
+                            "Other operations"),
+    "cost_of_capital": LeverSpec("", "both", "yearly cost of capital (0: no financing)",
+                                 (0, 0.3), "Cost of capital"),
+    "electricity_price": LeverSpec("USD/kWh", "ground", "price of electricity", (0, 1),
+                                   "Electricity price"),
+    "pue": LeverSpec("", "ground", "facility power / IT power", (1, 3), "PUE"),
+    "facility_cost": LeverSpec("USD/W", "ground", "data-centre build cost per IT watt",
+                               (0, 100), "Facility build cost"),
+    "facility_life": LeverSpec("year", "ground", "life of the building", (2, 50), "Facility life"),
+    "ground_build_time": LeverSpec("year", "ground", "wait for power on the ground", (0.1, 20),
+                                   "Wait for grid power"),
+    "launch_price": LeverSpec("USD/kg", "orbit", "launch price per kg to orbit", (1, 1e5),
+                              "Launch price"),
     # the computers alone weigh the row "rack mass per power": no design can beat 1 / that
     "specific_power": LeverSpec("W/kg", "orbit", "IT watts per kg launched, the computers included",
-                                (1, 0.99e3 / constant("rack mass per power").m_as("kg/kW"))),
-    "spacecraft_cost": LeverSpec("USD/kg", "orbit", "build cost of arrays, radiators, batteries, structure", (0, 1e5)),
-    "space_premium": LeverSpec("", "orbit", "cost of space-rated hardware / ground hardware", (1, 10)),
-    "failure_rate": LeverSpec("1/year", "orbit", "permanent accelerator failures per year", (0, 1)),
-    "payload": LeverSpec("t", "orbit", "payload per launch", (1, 1000)),
-    "launch_cadence": LeverSpec("1/year", "orbit", "launches a year available", (1, 1e5)),
-}
+                                (1, 0.99e3 / constant("rack mass per power").m_as("kg/kW")),
+                                "Watts per kg in orbit"),
+    "spacecraft_cost": LeverSpec("USD/kg", "orbit",
+                                 "build cost of arrays, radiators, batteries, structure",
+                                 (0, 1e5), "Spacecraft build cost"),
+    "space_premium": LeverSpec("", "orbit", "cost of space-rated hardware / ground hardware",
+                               (1, 10), "Space hardware premium"),
+    "failure_rate": LeverSpec("1/year", "orbit", "permanent accelerator failures per year",
+                              (0, 1), "Failures a year in orbit"),
+    "payload": LeverSpec("t", "orbit", "payload per launch", (1, 1000), "Payload per launch"),
+    "launch_cadence": LeverSpec("1/year", "orbit", "launches a year available", (1, 1e5),
+                                "Launches a year"),
+})
 
 # Defaults computed by the chapters' models, named in scenario files as ``computed = ...``.
 COMPUTED = {
@@ -114,7 +136,12 @@ COMPUTED = {
 @dataclass(frozen=True)
 class Lever:
     """One input: ``value`` (a Quantity), its ``source``, and its uncertainty ``low`` to
-    ``high`` (equal to ``value`` for a fixed lever) drawn from ``distribution``."""
+    ``high`` (equal to ``value`` for a fixed lever) drawn from ``distribution``.
+
+    Checked when built, however it is built (a scenario file, an override, a caller's own
+    ``Lever(...)``): a lever that exists, values of its dimension inside its physical range,
+    and ``low <= value <= high``. ``where`` (not stored) says where the lever came from in
+    error messages."""
 
     name: str
     value: pint.Quantity
@@ -123,6 +150,27 @@ class Lever:
     high: pint.Quantity
     distribution: str = "uniform"
     range_source: str = ""
+    where: dataclasses.InitVar[str] = ""
+
+    def __post_init__(self, where: str) -> None:
+        """The checks, once per lever built (the fast path of :func:`_quantity` keeps a
+        rebuilt lever cheap)."""
+        where = where or f"Lever({str(self.name)[:60]!r})"
+        _known(self.name)
+        for end in ("value", "low", "high"):
+            q = _quantity(getattr(self, end), self.name,
+                          where if end == "value" else f"{where} {end}")
+            if np.ndim(q.m):
+                raise ValueError(f"{where}: {end} must be one value, not an array.")
+            object.__setattr__(self, end, q)
+        for text in ("source", "range_source"):
+            if not isinstance(getattr(self, text), str):
+                raise TypeError(f"{where}: {text} must be text, got "
+                                f"{type(getattr(self, text)).__name__}.")
+        if not isinstance(self.distribution, str) or self.distribution not in DISTRIBUTIONS:
+            raise ValueError(f"{where}: distribution must be one of {', '.join(DISTRIBUTIONS)}, "
+                             f"got {str(self.distribution)[:60]!r}.")
+        _checked(self, where)
 
     @property
     def uncertain(self) -> bool:
@@ -131,18 +179,48 @@ class Lever:
 
 @dataclass(frozen=True)
 class Scenario:
-    """A named set of levers (see :data:`LEVERS`) and the accelerator they concern."""
+    """A named set of levers (see :data:`LEVERS`) and the accelerator they concern.
+
+    Immutable: ``levers`` is a read-only mapping of frozen :class:`Lever` (the scenario
+    read from a file is cached and shared by every caller, so no caller may change it for
+    the others); :meth:`replace` and :meth:`with_range` return new scenarios. A scenario
+    built by a caller is checked as one read from a file is."""
 
     name: str
     description: str
     accelerator: str
-    levers: dict[str, Lever] = field(repr=False)
+    levers: Mapping[str, Lever] = field(repr=False)
+
+    def __post_init__(self) -> None:
+        """Each lever was checked when built: here, that every lever is there, under its
+        own name, and the accelerator exists; then ``levers`` becomes read-only."""
+        for text in ("name", "description", "accelerator"):
+            if not isinstance(getattr(self, text), str):
+                raise TypeError(f"Scenario: {text} must be text, got "
+                                f"{type(getattr(self, text)).__name__}.")
+        accelerator(self.accelerator)                # an unknown one lists close matches
+        levers = self.levers
+        if not isinstance(levers, Mapping):
+            raise TypeError(f"Scenario {self.name!r}: levers must map each lever's name to a "
+                            f"Lever, got {type(levers).__name__}.")
+        for name, lever in levers.items():
+            if not isinstance(lever, Lever) or lever.name != _known(name):
+                raise TypeError(f"Scenario {self.name!r}: levers[{name!r}] must be a Lever named "
+                                f"{name!r}, got {str(lever)[:60]}.")
+        missing = [n for n in LEVERS if n not in levers]
+        if missing:
+            raise ValueError(f"Scenario {self.name!r}: lever(s) {', '.join(missing)} missing.")
+        object.__setattr__(self, "levers", MappingProxyType({n: levers[n] for n in LEVERS}))
+
+    def __reduce__(self):
+        """Copies and pickles rebuild the scenario (a read-only mapping cannot be pickled)."""
+        return Scenario, (self.name, self.description, self.accelerator, dict(self.levers))
 
     def __getitem__(self, name: str) -> pint.Quantity:
         return self.levers[_known(name)].value
 
     def values(self) -> dict[str, pint.Quantity]:
-        """Every lever's value, by name."""
+        """Every lever's value, by name (a new dict: changing it changes no scenario)."""
         return {k: lever.value for k, lever in self.levers.items()}
 
     def replace(self, **overrides) -> "Scenario":
@@ -151,9 +229,10 @@ class Scenario:
         levers = dict(self.levers)
         for name, value in overrides.items():
             lever = levers[_known(name)]
-            q = _quantity(value, name, f"{self.name} ({name}=)")
+            where = f"{self.name} ({name}=)"
+            q = _quantity(value, name, where)
             levers[name] = dataclasses.replace(
-                lever, value=q, source="set by the caller",
+                lever, value=q, source="set by the caller", where=where,
                 low=min(lever.low, q) if lever.uncertain else q,
                 high=max(lever.high, q) if lever.uncertain else q)
         return dataclasses.replace(self, levers=levers)
@@ -166,34 +245,61 @@ class Scenario:
         low = lever.low if low is None else _quantity(low, name, where)
         high = lever.high if high is None else _quantity(high, name, where)
         value = min(max(lever.value, low), high) if low <= high else lever.value
-        ranged = _checked(dataclasses.replace(lever, low=low, high=high, value=value,
-                                              range_source="set by the caller"), where)
+        ranged = dataclasses.replace(lever, low=low, high=high, value=value, where=where,
+                                     range_source="set by the caller")
         return dataclasses.replace(self, levers={**self.levers, name: ranged})
 
 
-def _known(name: str) -> str:
+def _close(word, known) -> str:
+    """The hint ' Did you mean ...?' for a misspelt name, or nothing."""
+    close = difflib.get_close_matches(word, list(known), n=3) if isinstance(word, str) else []
+    return f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+
+
+def _known(name) -> str:
     if not isinstance(name, str) or name not in LEVERS:
-        raise KeyError(f"No lever {str(name)[:60]!r}; known: {', '.join(LEVERS)}")
+        raise KeyError(f"No lever {str(name)[:60]!r}.{_close(name, LEVERS)} Known: "
+                       f"{', '.join(LEVERS)}")
     return name
 
 
+_UNITS = {name: Q_(1, spec.unit).units for name, spec in LEVERS.items()}
+
+
+def _number(x: float) -> str:
+    """A bound or a value in an error message, to 4 significant figures (87.61, not
+    87.61061946902655)."""
+    return np.format_float_positional(x, precision=4, fractional=False, trim="-")
+
+
 def _quantity(value, name: str, where: str) -> pint.Quantity:
-    """A lever's value in its declared unit, within its physical range, or a ValueError
-    naming the lever."""
-    spec = LEVERS[name]
-    if not spec.unit and not isinstance(value, (pint.Quantity, bool)):
+    """The one check of a lever's value, however it enters (a scenario file, an override,
+    a range, ``values=``, a Lever built by a caller): the lever's dimension, converted to
+    its declared unit, inside its physical range (arrays: every element). Outside, the cost
+    models give numbers that mean nothing (a negative orbit cost past the computers' own
+    watts per kg), so a ValueError names the lever, the value and the range."""
+    spec = LEVERS[_known(name)]
+    if isinstance(value, pint.Quantity) and value.units == _UNITS[name]:
+        q = value                                    # in its unit already: no conversion
+    elif not spec.unit and not isinstance(value, (pint.Quantity, bool, np.bool_, str)):
         try:                                         # a plain ratio: a number will do
-            q = Q_(float(value), "")
+            m = np.asarray(value, dtype=float)
         except (TypeError, ValueError):
             raise TypeError(f"{where}: lever {name!r} must be a plain number ({spec.what}), "
                             f"got {str(value)[:60]!r}.") from None
+        q = Q_(float(m) if m.ndim == 0 else m, "")
     else:
         q = as_quantity(value, name, spec.unit, where=where).to(spec.unit)
     low, high = spec.bounds
-    m = np.asarray(q.m, dtype=float)
-    if np.any(~np.isfinite(m)) or np.any(m < low) or np.any(m > high):
-        raise ValueError(f"{where}: lever {name!r} must lie between {low:g} and {high:g} "
-                         f"{spec.unit} ({spec.what}), got {value!r}.")
+    m = q.m
+    # NaN fails both comparisons; an array's min and max make no temporary arrays
+    inside = low <= m <= high if np.ndim(m) == 0 else low <= np.min(m) and np.max(m) <= high
+    if not inside:
+        m, unit = np.asarray(m, dtype=float), f" {spec.unit}" if spec.unit else ""
+        got = _number(float(m)) if m.ndim == 0 else "an array holding NaN" if np.isnan(m).any() \
+            else f"an array from {_number(m.min())} to {_number(m.max())}"
+        raise ValueError(f"{where}: lever {name!r} ({spec.label}) must lie between "
+                         f"{_number(low)} and {_number(high)}{unit}, got {got}{unit}.")
     return q
 
 
@@ -226,25 +332,19 @@ def _lever(name: str, entry: dict, file: str) -> Lever:
         record = constant_record(entry["row"])
         value, source = constant(entry["row"]), f"{record.name}: {record.source}"
     elif "computed" in entry:
-        if entry["computed"] not in COMPUTED:
-            raise ValueError(f"{where}: no computed default {entry['computed']!r}; known: "
-                             f"{', '.join(COMPUTED)}.")
+        if not isinstance(entry["computed"], str) or entry["computed"] not in COMPUTED:
+            raise ValueError(f"{where}: no computed default {str(entry['computed'])[:60]!r}; "
+                             f"known: {', '.join(COMPUTED)}.")
         value, source = COMPUTED[entry["computed"]](), f"computed by the kit: {entry['computed']}"
     else:
         value, source = entry["value"], entry.get("source", "")
         if not source:
             raise ValueError(f"{where}: a value needs its source.")
-    value = _quantity(value, name, where)
-    low = _quantity(entry.get("low", value), name, where + " low")
-    high = _quantity(entry.get("high", value), name, where + " high")
-    distribution = entry.get("distribution", "uniform")
-    if distribution not in DISTRIBUTIONS:
-        raise ValueError(f"{where}: distribution must be one of {', '.join(DISTRIBUTIONS)}, "
-                         f"got {distribution!r}.")
-    if (low < high) and not entry.get("range_source"):
+    lever = Lever(name, value, source, entry.get("low", value), entry.get("high", value),
+                  entry.get("distribution", "uniform"), entry.get("range_source", ""), where)
+    if lever.uncertain and not lever.range_source:
         raise ValueError(f"{where}: a range needs its range_source.")
-    return _checked(Lever(name, value, source, low, high, distribution,
-                          entry.get("range_source", "")), where)
+    return lever
 
 
 def scenario_names() -> list[str]:
@@ -255,32 +355,49 @@ def scenario_names() -> list[str]:
 @functools.lru_cache(maxsize=None)
 def _load(name: str) -> Scenario:
     if name not in scenario_names():
-        raise KeyError(f"No scenario {str(name)[:60]!r}; known: {', '.join(scenario_names())}")
+        raise KeyError(f"No scenario {name[:60]!r}.{_close(name, scenario_names())} Known: "
+                       f"{', '.join(scenario_names())}")
     return parse_scenario((SCENARIOS / f"{name}.toml").read_text(), f"{name}.toml")
+
+
+TOP_LEVEL = ("description", "accelerator", "base")       # a scenario file's keys outside tables
 
 
 def parse_scenario(text: str, file: str = "<text>") -> Scenario:
     """A scenario from the text of a TOML file (what :func:`scenario` reads): a table per
     lever, or ``base = "<scenario>"`` and the levers that differ. Errors name ``file`` and
-    the lever's key."""
+    the key (a misspelt key would otherwise be dropped without a word)."""
     if not isinstance(text, str):
         raise TypeError(f"parse_scenario(): text must be the text of a TOML file, got "
                         f"{type(text).__name__}.")
+    if not isinstance(file, str):
+        raise TypeError(f"parse_scenario(): file must be a file's name, got {type(file).__name__}.")
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"{file}: {exc}") from None
-    tables = {k: v for k, v in doc.items() if isinstance(v, dict)}
-    for key in tables:
-        if key not in LEVERS:
-            raise ValueError(f"{file}: unknown lever [{key}]; known: {', '.join(LEVERS)}")
-    base = _load(doc["base"]) if "base" in doc else None
+    except RecursionError:                           # arrays thousands deep
+        raise ValueError(f"{file}: values nested too deeply to read.") from None
+    for key, value in doc.items():
+        if isinstance(value, dict):
+            if key not in LEVERS:
+                raise ValueError(f"{file}: unknown lever [{key}].{_close(key, LEVERS)} Known: "
+                                 f"{', '.join(LEVERS)}")
+        elif key in LEVERS:
+            raise ValueError(f"{file}: lever {key} must be a table, [{key}] with value and "
+                             f"source (or row, or computed) on the lines below it.")
+        elif key not in TOP_LEVEL:
+            raise ValueError(f"{file}: unknown key {key!r}.{_close(key, TOP_LEVEL)} Outside the "
+                             f"levers' tables a scenario has only {', '.join(TOP_LEVEL)}.")
+        elif not isinstance(value, str):
+            raise TypeError(f"{file}: {key} must be a string, got {type(value).__name__}.")
+    base = scenario(doc["base"]) if "base" in doc else None
     entries = {}
     for name in LEVERS:
-        if base is not None and name not in tables:
+        if base is not None and name not in doc:
             entries[name] = base.levers[name]
-        elif name in tables:
-            entries[name] = _lever(name, dict(tables[name]), file)
+        elif name in doc:
+            entries[name] = _lever(name, dict(doc[name]), file)
         else:
             raise ValueError(f"{file}: lever [{name}] is missing.")
     return Scenario(file.removesuffix(".toml"), doc.get("description", ""),
@@ -305,6 +422,9 @@ def scenario(name: str = "baseline-2026", **overrides) -> Scenario:
     >>> scenario()["launch_price"].round(0)
     <Quantity(3986.0, 'USD / kilogram')>
     """
+    if not isinstance(name, str):                    # before the cache, which hashes it
+        raise TypeError(f"scenario(): name must be a scenario's name (one of "
+                        f"{', '.join(scenario_names())}), got {type(name).__name__}.")
     return _load(name).replace(**overrides) if overrides else _load(name)
 
 
@@ -385,15 +505,25 @@ def _gpus(acc: str, power) -> float:
     return (power / it_power(acc, 1)).m_as("")
 
 
-def _values(scn: Scenario, values: dict | None):
-    return scn.values() if values is None else {**scn.values(), **values}
+def _values(scn: Scenario, values, where: str) -> dict[str, pint.Quantity]:
+    """Every lever's value, ``values`` replacing some: each checked as any lever value is."""
+    v = scn.values()
+    if values is None:
+        return v
+    if not isinstance(values, Mapping):
+        raise TypeError(f"{where}(): values must map levers' names to values (arrays allowed), "
+                        f"got {type(values).__name__}.")
+    for name, value in values.items():
+        v[_known(name)] = _quantity(value, name, f"{where}(): values[{name!r}]")
+    return v
 
 
 def ground_cost(scn: Scenario, values: dict | None = None) -> GroundCost:
     """A year of the ground side of ``scn`` (``values`` overrides levers, arrays allowed:
-    :func:`monte_carlo` passes samples). Chapter 04's :func:`annualized_cost`."""
+    :func:`monte_carlo` passes samples; each checked as a scenario's levers are). Chapter
+    04's :func:`annualized_cost`."""
     scn = _scenario(scn, "ground_cost")
-    v = _values(scn, values)
+    v = _values(scn, values, "ground_cost")
     gpus = _gpus(scn.accelerator, v["power"])
     c = annualized_cost(gpus, scn.accelerator, v["accelerator_price"], v["accelerator_life"],
                         v["facility_cost"], v["facility_life"], v["pue"],
@@ -419,13 +549,13 @@ def orbit_cost(scn: Scenario, values: dict | None = None) -> OrbitCost:
     for :func:`ground_cost`. Chapter 05's :func:`specific_power` (part shares),
     :func:`spares_needed` and :func:`launches_per_year`."""
     scn = _scenario(scn, "orbit_cost")
-    v = _values(scn, values)
+    v = _values(scn, values, "orbit_cost")
     acc = scn.accelerator
     gpus = _gpus(acc, v["power"])
     life = v["accelerator_life"]
     per_year = _annuity(life, v["cost_of_capital"].m_as(""))
     unit_price = v["accelerator_price"] * v["space_premium"].m_as("")
-    spares = np.asarray(spares_needed(int(round(gpus)), v["failure_rate"], life, CONFIDENCE), float)
+    spares = np.asarray(spares_needed(np.rint(gpus), v["failure_rate"], life, CONFIDENCE), float)
     design = (v["power"] / v["specific_power"]).to("kg")          # everything but the spares
     rack = constant("rack mass per power")
     computers = (v["power"] * rack).to("kg")
@@ -501,15 +631,26 @@ def _bracket(grid, gap, current: float):
     return crossings[np.argmin(np.abs(grid[crossings] - current))]
 
 
+@accepts(refine=flag(), points=count(whole=True, minimum=3))
 def breakevens(scn: Scenario, levers=None, refine: bool = True,
                points: int = 400) -> dict[str, "Breakeven"]:
     """:func:`breakeven` for several levers (default: every lever that changes a cost), all
-    scans (``points`` values each) evaluated together. ``refine=False`` interpolates on
-    the first scan (to about 1 % with 120 points), fast enough for an explorer."""
+    scans (``points`` values each, at most 100,000) evaluated together. ``refine=False``
+    interpolates on the first scan (to about 1 % with 120 points), fast enough for an
+    explorer. A lever that changes no cost (``payload``, ``launch_cadence``,
+    ``ground_build_time`` change only the time to deliver) has no break-even, and its note
+    says so."""
     scn = _scenario(scn, "breakevens")
+    if points > MAX_POINTS:
+        raise ValueError(f"breakevens(): points must be at most {MAX_POINTS:,}, got {points:,.0f}.")
+    points = int(points)
     if isinstance(levers, str):
         levers = [levers]
-    names = [_known(n) for n in (levers if levers is not None else COST_LEVERS)]
+    try:
+        names = [_known(n) for n in (levers if levers is not None else COST_LEVERS)]
+    except TypeError:
+        raise TypeError(f"breakevens(): levers must be a lever's name or a list of them, got "
+                        f"{type(levers).__name__}.") from None
     if not names:
         raise ValueError("breakevens(): levers must name at least one lever (or be None: "
                          "every lever that changes a cost).")
@@ -537,10 +678,13 @@ def breakevens(scn: Scenario, levers=None, refine: bool = True,
         current = scn[n]
         if n not in found:
             cheaper = first[n] < 0
+            stays = f"orbit stays {'cheaper' if cheaper else 'dearer'} than the ground"
+            if np.ptp(gaps[n]) <= 1e-9 * abs(first[n]):
+                note = f"{n} changes no cost (only the time to deliver), so no break-even: {stays}"
+            else:
+                note = f"{stays} for every {n} from {low:g} to {high:g} {unit}"
             out[n] = Breakeven(n, None, current, "everywhere" if cheaper else "nowhere",
-                               f"orbit stays {'cheaper' if cheaper else 'dearer'} than the "
-                               f"ground for every {n} from {low:g} to {high:g} {unit}, the "
-                               f"other levers as in {scn.name}")
+                               f"{note}, the other levers as in {scn.name}")
             continue
         a, b, ga, gb = found[n]
         value = Q_(a + (b - a) * ga / (ga - gb), unit)    # linear between the brackets
@@ -586,7 +730,9 @@ LEVER_ROWS = {name: i for i, name in enumerate(LEVERS)}
 def _uniforms(seed: int, samples: int) -> np.ndarray:
     """One row of uniform draws per lever, in the order of :data:`LEVERS`: the same lever
     always gets the same draws, whichever others are uncertain."""
-    return np.random.default_rng(seed).random((len(LEVERS), samples))
+    u = np.random.default_rng(seed).random((len(LEVERS), samples))
+    u.flags.writeable = False                # shared by every caller of the cache
+    return u
 
 
 def _draw(lever: Lever, seed: int, samples: int) -> pint.Quantity:
@@ -616,16 +762,17 @@ def _draw_cached(row, a, b, c, distribution, unit, seed, samples) -> pint.Quanti
 def monte_carlo(scn: Scenario, samples=100_000, seed=0) -> MonteCarlo:
     """Both sides' cost per GPU-hour for ``samples`` draws of every uncertain lever (each
     independently from its range and distribution), vectorised; reproducible for a
-    ``seed``. Independence is an assumption: in the real world, cheap launches and cheap
-    spacecraft may come together.
+    ``seed`` (``samples`` at most 1,000,000). Independence is an assumption: in the real
+    world, cheap launches and cheap spacecraft may come together.
 
     >>> mc = monte_carlo(scenario(), 1000)
     >>> mc.probability_orbit_cheaper
     0.0
     """
     scn = _scenario(scn, "monte_carlo")
-    if samples > 10_000_000:
-        raise ValueError(f"monte_carlo(): samples must be at most 10,000,000, got {samples:g}.")
+    if samples > MAX_SAMPLES:     # 10^7 draws took 46 s and 3.9 GB
+        raise ValueError(f"monte_carlo(): samples must be at most {MAX_SAMPLES:,} (the "
+                         f"percentiles are steady long before), got {samples:,.0f}.")
     drawn = {name: _draw(lever, int(seed), int(samples))
              for name, lever in scn.levers.items() if lever.uncertain}
     ground = ground_cost(scn, drawn).per_gpu_hour
@@ -665,6 +812,7 @@ def sensitivity(scn: Scenario) -> list[Sensitivity]:
         if not lever.uncertain:
             continue
         ends = Q_(np.array([lever.low.m, lever.high.to(lever.low.units).m]), lever.low.units)
-        at_low, at_high = _ratio(scn, {name: ends})
+        # a lever that changes no cost (payload) gives one ratio for both ends
+        at_low, at_high = np.broadcast_to(_ratio(scn, {name: ends}), (2,))
         rows.append(Sensitivity(name, lever.low, lever.high, float(at_low), float(at_high)))
     return sorted(rows, key=lambda r: -r.swing)

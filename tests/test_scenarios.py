@@ -167,3 +167,173 @@ def test_bad_input_gets_a_clear_error(call, error, match):
 def test_a_bad_scenario_file_names_the_file_and_the_key(text, match):
     with pytest.raises((ValueError, TypeError, KeyError), match=match):
         scenarios.parse_scenario('base = "baseline-2026"\n' + text, "bad.toml")
+
+
+# ---- issue 30: one check for every way a lever value enters; immutable scenarios; clear
+# refusals; explorers that no reachable control state breaks ------------------------------
+
+import copy
+import dataclasses
+import pickle
+import re
+
+from course_lib.scenarios import Lever, Scenario, parse_scenario
+
+RANGE = r"must lie between {} and {}"
+
+
+@pytest.mark.parametrize("call, error, match", [
+    # values= (a negative orbit cost past the computers' own 88 W/kg)
+    (lambda: orbit_cost(BASE, {"specific_power": Q_(1e4, "W/kg")}), ValueError,
+     r"orbit_cost\(\).*'specific_power'.*between 1 and 87.61 W/kg, got 10000 W/kg"),
+    (lambda: ground_cost(BASE, {"pue": 50}), ValueError, r"'pue' \(PUE\) must lie between 1 and 3, got 50"),
+    (lambda: orbit_cost(BASE, {"specific_power": Q_([20, 1e4], "W/kg")}), ValueError, "array from 20 to 10000"),
+    (lambda: ground_cost(BASE, {"electricity_price": Q_(np.nan, "USD/kWh")}), ValueError, "electricity_price"),
+    (lambda: ground_cost(BASE, {"pue": Q_(1.2, "W")}), UnitArgumentError, "pue"),
+    (lambda: ground_cost(BASE, {"puee": 1.2}), KeyError, "No lever 'puee'. Did you mean 'pue'"),
+    (lambda: ground_cost(BASE, [("pue", 1.2)]), TypeError, "values must map"),
+    # overrides and ranges
+    (lambda: scenario(pue=50), ValueError, "between 1 and 3"),
+    (lambda: scenario(launch_pirce="100 USD/kg"), KeyError, "Did you mean 'launch_price'"),
+    (lambda: BASE.with_range("pue", high=5), ValueError, "between 1 and 3"),
+    # a Lever or a Scenario built by the caller
+    (lambda: Lever("pue", 50, "mine", 50, 50), ValueError, "'pue' \\(PUE\\) must lie between 1 and 3"),
+    (lambda: Lever("pue", 1.2, "mine", 1.3, 1.4), ValueError, "low <= value <= high"),
+    (lambda: Lever("pue", 1.2, "mine", 1.2, 1.2, "gaussian"), ValueError, "distribution"),
+    (lambda: Lever("pue", Q_([1.2, 1.3], ""), "mine", 1.2, 1.3), ValueError, "one value"),
+    (lambda: Lever("puee", 1.2, "mine", 1.2, 1.2), KeyError, "Did you mean 'pue'"),
+    (lambda: Scenario("mine", "", "GB200", {**BASE.levers, "pue": BASE.levers["power"]}),
+     TypeError, r"levers\['pue'\] must be a Lever named 'pue'"),
+    (lambda: Scenario("mine", "", "GB200", {"power": BASE.levers["power"]}), ValueError, "pue.*missing"),
+    (lambda: dataclasses.replace(BASE, accelerator="GB2000"), KeyError, "GB200"),
+    # scenario files: a lever's value, and keys outside the tables
+    (lambda: parse_scenario('base = "baseline-2026"\n[pue]\nvalue = "50"\nsource = "x"\n', "bad.toml"),
+     ValueError, r"bad.toml \[pue\].*between 1 and 3"),
+    (lambda: parse_scenario('base = "baseline-2026"\ncolour = "red"\n', "bad.toml"), ValueError,
+     "bad.toml: unknown key 'colour'"),
+    (lambda: parse_scenario('base = "baseline-2026"\ndescriptoin = "x"\n', "bad.toml"), ValueError,
+     "Did you mean 'description'"),
+    (lambda: parse_scenario('base = "baseline-2026"\npower = "2 GW"\n', "bad.toml"), ValueError,
+     r"bad.toml: lever power must be a table"),
+])
+def test_every_way_a_lever_value_enters_gets_the_one_check(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_a_lever_built_by_the_caller_is_converted_and_can_make_a_scenario():
+    lever = Lever("pue", 1.25, "mine", "1.1", Q_(1.3, ""), "triangular", "a guess")
+    assert lever.low == Q_(1.1, "") and lever.high == Q_(1.3, "") and lever.uncertain
+    mine = Scenario("mine", "PUE as I see it", "GB200", {**BASE.levers, "pue": lever})
+    assert mine["pue"] == Q_(1.25, "")
+    assert ground_cost(mine).energy > ground_cost(BASE).energy
+
+
+def test_a_scenario_cannot_be_changed_by_a_caller():
+    s = scenario()
+    with pytest.raises(TypeError):
+        s.levers["power"] = s.levers["power"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        s.levers["power"].value = Q_(5, "GW")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        s.name = "mine"
+    with pytest.raises(TypeError):
+        LEVERS["pue"] = LEVERS["power"]
+    s.values()["power"] = Q_(5, "GW")                      # a copy: changes nothing
+    with pytest.raises(ValueError):
+        monte_carlo(s, 100).drawn["launch_price"].m[0] = 0.0   # cached draws are read-only
+    assert scenario() is s and scenario()["power"] == Q_(1, "GW")
+    assert copy.deepcopy(s) == s and pickle.loads(pickle.dumps(s)) == s
+
+
+def test_levers_that_change_no_cost_have_no_break_even_and_say_so():
+    for lever in ("payload", "launch_cadence", "ground_build_time"):
+        b = breakeven(BASE, lever)
+        assert b.value is None and "changes no cost" in b.note, lever
+    power = breakeven(BASE, "power")               # the spares pool: not quite proportional
+    assert power.value is None and power.orbit_cheaper == "nowhere"
+    wide = BASE.with_range("power", "1 GW", "2 GW").with_range("payload", "50 t", "150 t")
+    rows = {r.lever: r for r in sensitivity(wide)}
+    assert rows["payload"].swing == 0 and rows["power"].swing < 0.01
+    assert monte_carlo(wide, 1000).ratio.shape == (1000,)
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: scenario(["baseline-2026"]), TypeError, "scenario\\(\\): name"),
+    (lambda: scenario("baseline-2025"), KeyError, "Did you mean 'baseline-2026'"),
+    (lambda: breakeven(["baseline-2026"], "pue"), TypeError, "scn"),
+    (lambda: breakevens(BASE, 5), TypeError, "levers"),
+    (lambda: breakevens(BASE, ["pue"], points=10 ** 9), ValueError, "points must be at most 100,000"),
+    (lambda: parse_scenario("x = " + "[" * 3000 + "]" * 3000, "deep.toml"), ValueError,
+     "deep.toml: values nested too deeply"),
+    (lambda: parse_scenario('base = ["baseline-2026"]\n', "bad.toml"), TypeError, "bad.toml: base"),
+    (lambda: parse_scenario("", ["bad.toml"]), TypeError, "file"),
+    (lambda: monte_carlo(BASE, 10 ** 7), ValueError, "samples must be at most 1,000,000"),
+    (lambda: monte_carlo(BASE, 1_000_001), ValueError, "at most 1,000,000"),
+])
+def test_unreadable_names_nesting_and_sizes_get_a_clear_error(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+# ---- the chapter's explorers ----------------------------------------------------------------
+
+from course_lib.explorers.scenarios import lever_board_explorer, monte_carlo_explorer
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"<[^>]+>", "", text)
+
+
+def _move(ex, control, value):
+    """Set one control as a student would; the readout must be fresh, error-free and in
+    one number style (never 1.9e+02 beside 3.99×10³)."""
+    before, inputs = ex.readout.value, ex.values()
+    ex.controls[control].value = value
+    text = _plain(ex.readout.value)
+    assert ex.error is None and "Error" not in text, (control, value, ex.error)
+    assert not re.search(r"\de[+-]?\d", text), (control, value, text)
+    if ex.values() != inputs:
+        assert ex.readout.value != before, (control, value)      # not a stale readout
+
+
+def _ends(widget):
+    values = [v for _, v in widget.options]
+    return [values[0], values[-1]]
+
+
+@pytest.mark.parametrize("name", scenario_names())
+def test_every_control_of_the_lever_board_updates_its_readout(name):
+    ex = lever_board_explorer(name)
+    for control in ex.controls:
+        for value in _ends(ex.controls[control].widget):
+            _move(ex, control, value)
+
+
+def test_every_control_of_the_monte_carlo_view_updates_its_readout_in_every_scenario():
+    """orbit-optimistic's dearest launch is 500 USD/kg: the cheapest-launch slider must not
+    offer 1,000 there (low above high), nor the lightest design less than its 36.5 W/kg."""
+    ex = monte_carlo_explorer()
+    for name in scenario_names() + scenario_names()[::-1]:
+        _move(ex, "name", name)
+        for control in ("launch_low", "watts_high", "build_low"):
+            for value in _ends(ex.controls[control].widget):
+                _move(ex, control, value)
+            lever = scenario(name).levers
+            assert max(_ends(ex.controls["launch_low"].widget)) <= lever["launch_price"].high.m
+            assert min(_ends(ex.controls["watts_high"].widget)) >= lever["specific_power"].low.m
+
+
+def test_capstone_readouts_show_labels_rounded_values_and_a_legend():
+    board = lever_board_explorer()
+    text = _plain(board.readout.value)
+    for lever in board.controls:
+        assert lever not in text and LEVERS[lever].label in text
+    labels = [label for c in board.controls.values() for label, _ in c.widget.options]
+    assert "20.4" in labels and "20.4455" not in labels                # 3 significant figures
+    assert all(len(re.sub(r"\D", "", label).strip("0")) <= 3 for label in labels), labels
+    assert board.controls["specific_power"].value == pytest.approx(
+        BASE["specific_power"].m_as("W/kg"), rel=1e-5)              # labels round, values do not
+    mc = monte_carlo_explorer()
+    legend = mc.figure.axes[0].get_legend()
+    assert legend is not None and "median" in [t.get_text() for t in legend.get_texts()]

@@ -3,10 +3,11 @@ and the Monte Carlo view (the spread of outcomes as a range moves)."""
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 
-from ..scenarios import (GroundCost, OrbitCost, breakevens, ground_cost, monte_carlo,
+from ..scenarios import (LEVERS, GroundCost, OrbitCost, breakevens, ground_cost, monte_carlo,
                          orbit_cost, scenario, scenario_names)
 from ..widgets import Explorer, choice, slider
 from .charts import nice_limit, set_stack, stacked_bar
@@ -15,14 +16,35 @@ from .charts import nice_limit, set_stack, stacked_bar
 PARTS = tuple(dict.fromkeys(GroundCost.PARTS + OrbitCost.PARTS))
 COLORS = dict(zip(PARTS, ("tab:blue", "tab:gray", "tab:orange", "tab:olive", "tab:purple",
                           "tab:cyan", "tab:brown", "tab:pink", "tab:red", "tab:green")))
-# The board's levers: (lever, label, stops); each slider starts at the scenario's value.
-BOARD = (("launch_price", "Launch price", [30, 100, 200, 500, 1000, 2000, 5000]),
-         ("specific_power", "Watts per kg in orbit", [5, 10, 20, 30, 50, 80]),
-         ("spacecraft_cost", "Spacecraft build cost", [30, 100, 300, 1000, 3000]),
-         ("space_premium", "Space hardware premium", [1, 1.25, 1.5, 2, 3]),
-         ("failure_rate", "Failures a year in orbit", [0.01, 0.03, 0.1, 0.2]),
-         ("electricity_price", "Electricity price", [0.02, 0.04, 0.08, 0.15, 0.25]),
-         ("accelerator_life", "Accelerator life", [3, 4, 5, 6, 7]))
+# The board's levers: (lever, stops); each slider starts at the scenario's value and is
+# labelled as the lever is declared (course_lib.scenarios.LEVERS).
+BOARD = (("launch_price", [30, 100, 200, 500, 1000, 2000, 5000]),
+         ("specific_power", [5, 10, 20, 30, 50, 80]),
+         ("spacecraft_cost", [30, 100, 300, 1000, 3000]),
+         ("space_premium", [1, 1.25, 1.5, 2, 3]),
+         ("failure_rate", [0.01, 0.03, 0.1, 0.2]),
+         ("electricity_price", [0.02, 0.04, 0.08, 0.15, 0.25]),
+         ("accelerator_life", [3, 4, 5, 6, 7]))
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _num(x: float) -> str:
+    """3 significant figures in one style for the chapter's readouts and labels: written
+    out from 0.001 to below a million (``3,990``, ``0.0806``, ``20.4``), beyond as pint's
+    pretty units write powers (``2.5×10⁶``), never ``2.5e+06``."""
+    x = float(f"{x:.2e}")
+    if x == 0 or not math.isfinite(x):
+        return f"{x:g}"
+    power = math.floor(math.log10(abs(x)))
+    if -3 <= power < 6:
+        return f"{x:,.0f}" if power >= 2 else f"{x:.{2 - power}f}".rstrip("0").rstrip(".")
+    return f"{_num(x / 10.0 ** power)}×10{str(power).translate(_SUPERSCRIPT)}"
+
+
+def _q(q) -> str:
+    """A quantity in its own unit, its number by :func:`_num`."""
+    return f"{_num(q.m)} {q.units:~P}".rstrip()
 
 
 def _board_setup(fig):
@@ -48,15 +70,17 @@ def _board_update(artists, name: str, **levers):
     g, o = ground.per_gpu_hour.m_as("USD/hour"), orbit.per_gpu_hour.m_as("USD/hour")
     ground_bars[0].axes.set_xlim(0, nice_limit(max(g, o)))     # redraws only when it changes
     rows = []
-    for lever, b in breakevens(scn, [k for k, _, _ in BOARD], refine=False, points=120).items():
+    for lever, b in breakevens(scn, [k for k, _ in BOARD], refine=False, points=120).items():
+        label = LEVERS[lever].label
         if b.value is None:
-            rows.append(f"{lever}: {'orbit cheaper' if b.orbit_cheaper == 'everywhere' else 'no break-even'} in its whole range")
+            verdict = "orbit cheaper" if b.orbit_cheaper == "everywhere" else "no break-even"
+            rows.append(f"{label}: {verdict} in its whole range")
         else:
-            rows.append(f"{lever}: orbit cheaper {b.orbit_cheaper} <b>{b.value:.3g~P}</b>")
-    return (f"Ground {g:.2f} USD, orbit <b>{o:.2f} USD</b> per GPU-hour: orbit costs "
-            f"<b>{o / g:.2f} x</b> the ground. Orbit needs {orbit.launches:,.0f} launches "
-            f"({orbit.years_to_deliver:.1f~P} at the cadence) against "
-            f"{ground.years_to_deliver:.0f~P} of waiting for grid power.<br>"
+            rows.append(f"{label}: orbit cheaper {b.orbit_cheaper} <b>{_q(b.value)}</b>")
+    return (f"Ground {_num(g)} USD, orbit <b>{_num(o)} USD</b> per GPU-hour: orbit costs "
+            f"<b>{_num(o / g)} x</b> the ground. Orbit needs {_num(orbit.launches)} launches "
+            f"({_q(orbit.years_to_deliver)} at the cadence) against "
+            f"{_q(ground.years_to_deliver)} of waiting for grid power.<br>"
             f"Break-even of each lever, the others as set:<ul style='margin:0'>"
             + "".join(f"<li>{r}</li>" for r in rows) + "</ul>")
 
@@ -67,26 +91,46 @@ def lever_board_explorer(name: str = "baseline-2026") -> Explorer:
     each lever (:func:`~course_lib.scenarios.breakevens`), as the levers move."""
     scn = scenario(name)
     controls = {}
-    for lever, label, stops in BOARD:
-        controls[lever] = slider(label, f"{scn[lever].units:~P}" or None,
-                                 value=scn[lever], values=stops)
+    for lever, stops in BOARD:
+        controls[lever] = _rounded(slider(LEVERS[lever].label, f"{scn[lever].units:~P}" or None,
+                                          value=scn[lever], values=stops))
     return Explorer(controls, _board_setup, functools.partial(_board_update, name=name),
                     figsize=(6.8, 2.6),
                     title=f"The lever board ({name}): ground against orbit, per GPU-hour")
 
 
+def _rounded(control):
+    """``control`` with its stops labelled to 3 significant figures (a scenario's computed
+    20.4455 W/kg reads 20.4), unless two stops would then read alike; the values, which
+    the model gets, are unchanged."""
+    w = control.widget
+    labels = [_num(v) for _, v in w.options]
+    if len(set(labels)) == len(labels):
+        value = w.value
+        w.options = list(zip(labels, (v for _, v in w.options)))   # resets the value...
+        w.value = value                                           # ...so put it back
+    return control
+
+
 _BINS = np.geomspace(0.1, 100, 61)                       # orbit / ground
+# The Monte Carlo view's range ends: control -> (label, lever, which end, stops).
+RANGE_ENDS = {
+    "launch_low": ("Cheapest launch", "launch_price", "low", [30, 100, 200, 500, 1000]),
+    "watts_high": ("Lightest design", "specific_power", "high", [30, 50, 65, 80]),
+    "build_low": ("Cheapest spacecraft", "spacecraft_cost", "low", [30, 100, 300, 1000])}
 
 
 def _mc_setup(fig):
     ax = fig.add_subplot()
     # one filled step patch, not 60 bars: one artist to redraw per update
-    histogram = ax.stairs(np.zeros(len(_BINS) - 1), _BINS, fill=True, color="tab:blue")
-    ax.axvline(1, color="k", ls=":", lw=1)                      # equal cost
-    median = ax.axvline(1, color="tab:red", lw=1.5)
+    histogram = ax.stairs(np.zeros(len(_BINS) - 1), _BINS, fill=True, color="tab:blue",
+                          label="share of draws")
+    ax.axvline(1, color="k", ls=":", lw=1, label="equal cost")
+    median = ax.axvline(1, color="tab:red", lw=1.5, label="median")
     ax.set_xscale("log")
     ax.set_xlim(_BINS[0], _BINS[-1])
     ax.set_ylim(0, 0.3)
+    ax.legend(loc="upper right", fontsize=8, frameon=False)
     ax.set_xlabel("orbit cost / ground cost (per GPU-hour); left of the dotted line, orbit wins")
     ax.set_ylabel("share of samples")
     return histogram, median
@@ -106,25 +150,37 @@ def _mc_update(artists, name, launch_low, watts_high, build_low):
     histogram.set_data(counts / mc.samples)
     median.set_xdata([mc.percentiles[50]] * 2)
     p = mc.percentiles
+    ranges = "; ".join(f"{LEVERS[lever].label.lower()} {_num(scn.levers[lever].low.m)} to "
+                       f"{_q(scn.levers[lever].high)}" for _, lever, _, _ in RANGE_ENDS.values())
     return (f"{mc.samples:,} draws of {len(mc.drawn)} uncertain levers ({name}): orbit "
-            f"costs {p[5]:.2g} to {p[95]:.2g} times the ground (5th to 95th percentile), "
-            f"median <b>{p[50]:.2g} x</b>; orbit is cheaper in <b>{mc.probability_orbit_cheaper:.1%}</b> "
-            f"of the draws.")
+            f"costs {_num(p[5])} to {_num(p[95])} times the ground (5th to 95th percentile), "
+            f"median <b>{_num(p[50])} x</b>; orbit is cheaper in "
+            f"<b>{_num(100 * mc.probability_orbit_cheaper)} %</b> of the draws.<br>"
+            f"Drawn from: {ranges}.")
+
+
+def _mc_stops(name, **_) -> dict[str, list[float]]:
+    """Each range end's stops that keep ``low <= high`` with the scenario's other end (a
+    cheapest launch above orbit-optimistic's dearest would be no range), the scenario's
+    own end among them: no state of the controls is refused."""
+    scn, out = scenario(name), {}
+    for control, (_, lever, end, stops) in RANGE_ENDS.items():
+        lv = scn.levers[lever]
+        own, other = getattr(lv, end).m, (lv.high if end == "low" else lv.low).m
+        keep = [v for v in stops if (v <= other if end == "low" else v >= other)]
+        out[control] = sorted({*keep, float(f"{own:.6g}")})
+    return out
 
 
 def monte_carlo_explorer() -> Explorer:
     """The distribution of the cost ratio (:func:`course_lib.scenarios.monte_carlo`, 100,000
     draws) for a scenario, as the range of three orbit levers moves: the cheapest launch,
-    the lightest design, the cheapest spacecraft."""
+    the lightest design, the cheapest spacecraft. Each end's stops follow the scenario's
+    other end, so that a range never runs backwards."""
     scn = scenario()
-    return Explorer(
-        {"name": choice("Scenario", scenario_names(), "baseline-2026"),
-         "launch_low": slider("Cheapest launch", "USD/kg", value=scn.levers["launch_price"].low,
-                              values=[30, 100, 200, 500, 1000]),
-         "watts_high": slider("Lightest design", "W/kg", value=scn.levers["specific_power"].high,
-                              values=[30, 50, 65, 80]),
-         "build_low": slider("Cheapest spacecraft", "USD/kg",
-                             value=scn.levers["spacecraft_cost"].low,
-                             values=[30, 100, 300, 1000])},
-        _mc_setup, _mc_update, figsize=(6.4, 3.0),
-        title="Uncertainty: how often orbit wins")
+    controls = {"name": choice("Scenario", scenario_names(), scn.name)}
+    for control, (label, lever, end, stops) in RANGE_ENDS.items():
+        controls[control] = slider(label, LEVERS[lever].unit,
+                                   value=getattr(scn.levers[lever], end), values=stops)
+    return Explorer(controls, _mc_setup, _mc_update, figsize=(6.4, 3.0), stops=_mc_stops,
+                    title="Uncertainty: how often orbit wins")
