@@ -233,7 +233,11 @@ def chapter(number: str) -> Chapter:
 
 
 def exercise(exercise_id: str) -> Exercise:
-    """The declared exercise ``"NN.k"``."""
+    """The declared exercise ``"NN.k"`` (a ``TypeError`` for an id that is not text: ``1.1``
+    would print as ``"1.1"`` and never match)."""
+    if not isinstance(exercise_id, str):
+        raise TypeError(f"an exercise id is text with two digits, like '01.1', got "
+                        f"{exercise_id!r:.40} (a {type(exercise_id).__name__})")
     for c in CHAPTERS:
         for e in c.exercises:
             if e.id == exercise_id:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pint
 
-from .units import Q_, describe_dimension, parse_quantity
+from .units import Q_, _real, describe_dimension, dimensionality_of, parse_quantity
 
 __all__ = ["check", "Feedback", "compare_estimate"]
 
@@ -54,13 +54,17 @@ def _fmt(q) -> str:
     return f"{q:.4g}" if isinstance(q, (int, float)) else repr(q)
 
 
+_DATA = Q_(1, "B").dimensionality
+
+
 def _generic_suspects(expected: pint.Quantity):
     """(factor, hint) of the slips the expected quantity's dimension makes possible: bits vs
-    bytes and binary prefixes for information (and data rates), percent vs fraction for
-    plain numbers, a prefix slip for anything."""
+    bytes wherever bytes appear, binary prefixes for amounts of data (capacities), percent
+    vs fraction for plain numbers, a prefix slip for anything."""
     suspects = []
     if "[information]" in expected.dimensionality:
         suspects.append((8, "bits and bytes were mixed up (8 bits to a byte)"))
+    if expected.dimensionality == _DATA:        # binary prefixes count capacities only
         suspects += [(1.024 ** k, f"decimal and binary prefixes were mixed up "
                       f"({'kMGT'[k - 1]}B vs {'KMGT'[k - 1]}iB)") for k in (1, 2, 3, 4)]
         suspects += [(8 * 1.024 ** k, "bits vs bytes and GB vs GiB were mixed up at once")
@@ -74,6 +78,9 @@ def _generic_suspects(expected: pint.Quantity):
 
 def _size(r: float, rtol: float) -> str:
     """How far off, in words that do not give the expected value away."""
+    if r < 1.1 and rtol == 0:
+        return ("close, but the answer is an exact whole number: check whether to round up "
+                "or down; it is")
     if r < 1.1:
         return (f"close, but outside the tolerance of {rtol:.2g} ({100 * rtol:.2g} %): check "
                 "the inputs you used and round only at the end; it is")
@@ -96,8 +103,31 @@ def _matches(answer, ratio: float, wrong, tol: float) -> bool:
     return a.shape == w.shape and bool(np.all(np.isclose(a, w, rtol=tol, atol=0)))
 
 
-def _likely(named) -> str:
-    return "Likely slip: " + " Or: ".join(h.rstrip(".") + "." for h in named)
+def _significant_digits(x: float) -> int:
+    """How many significant digits a number was written with (``1100.0`` has 2,
+    ``0.0250`` as a float has 2, ``1074.3`` has 5)."""
+    digits = f"{abs(x):.15g}".split("e")[0].replace(".", "").strip("0")
+    return max(len(digits), 1)
+
+
+def _rounded_early(answer: pint.Quantity, expected: pint.Quantity, rtol: float) -> str:
+    """A hint when ``answer`` is the expected value rounded to the digits the student wrote
+    (so that no prefix or factor needs to explain the gap), else ``""``."""
+    if np.ndim(answer.m) or not answer.m:
+        return ""
+    n = _significant_digits(answer.m)
+    if not float(f"{expected.m_as(answer.units):.{n}g}") == answer.m:
+        return ""
+    figures = f"{n} significant figure{'s' * (n > 1)}"
+    if rtol == 0:
+        return f"Your answer looks rounded to {figures}: the answer is an exact whole number."
+    keep = max(n + 1, 1 - math.floor(math.log10(rtol)))
+    return (f"Your answer looks rounded to {figures}, more than the tolerance of "
+            f"{100 * rtol:.2g} % allows: keep {keep} and round only at the end.")
+
+
+def _likely(named, lead: str = "Likely slip: ") -> str:
+    return lead + " Or: ".join(h.rstrip(".") + "." for h in named)
 
 
 def _factor_hint(ratio: float, expected, named=(), rtol: float = 0.01) -> str:
@@ -135,7 +165,15 @@ def check(answer, expected, rtol: float = 0.01, quiet: bool = False, mistakes=()
     >>> check("400 GB/s", Q_(50, "GB/s"), quiet=True).message
     'Not quite: 400 GB/s. Your answer is too large: bits and bytes were mixed up (8 bits to a byte).'
     """
-    fb = _judge(answer, expected, rtol, mistakes, unit)
+    if isinstance(rtol, (bool, np.bool_)) or not isinstance(rtol, (int, float, np.floating,
+                                                                    np.integer)):
+        raise TypeError(f"check(): rtol must be a number like 0.01, got {rtol!r}"[:120])
+    if not 0 <= rtol < 1:
+        raise ValueError(f"check(): rtol must be a relative tolerance in [0, 1), like 0.01 "
+                         f"for 1 %, got {rtol!r}")
+    if unit is not None:
+        dimensionality_of(unit)           # a unit string that pint reads safely, or an error
+    fb = _judge(answer, expected, float(rtol), mistakes, unit)
     if not quiet:
         print(fb.message)
     return fb
@@ -164,7 +202,7 @@ def _read(answer, expected: pint.Quantity, rtol: float = 0.0, unit=None):
     if not isinstance(answer, pint.Quantity):
         answer = Q_(shape)
         if not expected.dimensionless:
-            same = np.allclose(answer.m, expected.m, rtol=rtol)
+            same = np.allclose(answer.m, expected.m, rtol=rtol, atol=0)
             hint = (f" The number matches if it is in {expected.units:~P}: attach the unit,"
                     f" e.g. Q_({answer.m:.4g}, '{expected.units:~P}').") if same else ""
             return Feedback(False, f"Your answer {_fmt(answer.m)} has no unit; the question "
@@ -199,7 +237,7 @@ def _reference(value, name: str) -> pint.Quantity:
     if isinstance(value, (bool, np.bool_)) or not isinstance(
             value, (int, float, np.number, np.ndarray)):
         raise TypeError(f"{name} must be a quantity or a number, got {type(value).__name__}")
-    q = Q_(value)
+    q = Q_(_real(value, name) if np.ndim(value) else float(_real(value, name)))
     if np.size(q.magnitude) == 0 or not np.all(np.isfinite(q.magnitude)):
         raise ValueError(f"{name} must be finite and not empty, got {q!r}"[:200])
     return q
@@ -210,10 +248,9 @@ def _shape(magnitude, expected_shape):
     Feedback that says why it cannot be: empty, ragged, text, or several values where one
     is asked (an empty array would otherwise pass every "all within tolerance" rule)."""
     try:
-        m = np.asarray(magnitude, dtype=float)
-    except (TypeError, ValueError):
-        return Feedback(False, f"Could not read your answer ({_shown(magnitude)}) as a number "
-                        "or a quantity: give one number with its unit, like Q_(2.5, 's').")
+        m = _real(magnitude, "Your answer", "one number with its unit, like Q_(2.5, 's')")
+    except (TypeError, ValueError) as exc:
+        return Feedback(False, str(exc))
     if m.size == 0:
         return Feedback(False, "Your answer is empty: give one value with its unit.")
     if expected_shape == ():
@@ -227,18 +264,14 @@ def _shape(magnitude, expected_shape):
     return m
 
 
-def _shown(value) -> str:
-    text = type(value).__name__
-    return text + (f" {value!r}" if len(repr(value)) <= 40 else "")
-
-
 def _judge(answer, expected, rtol, mistakes=(), unit=None) -> Feedback:
     expected = _reference(expected, "expected")
     answer = _read(answer, expected, rtol, unit)
     if isinstance(answer, Feedback):
         return answer
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.asarray((answer / expected).m_as(""), dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        ratio = np.asarray(answer.m_as(expected.units), dtype=float) / np.asarray(
+            expected.m, dtype=float)
     if np.all(np.isclose(ratio, 1.0, rtol=rtol, atol=0)) or np.array_equal(
             np.asarray(answer.m_as(expected.units)), np.asarray(expected.m)):
         return Feedback(True, f"Correct: {_fmt(answer.to(expected.units))}.")
@@ -255,11 +288,26 @@ def _judge(answer, expected, rtol, mistakes=(), unit=None) -> Feedback:
         return Feedback(False, f"Not quite{where}: {_fmt(answer.to(expected.units))}. "
                         + _likely(named))
     if not positive:
-        why = "zero" if r == 0 else "of the wrong sign" if np.isfinite(r) else "not comparable"
-        return Feedback(False, f"Not quite{where}: {_fmt(answer)} is {why}. Check the sign, "
+        why = " is zero" if r == 0 else " is of the wrong sign" if np.isfinite(r) else ""
+        return Feedback(False, f"Not quite{where}: {_fmt(answer)}{why}. Check the sign, "
                         "the order of a subtraction, and for a factor that came out as zero.")
+    rounded = _rounded_early(answer, expected, rtol)
+    if rounded:
+        return Feedback(False, f"Not quite: {_fmt(answer)}. {rounded}"
+                        + (_likely(named, " Or, if you did not round: ") if named else ""))
     return Feedback(False, f"Not quite{where}: {_fmt(answer.to(expected.units))}. "
                     + _factor_hint(r, expected, named, rtol))
+
+
+class Said(str):
+    """A message already printed: a notebook cell ending with the call shows it once
+    (``quiet=True`` leaves the showing to the notebook)."""
+
+    printed = False
+
+    def _ipython_display_(self) -> None:
+        if not self.printed:
+            print(self)
 
 
 def compare_estimate(guess, value, quiet: bool = False) -> str:
@@ -288,6 +336,8 @@ def compare_estimate(guess, value, quiet: bool = False) -> str:
         else:
             text = (f"Your estimate was {factor:.3g} times too {way}: more than an order of "
                     "magnitude off. Find the step of your estimate that slipped.")
+    said = Said(text)
     if not quiet:
         print(text)
-    return text
+        said.printed = True
+    return said

@@ -51,6 +51,7 @@ token = [token]
 word = [word]
 param = [parameter] = _ = parameter
 USD = [currency] = _ = dollar
+cent = 0.01 * USD
 """
 
 
@@ -168,7 +169,7 @@ _DIMENSION_WORDS = {
     "word/s": "a speaking or reading rate (words per minute)",
     "token/word": "tokens per word",
     "USD": "an amount of money (USD)",
-    "USD/s": "money per unit of time (USD per year)",
+    "USD/s": "money per unit of time (USD per hour or per year)",
     "USD/kWh": "a price of energy (USD per kWh)",
     "USD/kg": "a price per mass (USD per kg)",
     "USD/W": "a price per power (USD per watt)",
@@ -197,20 +198,25 @@ def _words_by_dimension() -> dict:
 def describe_dimension(q) -> str:
     """A dimension in words: ``"a power (watts)"`` rather than pint's base dimensions.
 
-    ``q`` is a Quantity, a unit string or a dimensionality. Dimensions the kit does not
-    name are described by their SI units (``"a quantity in kg/m/s^2"``).
+    ``q`` is a Quantity, a unit string or a dimensionality. A dimension the kit does not
+    name is described as the inverse of one it names (``"the inverse of an energy
+    (joules)"``), else by the units given (``"a quantity in kg/m/s^2"``).
 
     >>> describe_dimension(Q_(3, "kWh"))
     'an energy (joules)'
     """
     if isinstance(q, str):
-        q = Q_(1, q) if q else Q_(1)
-    dims = q.dimensionality if isinstance(q, pint.Quantity) else q
-    words = _words_by_dimension().get(dims)
-    if words is None:
-        base = Q_(1, q.units).to_base_units().units if isinstance(q, pint.Quantity) else dims
-        words = f"a quantity in {base:~P}" if isinstance(base, pint.Unit) else f"a quantity of {base}"
-    return words
+        dims, units = dimensionality_of(q), q
+    elif isinstance(q, pint.Quantity):
+        dims, units = q.dimensionality, f"{q.units:~P}"
+    else:
+        dims, units = q, None
+    words = _words_by_dimension()
+    if dims in words:
+        return words[dims]
+    if (inverse := 1 / dims if isinstance(dims, pint.util.UnitsContainer) else None) in words:
+        return "the inverse of " + words[inverse]
+    return f"a quantity in {units}" if units else f"a quantity of {dims}"
 
 
 @functools.lru_cache(maxsize=512)
@@ -238,12 +244,67 @@ _POWER = re.compile(r"(?:\*\*|\^)\s*\(?\s*[-+]?\s*(\d[\d.]*(?:[eE][-+]?\d+)?)")
 def _refuse_unsafe(text: str) -> None:
     """A ``ValueError`` for text that pint would take ages to read."""
     if len(text) > _MAX_TEXT:
-        raise ValueError(f"too long to be a quantity ({len(text):,} characters)")
+        raise ValueError(f"too long to be a quantity ({len(text):,} characters; at most "
+                         f"{_MAX_TEXT})")
     powers = _POWER.findall(text)
     if len(powers) > 1 and re.search(r"(\*\*|\^)[^*^a-zA-Z]*(\*\*|\^)", text):
         raise ValueError("powers of powers are not read")
     if any(float(p) > _MAX_POWER for p in powers):
         raise ValueError(f"powers above {_MAX_POWER} are not read")
+
+
+# Text as people type it, pasted from a PDF, a phone or a French notebook: every minus sign
+# is a minus, every multiplication sign a product; a space, no-break space or thin space
+# between groups of three digits is a thousands separator. Any other character outside
+# what pint reads is refused by name: none is ever dropped (pint skips some silently).
+_MINUS_SIGNS = "\u2212\u2010\u2011\u2012\u2013\u2014\u2015\ufe63\uff0d\u02d7"
+_SPACES = "\u00a0\u202f\u2009\u2007"
+_TYPED = str.maketrans({**dict.fromkeys(_MINUS_SIGNS, "-"), **dict.fromkeys(_SPACES, " "),
+                        "\u00d7": "*", "\u22c5": "*", "\u00b7": "*", "\u2217": "*"})
+_READ = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 \t.+-*/^()%$_,"
+            "\u00b0\u00b5\u03bc\u00b2\u00b3\u00b9\u2070\u2074\u2075\u2076\u2077\u2078\u2079"
+            "\u207b")
+_GROUPED = re.compile(r"(?<![\d.,])(\d{1,3})((?: \d{3})+)(?!\d| (?!1\s*/)\d)")
+_COMMA = re.compile(r"(?<![\d.])(\d+)((?:,\d+)+)(\.\d+)?(?![\d.])")
+_COMMA_AFTER_DOT = re.compile(r"\d\.\d+,\d|\d,\d+\.\d+,")
+
+
+def _typed(text: str) -> str:
+    """``text`` with the signs people type made pint's, thousands groups joined, a decimal
+    comma made a point where it cannot be a thousands separator; a ``ValueError`` for an
+    unread character or a comma that could be either (both readings shown)."""
+    text = text.translate(_TYPED)
+    for ch in text:
+        if ch not in _READ:
+            raise ValueError(f"the character {ch!r} (U+{ord(ch):04X}) is not read in a "
+                             "quantity")
+    text = _GROUPED.sub(lambda m: m[1] + m[2].replace(" ", ""), text)
+    if _COMMA_AFTER_DOT.search(text):
+        number = re.search(r"\d[\d.,]*\d", text)[0]
+        raise ValueError(f"{number!r} mixes points and commas: write "
+                         f"{number.replace('.', '').replace(',', '.')!r} if the comma is the "
+                         "decimal one (a point for decimals, no thousands separator)")
+    text = _COMMA.sub(_comma_number, text)
+    if re.search(r"\d\s+(?!1\s*/)[\d.]", text):          # "0.01 1/year" is a unit
+        raise ValueError("two numbers side by side are not read: group thousands by three "
+                         "(1 000 000) or write one number")
+    return text
+
+
+def _comma_number(m: re.Match) -> str:
+    """One number written with commas: thousands groups (``1,500,000``; ``1,500.5``), or a
+    decimal comma (``3,5``; ``0,500``; ``1234,5``); ``1,500`` could be either."""
+    whole, groups, decimals = m[1], m[2].split(",")[1:], m[3] or ""
+    thousands = len(whole) <= 3 and whole[0] != "0" and all(len(g) == 3 for g in groups)
+    if thousands and (len(groups) > 1 or decimals):
+        return whole + "".join(groups) + decimals
+    if len(groups) == 1 and not decimals and not thousands:
+        return f"{whole}.{groups[0]}"
+    if thousands:
+        raise ValueError(f"{m[0]!r} could be {whole}{groups[0]} (a thousands comma) or "
+                         f"{whole}.{groups[0]} (a decimal comma): write one of those")
+    raise ValueError(f"{m[0]!r} is not a number: write a point for decimals and no "
+                     "thousands separator, like 1500.5")
 
 
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
@@ -259,7 +320,13 @@ def parse_quantity(text: str) -> pint.Quantity:
       dimension;
     * ``$`` is USD (``"490 $/kg"``, ``"$3e9"``); ``kt`` is the kilotonne (not the knot);
     * a temperature in degC or degF becomes kelvin (``"77 degC"`` is 350.15 K);
-    * a decimal comma (``"0,82 s"``) is refused with the spelling to use, never read as 0;
+    * every minus sign people type (U+2212, dashes) is a minus, and ``\u00d7`` or ``\u00b7``
+      a product; any other character pint does not read is refused, never dropped;
+    * thousands grouped by a space, no-break or thin space are one number
+      (``"1 000.5 GB"``); a decimal comma is read where it cannot group thousands
+      (``"3,5 GB"``, ``"0,500 s"``, ``"1 000,5 W"``), commas grouping thousands where they
+      cannot be decimal (``"1,500,000 W"``, ``"1,500.5 W"``); ``"1,500 GB"`` could be either
+      and is refused with both readings, as is ``"1.500,5"`` (with its spelling);
     * text longer than 200 characters, or with powers above 12 or chained (``"9**9**9 s"``
       would never return), is refused; pint's own parse errors become a short ``ValueError``.
 
@@ -268,12 +335,12 @@ def parse_quantity(text: str) -> pint.Quantity:
     >>> parse_quantity("1 h 49 min").to("min")
     <Quantity(109.0, 'minute')>
     """
+    if not isinstance(text, str):
+        raise TypeError(f"a quantity to read must be text, like '80 GB', got {_describe(text)}")
+    if len(text) > _MAX_TEXT:
+        _refuse_unsafe(text)
+    text = _typed(text)
     _refuse_unsafe(text)
-    if re.search(r"\d,\d", text):
-        fixed = re.sub(r"(\d),(\d{3})(?!\d)", r"\1\2", text)
-        fixed = re.sub(r"(\d),(\d)", r"\1.\2", fixed)
-        raise ValueError(f"a comma is not read in a number: write {fixed.strip()!r} (a dot "
-                         "for decimals, no thousands separator)")
     text = re.sub(r"\$\s*(" + _NUMBER + ")", r"\1 USD", text).replace("$", " USD ")
     try:
         if _PAIRS.match(text) and len(pairs := _PAIR.findall(text)) > 1:
@@ -295,30 +362,43 @@ def _who(name: str, where: str | None) -> str:
     return f"{where}(): {name}" if where else name
 
 
+def _real(m, who: str, like: str = "a real number") -> np.ndarray:
+    """``m`` (a number, a sequence or an array) as a float array, or a clear error: complex
+    numbers are refused (numpy would drop the imaginary part with a warning), as are
+    integers beyond the range of floats (``10**400``) and things that are not numbers."""
+    if isinstance(m, complex) or np.iscomplexobj(m):
+        raise TypeError(f"{who} must be {like}, not complex: got {_describe(m)}.")
+    try:
+        return np.asarray(m, dtype=float)
+    except OverflowError:
+        raise ValueError(f"{who} is too large: numbers must stay below about 1.8e308 "
+                         "(the largest float).") from None
+    except (TypeError, ValueError):
+        raise TypeError(f"{who} must be {like}, got {_describe(m)}.") from None
+
+
 def _require_finite(q, name: str, where: str | None = None):
-    """``q`` (a Quantity or numbers) unless it is empty or not finite: a ``ValueError``
+    """``q`` (a Quantity or numbers) unless it is empty, complex or not finite: an error
     naming ``where(): name``."""
-    m = np.asarray(q.magnitude if isinstance(q, pint.Quantity) else q, dtype=float)
+    who = _who(name, where)
+    m = _real(q.magnitude if isinstance(q, pint.Quantity) else q, who)
     if m.size == 0:
-        raise ValueError(f"{_who(name, where)} is empty: give at least one value.")
+        raise ValueError(f"{who} is empty: give at least one value.")
     if not np.all(np.isfinite(m)):
-        raise ValueError(f"{_who(name, where)} must be a finite number, got {_describe(q)}.")
+        raise ValueError(f"{who} must be a finite number, got {_describe(q)}.")
     return q
-
-
-_NUMBER_TYPES = (int, float)
 
 
 def _check_sign(q, name: str, where: str | None, positive: bool, signed: bool = False):
     """``q`` finite and >= 0 (> 0 if ``positive``; any sign if ``signed``), or a
-    ``ValueError`` naming it; a fast path for plain scalar magnitudes (the common call)."""
+    ``ValueError`` naming it; a fast path for plain float magnitudes (the common call)."""
     m = q.magnitude
-    if type(m) in _NUMBER_TYPES:
+    if type(m) is float or (type(m) is int and -2**1023 < m < 2**1023):
         if not math.isfinite(m):
             raise ValueError(f"{_who(name, where)} must be a finite number, got {_describe(q)}.")
         bad = not signed and (m <= 0 if positive else m < 0)
     else:
-        a = np.asarray(_require_finite(q, name, where).magnitude, dtype=float)
+        a = _real(_require_finite(q, name, where).magnitude, _who(name, where))
         bad = not signed and (np.any(a <= 0) if positive else np.any(a < 0))
     if bad:
         sign = "zero or negative" if positive else "negative"
@@ -352,12 +432,14 @@ def as_quantity(value, name: str, unit: str, example: str | None = None,
                 f"Write it like {example}.",
             ) from None
     if not isinstance(value, pint.Quantity):
-        what = ("the plain number " if isinstance(value, (int, float, np.number, np.ndarray))
-                else f"a {type(value).__name__}, ")
+        number = isinstance(value, (int, float, np.number, np.ndarray))
+        what = "the plain number " if number else f"a {type(value).__name__}, "
+        fix = (f"Write it like {example}." if number or not (take := _parts_of(value, expected))
+               else f"Take its {' or '.join('.' + n for n in take)}.")
         raise UnitArgumentError(
             _describe(value), unit, "dimensionless", expected,
             extra_msg=f"{who} needs {wanted}, like {unit}, but got {what}{_describe(value)}. "
-            f"Write it like {example}.",
+            + fix,
         )
     if value.dimensionality != expected:
         raise UnitArgumentError(
@@ -366,6 +448,24 @@ def as_quantity(value, name: str, unit: str, example: str | None = None,
             f"{describe_dimension(value)}. Write it like {example}.",
         )
     return value
+
+
+def _parts_of(record, dimensionality) -> list[str]:
+    """The public attributes of ``record`` (a break-even, a breakdown) that are quantities of
+    ``dimensionality``: what a caller who passed the whole record most likely meant."""
+    if isinstance(record, (str, bytes, list, tuple, dict, set, complex)):
+        return []
+    names = []
+    for name in dir(type(record)) + list(getattr(record, "__dict__", ())):
+        if name.startswith("_") or name in names:
+            continue
+        try:
+            value = getattr(record, name)
+        except Exception:            # a property that cannot be computed is not the answer
+            continue
+        if isinstance(value, pint.Quantity) and value.dimensionality == dimensionality:
+            names.append(name)
+    return names[:3]
 
 
 def as_count(value, name: str, unit: str = "", where: str | None = None) -> pint.Quantity:
@@ -392,11 +492,9 @@ def as_count(value, name: str, unit: str = "", where: str | None = None) -> pint
                 extra_msg=f"{who} must be a count{' of ' + unit if unit else ' (a plain number)'},"
                 f" but {_describe(q)} is {describe_dimension(q)}. Write it like {example}.")
     else:
-        try:
-            q = Q_(np.asarray(value, dtype=float) if np.ndim(value) else float(value), unit)
-        except (TypeError, ValueError):
-            raise TypeError(f"{who} must be a number or a count in {unit or 'units'}, "
-                            f"got {_describe(value)}. Write it like {example}.") from None
+        m = _real(value, who, f"a number or a count in {unit or 'units'} (write it like "
+                  f"{example})")
+        q = Q_(m if m.ndim else float(m), unit)
     _require_finite(q, name, where)
     if np.any(np.asarray(q.magnitude) < 0):
         raise ValueError(f"{who} must not be negative, got {_describe(q)}.")
@@ -451,11 +549,7 @@ def _plain_number(x, name: str, like: str, where: str | None = None) -> np.ndarr
                                     extra_msg=f"{who} must be {like}, got {_describe(x)}, "
                                     f"{describe_dimension(x)}.")
         x = x.m_as("")
-    try:
-        m = np.asarray(x, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"{who} must be {like}, got {_describe(x)}.") from None
-    return _require_finite(m, name, where)
+    return _require_finite(_real(x, who, like), name, where)
 
 
 def __getattr__(name: str):

@@ -108,3 +108,83 @@ def test_mass_for_volume_names_the_density():
     msg = run(Q_(35_000, "t/day"), Q_(35_000, "m^3/day"))[1]
     assert "divide by the density" in msg and "35,000" not in msg.replace("35000", "")
     assert "multiply by the density" in run(Q_(3, "m^3"), Q_(3, "t"))[1]
+
+
+@pytest.mark.parametrize("rtol", [float("inf"), float("nan"), -0.01, 1.0, 5, True, "0.01", None])
+def test_a_tolerance_is_a_number_in_zero_to_one(rtol):
+    """rtol=inf once made any answer "Correct"."""
+    with pytest.raises((TypeError, ValueError), match="rtol"):
+        check("1 GB", Q_(8, "GB"), rtol=rtol, quiet=True)
+
+
+@pytest.mark.parametrize("answer", [
+    Q_(np.complex128(8.03 + 5j), "GB"), Q_(8.03 + 0j, "GB"), 8.03 + 5j, np.array([8.03 + 1j]),
+    "8.03+5j GB"])
+def test_complex_answers_are_never_correct(answer):
+    ok, msg = run(answer, Q_(8.03, "GB"))
+    assert not ok and "Correct" not in msg
+
+
+@pytest.mark.parametrize("answer", [10**400, Q_(10**400, "GB"), -10**400])
+def test_integers_beyond_floats_get_a_message_not_an_overflow(answer):
+    ok, msg = run(answer, Q_(8.03, "GB"))
+    assert not ok and "too large" in msg
+
+
+@pytest.mark.parametrize("answer", [0, 1e-12, 5e-11, 2.5e-21 * 1.5])
+def test_a_plain_number_gets_the_unit_hint_only_when_it_matches(answer):
+    """06.1 with a plain 0 once heard "the number matches if it is in J"."""
+    ok, msg = run(answer, Q_(2.87e-21, "J"))
+    assert not ok and "no unit" in msg and "matches" not in msg
+    assert "matches if it is in J" in run(2.87e-21, Q_(2.87e-21, "J"))[1]
+
+
+@pytest.mark.parametrize("expected", [Q_(0, "GB"), Q_(1e-308, "GB"), Q_(5e-324, "GB"),
+                                      Q_([0.0, 1.0], "GB")])
+def test_extreme_expected_values_give_a_verdict(expected):
+    ok, msg = run(Q_(np.ones(np.shape(expected.m)), "GB"), expected)
+    assert not ok and msg.startswith("Not quite")
+    assert run(expected, expected)[0]
+
+
+def test_unit_strings_are_bounded():
+    for unit in ("GB**9**9**9", "GB*" * 5000):
+        with pytest.raises(TypeError, match="not read|too long"):
+            check("1 GB", Q_(1, "GB"), unit=unit, quiet=True)
+
+
+def test_dimensions_without_a_name_are_said_from_what_was_given():
+    """"2.7 1/J" was "a quantity in s²/kg/m²"."""
+    msg = run("2.7 1/J", Q_(1, "J"))[1]
+    assert "the inverse of an energy" in msg and "s²" not in msg
+    assert "per hour or per year" in run("3 GB", Q_(1, "USD/hour"))[1]
+
+
+def test_an_answer_rounded_too_early_is_told_so_not_a_prefix_slip():
+    """1,100 FLOP/B against 1,125 is 1.024 times off: the student rounded, not KiB."""
+    ok, msg = run("1,100 FLOP/B".replace(",", ""), Q_(1125, "FLOP/B"), rtol=0.02)
+    assert not ok and "rounded to 2 significant figures" in msg and "KiB" not in msg
+    ok, msg = run(200, 205.7, rtol=0.01, mistakes=[(Q_(200), "you left out the spares")])
+    assert "rounded to 1 significant figure" in msg and "if you did not round" in msg
+    assert "spares" in msg
+
+
+def test_binary_prefixes_are_suspected_for_amounts_of_data_only():
+    assert "KiB" in run(Q_(1024, "kB"), Q_(1000, "kB"))[1]
+    assert "KiB" not in run(Q_(1.024 * 1137, "FLOP/B"), Q_(1137, "FLOP/B"))[1]
+
+
+def test_whole_number_answers_say_round_up_or_down():
+    ok, msg = run(97, 98, rtol=0)
+    assert "whole number" in msg and "tolerance of 0" not in msg
+
+
+def test_compare_estimate_shows_once(capsys):
+    from course_lib.checks import compare_estimate
+
+    said = compare_estimate(Q_(3, "GB"), Q_(10, "GB"))
+    said._ipython_display_()
+    assert capsys.readouterr().out.count("Your estimate") == 1
+    quiet = compare_estimate(Q_(3, "GB"), Q_(10, "GB"), quiet=True)
+    quiet._ipython_display_()
+    assert capsys.readouterr().out.count("Your estimate") == 1 and quiet == said
