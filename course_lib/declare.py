@@ -18,6 +18,13 @@ Every public model function of the kit says, in one decorator, what each argumen
 * ``choice(*options, aliases=...)``: one of a few names, matched ignoring case, spaces,
   dashes and underscores; arrives spelt as in ``options``.
 
+An angle (``quantity("deg")``) must carry an angle unit (``"30 deg"``, ``"0.5 rad"``): a
+plain number is refused, since pint would read it as radians. ``scalar=True`` (on
+``quantity``, ``count``, ``fraction`` and ``ratio``) declares an argument that takes one
+number, not an array: a layout, a search's bound, a size of blocks (``devices must be one
+number, got an array of 2``). Every other argument accepts numpy arrays and the body is
+vectorised over it.
+
 ``default="row name"`` takes the default from ``data/constants.csv`` (source and status
 there), once, when the module is imported; ``None`` passed by a caller means "the default".
 Literal defaults in the signature (``latency="0 s"``) are also parsed once, at import.
@@ -26,17 +33,27 @@ The docstring gains a **Defaults** section written from the table, and
 restating a number). ``returns`` converts a Quantity result to that unit.
 
 Every bad argument of a call is reported at once, in one error whose traceback stops at
-the public function (not deep inside numpy or pint).
+the public function (not deep inside numpy or pint). An error from a declared function
+that the body calls names the caller's argument: ``specific_power(radiator_temperature=
+...)`` says ``specific_power(): radiator_temperature ...``, not ``radiator_flux():
+temperature ...`` (an argument passed on unchanged is recognised by identity). A result
+(a quantity, a number, an array, or the fields of a returned record) that is infinite or
+NaN although every argument was finite means the arithmetic overflowed: a ``ValueError``
+names the function and the extreme arguments (``finite=False`` lets a function such as
+``block_quantize`` return the infinities it models).
 """
 from __future__ import annotations
 
 import functools
 import inspect
+import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
 import pint
 
+from .breakdown import NotANumber
 from .data import constant, constant_record, normalize
 from .units import (UnitArgumentError, _check_sign, _describe, _plain_number, _who, as_count,
                     as_quantity, dimensionality_of, require_fraction, ureg)
@@ -61,10 +78,16 @@ class Declared:
     default: str | None = None
     options: tuple[str, ...] = ()
     aliases: tuple[tuple[str, str], ...] = ()
+    scalar: bool = False
 
     @functools.cached_property
     def dimensionality(self):
         return dimensionality_of(self.unit) if self.kind == "quantity" else None
+
+    @functools.cached_property
+    def angle(self) -> bool:
+        """An angle: a plain number would pass pint's dimension check as radians."""
+        return self.kind == "quantity" and _is_angle(ureg.Quantity(1, self.unit))
 
     def convert(self, value, name: str, where: str):
         """The value as the body receives it, or an error naming ``where(): name``."""
@@ -73,7 +96,14 @@ class Declared:
         if isinstance(value, (bool, np.bool_)) and self.kind != "flag":
             raise TypeError(f"{_who(name, where)} must be {self.describe()}, got the "
                             f"boolean {value!r}.")
-        return getattr(self, "_" + self.kind)(value, name, where)
+        if isinstance(value, NotANumber):                   # a breakdown passed on whole
+            raise TypeError(f"{_who(name, where)} must be {self.describe()}; "
+                            f"{value.advice()}.")
+        out = getattr(self, "_" + self.kind)(value, name, where)
+        if self.scalar and np.ndim(out.magnitude if isinstance(out, pint.Quantity) else out):
+            raise TypeError(f"{_who(name, where)} must be one number, got an array of "
+                            f"{np.size(out.magnitude if isinstance(out, pint.Quantity) else out)}.")
+        return out
 
     def describe(self) -> str:
         """What the argument must be, in words (for messages and the docstring)."""
@@ -91,9 +121,26 @@ class Declared:
             q = value                                       # the common case, fast
             if not q._is_multiplicative:                    # 20 degC: bodies multiply it
                 q = q.to(self.unit)
+        elif self.angle:                                    # a number, "30", "30 km"
+            try:
+                q = as_quantity(value, name, self.unit, self.example, where) \
+                    if isinstance(value, (str, pint.Quantity)) else None
+            except UnitArgumentError:
+                q = None
         else:
             q = as_quantity(value, name, self.unit, self.example, where)
+        if self.angle and (q is None or not _is_angle(q)):
+            raise self._not_an_angle(value, name, where)
         return _check_sign(q, name, where, self.positive, self.signed)
+
+    def _not_an_angle(self, value, name, where):
+        plain = not isinstance(value, (str, pint.Quantity)) or \
+            isinstance(value, pint.Quantity) and not value._units
+        got = (f"the plain number {_describe(value)}, which pint would read as radians"
+               if plain else _describe(value))
+        return UnitArgumentError(_describe(value), self.unit, "", self.dimensionality,
+                                 extra_msg=f'{_who(name, where)} must be an angle with its '
+                                 f'unit, like {name + "=" if name.isidentifier() else ""}"30 deg"; got {got}.')
 
     def _count(self, value, name, where):
         q = as_count(value, name, self.unit, where)
@@ -137,32 +184,36 @@ class Declared:
 
 def quantity(unit: str, positive: bool = False, optional: bool = False,
              example: str | None = None, default: str | None = None,
-             signed: bool = False) -> Declared:
+             signed: bool = False, scalar: bool = False) -> Declared:
     """A quantity with the dimension of ``unit``, finite and >= 0 (> 0 if ``positive``, any
     sign if ``signed``: an angle, a time before today); ``default`` names its row in
-    ``data/constants.csv``."""
+    ``data/constants.csv``; ``scalar``: one value, not an array."""
     return Declared("quantity", unit, positive, optional, example, default=default,
-                    signed=signed)
+                    signed=signed, scalar=scalar)
 
 
 def count(unit: str = "", positive: bool = False, whole: bool = False,
-          minimum: float | None = None, optional: bool = False) -> Declared:
+          minimum: float | None = None, optional: bool = False,
+          scalar: bool = False) -> Declared:
     """A count (a plain number, an array, or a quantity in ``unit``), arriving in the body
     as a plain number in ``unit``; ``whole`` refuses fractions, ``minimum`` smaller ones
-    (devices: ``count(whole=True, minimum=1)``)."""
-    return Declared("count", unit, positive, optional, minimum=minimum, whole=whole)
+    (devices: ``count(whole=True, minimum=1)``); ``scalar``: one number, not an array."""
+    return Declared("count", unit, positive, optional, minimum=minimum, whole=whole,
+                    scalar=scalar)
 
 
-def fraction(optional: bool = False, default: str | None = None) -> Declared:
+def fraction(optional: bool = False, default: str | None = None,
+             scalar: bool = False) -> Declared:
     """A fraction in (0, 1] (a number, or a percentage string)."""
-    return Declared("fraction", optional=optional, default=default)
+    return Declared("fraction", optional=optional, default=default, scalar=scalar)
 
 
 def ratio(minimum: float = 0.0, optional: bool = False, below: float | None = None,
-          default: str | None = None) -> Declared:
+          default: str | None = None, scalar: bool = False) -> Declared:
     """A dimensionless ratio, at least ``minimum`` (PUE: ``ratio(1)``) and, if given,
     strictly ``below`` a bound (a share that cannot be all of it: ``ratio(0, below=1)``)."""
-    return Declared("ratio", optional=optional, minimum=minimum, below=below, default=default)
+    return Declared("ratio", optional=optional, minimum=minimum, below=below, default=default,
+                    scalar=scalar)
 
 
 def flag() -> Declared:
@@ -205,12 +256,109 @@ def _defaults_section(fn, declared, defaults) -> str:
             + "\n".join(lines) + "\n")
 
 
-def accepts(returns: str | None = None, **declared: Declared):
+def one_or_many(x, kind=float):
+    """A result of a vectorised body: a Python ``kind`` (float, bool) for one value, the
+    array itself for several."""
+    return kind(x) if np.ndim(x) == 0 else x
+
+
+def _is_angle(q) -> bool:
+    """``q`` carries an angle unit (degrees, radians, turns...), not a bare number."""
+    return bool(q._units) and ureg.get_root_units(q.units)[1] == ureg.radian
+
+
+def _finite(x) -> bool:
+    """``x`` (a quantity, a number or an array; anything else counts as finite) has no
+    infinity or NaN. Cheap: results of the slider-driven models pass here on every call."""
+    m = x._magnitude if isinstance(x, pint.Quantity) else x
+    if type(m) is float:
+        return math.isfinite(m)
+    if isinstance(m, np.ndarray):
+        return m.dtype.kind not in "fc" or bool(np.isfinite(m).all())
+    return not isinstance(m, np.floating) or bool(np.isfinite(m))
+
+
+def _finite_result(result) -> bool:
+    """The result, or each field of a returned record (a dataclass), is finite."""
+    if not isinstance(result, pint.Quantity) and hasattr(type(result), "__dataclass_fields__"):
+        return all(_finite(v) for v in vars(result).values())
+    return _finite(result)
+
+
+@dataclass(frozen=True)
+class _Call:
+    """What a declared function adds to an error it lets through, for the declared
+    function that called it: its name, its arguments as given, the values it refused,
+    and whether its arithmetic overflowed."""
+
+    where: str
+    given: dict
+    refused: tuple = ()
+    overflow: bool = False
+
+
+def _traceable(value) -> bool:
+    """Values whose identity says where they came from (never None, a bool, a small int or
+    an interned string, which many arguments share)."""
+    return isinstance(value, (pint.Quantity, float, np.ndarray))
+
+
+def _extreme(value, arg: Declared) -> str:
+    """``"too large"`` or ``"too small"`` for a magnitude beyond 1e100 or below 1e-100 (in
+    the declared unit), else ``""``."""
+    m = value.m_as(arg.unit) if isinstance(value, pint.Quantity) and arg.unit else value
+    try:
+        m = np.abs(np.asarray(m, dtype=float))
+    except (TypeError, ValueError):
+        return ""
+    return ("too large" if np.any(m > 1e100) else
+            "too small" if np.any((m > 0) & (m < 1e-100)) else "")
+
+
+def _overflow(where: str, values: dict, declared: dict) -> ValueError:
+    """The error for a non-finite result from finite arguments, naming the extreme ones."""
+    named = [f"{n}={_describe(values[n])} is {word}" for n, a in declared.items()
+             if values.get(n) is not None and (word := _extreme(values[n], a))]
+    which = ", ".join(named) or "the arguments are too large or too small together"
+    exc = ValueError(f"{where}(): the result overflows the range of floating-point numbers "
+                     f"(about 1e308): {which}.")
+    exc.kit_call = _Call(where, {}, overflow=True)
+    return exc
+
+
+def _in_callers_terms(exc, where: str, values: dict, declared: dict):
+    """``exc``, raised by a declared function that this one (``where``) called, said with
+    this function's argument names; or this function's overflow error where the inner one
+    refused a non-finite value that none of this function's arguments was."""
+    inner: _Call = exc.kit_call
+    if inner.overflow:
+        return _overflow(where, values, declared)
+    text, refused = str(exc), []
+    for p, obj in inner.given.items():
+        q = next((q for q, v in values.items() if v is obj), None) if _traceable(obj) else None
+        if q is not None:
+            text = re.sub(rf"\b{re.escape(inner.where)}\(\): {re.escape(p)}\b",
+                          f"{where}(): {q}", text)
+            refused += [obj] if any(obj is r for r in inner.refused) else []
+    if f"{inner.where}(): " in text and not all(map(_finite, inner.refused)):
+        return _overflow(where, values, declared)
+    if text == str(exc):
+        new = exc
+    elif isinstance(exc, UnitArgumentError):
+        new = UnitArgumentError(exc.units1, exc.units2, exc.dim1, exc.dim2, extra_msg=text)
+    else:
+        new = type(exc)(text)
+    new.kit_call = _Call(where, values, tuple(refused))
+    return new
+
+
+def accepts(returns: str | None = None, finite: bool = True, **declared: Declared):
     """Check and convert a function's arguments at the boundary, declared once.
 
     In the spirit of astropy's ``quantity_input`` and MetPy's ``check_units``, with the
     kit's messages (function, parameter, expected dimension, a correct call). See the
-    module's docstring for the kinds of argument.
+    module's docstring for the kinds of argument. ``finite=False``: the function may
+    return infinities or NaN by design (number formats).
     """
     def decorate(fn):
         signature = inspect.signature(fn)
@@ -249,22 +397,40 @@ def accepts(returns: str | None = None, **declared: Declared):
                 signature.bind(*args, **kwargs)            # raises Python's own TypeError
             given.update(kwargs)
             values = dict(defaults)
-            errors = []
+            values.update(given)
+            errors, refused = [], []
             for name, arg in checks:
                 if name in given:
-                    value = given.pop(name)
+                    value = given[name]
                     if value is None and name in filled:
-                        continue                             # None: the table's default
+                        values[name] = defaults[name]        # None: the table's default
+                        continue
                     try:
                         values[name] = arg.convert(value, name, where)
                     except (TypeError, ValueError) as exc:
                         errors.append(exc)
+                        refused.append(value)
             if errors:
-                raise _combine(errors).with_traceback(None) from None
-            values.update(given)
-            result = fn(**values)
-            return result.to(unit) if unit is not None and isinstance(result, pint.Quantity) \
-                else result
+                exc = _combine(errors)
+                exc.kit_call = _Call(where, given, tuple(refused))
+                raise exc.with_traceback(None) from None
+            try:
+                result = fn(**values)
+            except (TypeError, ValueError) as exc:
+                if getattr(exc, "kit_call", None) is None:    # this body's own error
+                    exc.kit_call = _Call(where, given)
+                    raise
+                if exc.kit_call.where == where:
+                    raise
+                raise _in_callers_terms(exc, where, values, declared).with_traceback(None) \
+                    from None
+            except (OverflowError, FloatingPointError):
+                raise _overflow(where, values, declared) from None
+            if unit is not None and isinstance(result, pint.Quantity):
+                result = result.to(unit)
+            if finite and not _finite_result(result):
+                raise _overflow(where, values, declared)
+            return result
 
         wrapper.declared = declared
         wrapper.declared_units = declared           # the older name

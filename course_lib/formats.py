@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .data import lookup, read_table
-from .declare import accepts, count
+from .declare import accepts, count, flag
 from .units import _describe
 
 __all__ = ["NumberFormat", "number_format", "number_formats", "representable_values",
@@ -227,7 +227,7 @@ def _power_of_two_scale(amax, element: NumberFormat):
     return np.ldexp(1.0, np.clip(shared, -127, 127))
 
 
-@accepts(block_size=count(whole=True, minimum=1))
+@accepts(finite=False, block_size=count(whole=True, minimum=1, scalar=True))
 def block_quantize(x, element="FP4 E2M1", block_size: int = 16, scale="E8M0") -> np.ndarray:
     """Quantize ``x`` with one shared scale per block of ``block_size`` values along the
     last axis: the machinery behind MXFP4/MXFP8 and NVFP4, with each choice open.
@@ -265,7 +265,7 @@ def block_quantize(x, element="FP4 E2M1", block_size: int = 16, scale="E8M0") ->
     return q.reshape(blocks.shape[0], -1)[:, :n].reshape(x.shape)
 
 
-@accepts(block_size=count(whole=True, minimum=1))
+@accepts(finite=False, block_size=count(whole=True, minimum=1, scalar=True))
 def clipped_blocks(x, element="FP4 E2M1", block_size: int = 32) -> float:
     """Share of blocks whose largest value the power-of-two (E8M0) scale rule clips.
 
@@ -284,6 +284,7 @@ def clipped_blocks(x, element="FP4 E2M1", block_size: int = 32) -> float:
     return float(np.mean(scaled > e.max_finite)) if amax.size else 0.0
 
 
+@accepts(finite=False, saturate=flag())
 def quantize(x, fmt: "str | NumberFormat", saturate: bool = False) -> np.ndarray:
     """Round ``x`` to format ``fmt`` and return the values it represents, as float64.
 

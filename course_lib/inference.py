@@ -29,7 +29,7 @@ import pint
 
 from .compute import peak_rate
 from .data import Accelerator, Model, accelerator as _accelerator, interconnect, model as _model
-from .declare import accepts, count, flag, fraction, quantity
+from .declare import accepts, count, flag, fraction, one_or_many, quantity
 from .memory import devices_to_fit, kv_cache_memory, weights_memory
 from .network import collective_time
 from .power import facility_power, it_power
@@ -167,8 +167,10 @@ def _kv(mdl: Model, context, batch, kv_fmt) -> pint.Quantity:
     return kv_cache_memory(mdl.layers, mdl.kv_heads, mdl.head_dim, context, batch, kv_fmt)
 
 
-_STEP = dict(batch=count(whole=True, minimum=1), context=count("token"),
-             devices=count(whole=True, minimum=1), communication=flag())
+# devices: one tensor-parallel layout per call (its all-reduces are priced for that count)
+_DEVICES = count(whole=True, minimum=1, scalar=True)
+_STEP = dict(batch=count(whole=True, minimum=1), context=count("token"), devices=_DEVICES,
+             communication=flag())
 
 
 @accepts(**_STEP)
@@ -199,7 +201,7 @@ def decode_step_time(model, batch, context, accelerator, weights_fmt="BF16", kv_
     comm = _tp_communication(mdl, acc, b, devices, communication).to("ms")
     fits = devices_to_fit(weights + kv, acc) == 1        # chapter 01's rule, per device
     return DecodeStep(batch, context, devices, flops, weights, kv, roof.math, roof.memory, comm,
-                      bool(fits) if np.ndim(fits) == 0 else fits)
+                      one_or_many(fits, bool))
 
 
 @dataclass(frozen=True)
@@ -224,8 +226,7 @@ def decode_throughput(model, batch, context, accelerator, weights_fmt="BF16", kv
     return Throughput(step.tokens_per_second, step.per_sequence)
 
 
-@accepts(returns="ms", prompt_tokens=count("token"), devices=count(whole=True, minimum=1),
-         communication=flag())
+@accepts(returns="ms", prompt_tokens=count("token"), devices=_DEVICES, communication=flag())
 def prefill_time(model, prompt_tokens, accelerator, fmt="BF16", devices=1,
                  communication=True) -> pint.Quantity:
     """Lower bound on processing a prompt of ``prompt_tokens`` (time to the first token).
@@ -277,9 +278,11 @@ def tokens_per_joule(model, batch, context, accelerator, weights_fmt="BF16", kv_
                                 devices, communication, facility)
 
 
-@accepts(context=count("token"), latency_budget=quantity("ms", positive=True),
-         devices=count(whole=True, minimum=1), communication=flag(),
-         usable_fraction=fraction(default="usable memory fraction"))
+# max_batch and devices_needed search for one answer: their arguments are single values
+@accepts(context=count("token", scalar=True),
+         latency_budget=quantity("ms", positive=True, scalar=True), devices=_DEVICES,
+         communication=flag(), usable_fraction=fraction(default="usable memory fraction",
+                                                        scalar=True))
 def max_batch(model, context, accelerator, latency_budget, weights_fmt="BF16", kv_fmt="BF16",
               devices=1, communication=True, usable_fraction=None) -> int:
     """The largest batch that fits in memory and meets a per-token ``latency_budget``.
@@ -316,8 +319,9 @@ def max_batch(model, context, accelerator, latency_budget, weights_fmt="BF16", k
     return low
 
 
-@accepts(context=count("token"), latency_budget=quantity("ms", positive=True),
-         most=count(whole=True, minimum=1), communication=flag())
+@accepts(context=count("token", scalar=True),
+         latency_budget=quantity("ms", positive=True, scalar=True),
+         most=count(whole=True, minimum=1, scalar=True), communication=flag())
 def devices_needed(model, context, accelerator, latency_budget, weights_fmt="BF16",
                    kv_fmt="BF16", most=8, communication=True) -> int:
     """The fewest devices (tensor parallel, at most ``most``) that hold the model and at

@@ -196,7 +196,7 @@ def _erlang_c(servers: int, load):
     return b / (1 - rho * (1 - b))
 
 
-_QUEUE = dict(servers=count(whole=True, minimum=1), utilization=ratio(),
+_QUEUE = dict(servers=count(whole=True, minimum=1, scalar=True), utilization=ratio(),
               service_time=quantity("s", positive=True))
 
 
@@ -241,8 +241,9 @@ def mmc_wait(servers, utilization, service_time) -> QueueWait:
     return _queue(servers, utilization, service_time, "mmc_wait")
 
 
-@accepts(servers=_QUEUE["servers"], service_time=_QUEUE["service_time"],
-         target_wait=quantity("s"))
+@accepts(servers=_QUEUE["servers"],
+         service_time=quantity("s", positive=True, scalar=True),
+         target_wait=quantity("s", scalar=True))
 def max_utilization(servers, service_time, target_wait) -> float:
     """The highest utilisation at which the mean wait of :func:`mmc_wait` stays within
     ``target_wait`` (bisection, to 1e-9: the wait grows with utilisation).

@@ -146,6 +146,7 @@ class MemoryBreakdown(Breakdown):
     activations: pint.Quantity
 
     PARTS = ("weights", "gradients", "master_weights", "optimizer", "activations")
+    MADE_BY = "training_memory()"
 
 
 @accepts(params=count("param"), activations=quantity("GB", optional=True))

@@ -20,9 +20,9 @@ import pint
 
 from .compute import compute_time, training_flops
 from .data import City, city, constant, interconnect, system as _system
-from .declare import accepts, choice, count, flag, fraction, quantity
+from .declare import accepts, choice, count, flag, fraction, one_or_many, quantity
 from .memory import devices_to_fit, training_memory, weights_memory
-from .units import Q_, as_quantity
+from .units import Q_, _describe
 
 __all__ = ["transfer_time", "collective_time", "algorithm_bandwidth", "bus_bandwidth",
            "crossover_size", "hierarchical_all_reduce_time", "training_step", "data_parallel_step",
@@ -287,7 +287,7 @@ class StepTime:
     backward: pint.Quantity
     layout: tuple = (1, 1, 1)
     memory: pint.Quantity | None = None
-    fits: bool = True
+    fits: object = True        # a bool, or an array of them over params
 
     @property
     def step(self) -> pint.Quantity:
@@ -302,11 +302,11 @@ class StepTime:
 # The backward pass does 4 of the 6 N D FLOPs (Kaplan et al., arXiv:2001.08361).
 BACKWARD_SHARE = 2 / 3
 
-_LAYOUT = count(whole=True, minimum=1)
+_LAYOUT = count(whole=True, minimum=1, scalar=True)     # one layout per call
 
 
 @accepts(params=count("param"), tokens_per_step=count("token"),
-         devices=count(whole=True, minimum=1), tensor_parallel=_LAYOUT,
+         devices=_LAYOUT, tensor_parallel=_LAYOUT,
          pipeline_parallel=_LAYOUT, mfu=fraction(default="model FLOP utilisation"),
          overlap=flag(), pipelined=flag(), shard_optimizer=flag())
 def training_step(params, tokens_per_step, devices, system, tensor_parallel=1,
@@ -384,11 +384,10 @@ def training_step(params, tokens_per_step, devices, system, tensor_parallel=1,
     exposed = np.maximum(comm - (backward if overlap else Q_(0, "s")), Q_(0, "s"))
     return StepTime(compute.to("s"), comm.to("s"), exposed.to("s"), gradients,
                     backward.to("s"), layout=(t, p, d), memory=memory.to("GB"),
-                    fits=bool(devices_to_fit(memory, sys_.accelerator) == 1))
+                    fits=one_or_many(devices_to_fit(memory, sys_.accelerator) == 1, bool))
 
 
-@accepts(params=count("param"), tokens_per_step=count("token"),
-         devices=count(whole=True, minimum=1),
+@accepts(params=count("param"), tokens_per_step=count("token"), devices=_LAYOUT,
          mfu=fraction(default="model FLOP utilisation"), overlap=flag(), pipelined=flag())
 def data_parallel_step(params, tokens_per_step, devices, system, fmt="BF16",
                        grad_format="BF16", mfu=None, overlap=True,
@@ -427,25 +426,33 @@ def propagation_delay(distance, medium="fiber") -> pint.Quantity:
     return distance * index[medium] / constant("speed of light")
 
 
-def _point(p, name: str):
-    """(latitude, longitude) in radians from a city name or record, or a pair."""
+_COORDINATE = quantity("deg", signed=True)
+
+
+def _point(p, name: str, where: str):
+    """(latitude, longitude) in radians from a city name or record, or a pair: angles
+    (``"51.5 deg"``) or plain numbers, which are degrees here (as documented), never
+    booleans, NaN or infinities."""
     if isinstance(p, (str, City)):
         c = city(p)
         return np.radians(c.latitude.m_as("degree")), np.radians(c.longitude.m_as("degree"))
     try:
         lat, lon = p
     except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a city name or a (latitude, longitude) pair in "
-                        f"degrees, got {p!r}.") from None
-    lat, lon = (as_quantity(v, name, "degree").m_as("degree") if isinstance(v, (str, pint.Quantity))
-                else float(v) for v in (lat, lon))
+        raise TypeError(f"{where}(): {name} must be a city name or a (latitude, longitude) "
+                        f"pair in degrees, got {_describe(p)}.") from None
+    lat, lon = (_COORDINATE.convert(Q_(v, "deg") if isinstance(v, (int, float, np.number))
+                                    and not isinstance(v, (bool, np.bool_)) else v,
+                                    f"{name}'s {part}", where).m_as("degree")
+                for v, part in ((lat, "latitude"), (lon, "longitude")))
     if not -90 <= lat <= 90:
-        raise ValueError(f"{name}: latitude must be within [-90, 90] degrees, got {lat}.")
+        raise ValueError(f"{where}(): {name}'s latitude must be within [-90, 90] degrees, "
+                         f"got {lat:g}.")
     return np.radians(lat), np.radians(lon)
 
 
-def _central_angle(a, b) -> float:
-    (la1, lo1), (la2, lo2) = _point(a, "a"), _point(b, "b")
+def _central_angle(a, b, where: str) -> float:
+    (la1, lo1), (la2, lo2) = _point(a, "a", where), _point(b, "b", where)
     h = np.sin((la2 - la1) / 2) ** 2 + np.cos(la1) * np.cos(la2) * np.sin((lo2 - lo1) / 2) ** 2
     return 2 * np.arcsin(np.sqrt(h))
 
@@ -460,7 +467,7 @@ def great_circle_distance(a, b) -> pint.Quantity:
     >>> print(f'{great_circle_distance("New York", "London"):.0f~P}')
     5570 km
     """
-    return (_central_angle(a, b) * constant("Earth mean radius")).to("km")
+    return (_central_angle(a, b, "great_circle_distance") * constant("Earth mean radius")).to("km")
 
 
 @accepts(returns="km", altitude=quantity("km", default="Starlink shell altitude"))
@@ -477,4 +484,4 @@ def orbital_path_length(a, b, altitude=None) -> pint.Quantity:
     7151 km
     """
     radius = constant("Earth mean radius")
-    return 2 * altitude + (radius + altitude) * _central_angle(a, b)
+    return 2 * altitude + (radius + altitude) * _central_angle(a, b, "orbital_path_length")

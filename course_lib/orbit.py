@@ -22,7 +22,7 @@ from .data import constant
 from .breakdown import Breakdown
 from .declare import accepts, count, fraction, quantity, ratio
 from .power import energy, energy_cost, facility_power
-from .units import Q_
+from .units import Q_, _describe
 
 __all__ = ["orbital_period", "eclipse_fraction", "sun_synchronous_inclination",
            "dawn_dusk_beta", "solar_array_power", "array_area",
@@ -146,7 +146,7 @@ def array_area(power, efficiency=None, irradiance=None, packing=None, degradatio
     <Quantity(2740.0, 'meter ** 2')>
     """
     per_m2 = solar_array_power("1 m^2", efficiency, irradiance, packing, degradation, eclipse)
-    if per_m2.m <= 0:
+    if np.any(per_m2.m <= 0):
         raise ValueError("array_area(): the array delivers no power (zero irradiance, "
                          "efficiency or packing); no area is enough.")
     return power / per_m2 * Q_(1, "m^2")
@@ -171,6 +171,9 @@ def radiator_flux(temperature, emissivity=None, sink_temperature=None,
     edge-on by the Sun (Starcloud), far more than the 3 K sky. The deep-space sink
     (2.725 K) contributes nothing measurable: T^4 of the panel sets the flux.
     Check: 0.92 x sigma x (293.15 K)^4 x 2 = 770 W/m^2, minus 137 = 633 W/m^2 (Starcloud).
+    A ``ValueError`` where the net flux is zero or negative: a panel that absorbs at least
+    what it emits cannot reject heat at that temperature (below about 192 K with the
+    defaults).
 
     >>> radiator_flux("300 K", 0.9, absorbed_flux="0 W/m^2").round(1)
     <Quantity(826.7, 'watt / meter ** 2')>
@@ -181,25 +184,28 @@ def radiator_flux(temperature, emissivity=None, sink_temperature=None,
     sigma = constant("Stefan-Boltzmann constant")
     emitted = sides * fin_efficiency * emissivity * sigma * (
         temperature ** 4 - sink_temperature ** 4)
-    return emitted - absorbed_flux
+    net = emitted - absorbed_flux
+    if np.any(net.m <= 0):
+        raise ValueError(f"radiator_flux(): temperature {_describe(temperature)} is too cold: "
+                         f"the radiator cannot reject heat at that temperature with that "
+                         f"absorbed flux (it emits {emitted.to('W/m^2'):.3g~P} and absorbs "
+                         f"{_describe(absorbed_flux)}); raise the temperature or lower "
+                         f"absorbed_flux.")
+    return net
 
 
 @accepts(returns="m^2", heat=quantity("W"), **_RADIATOR)
 def radiator_area(heat, temperature, emissivity=None, sink_temperature=None, sides=2,
                   absorbed_flux=None, fin_efficiency=1.0) -> pint.Quantity:
     """Panel area to reject ``heat`` at radiator ``temperature``, in m^2: ``heat /``
-    :func:`radiator_flux` (same model and defaults). A ``ValueError`` when the panel
-    absorbs as much as it emits (no area is enough).
+    :func:`radiator_flux` (same model and defaults, and the same ``ValueError`` when the
+    panel absorbs as much as it emits: no area is enough).
 
     >>> radiator_area("1 MW", "300 K").round(0)
     <Quantity(1450.0, 'meter ** 2')>
     """
-    flux = radiator_flux(temperature, emissivity, sink_temperature, absorbed_flux, sides,
-                         fin_efficiency)
-    if np.any(flux.m <= 0):
-        raise ValueError("radiator_area(): at this temperature the panel absorbs at least as "
-                         "much as it emits; raise the temperature or lower absorbed_flux.")
-    return heat / flux
+    return heat / radiator_flux(temperature, emissivity, sink_temperature, absorbed_flux,
+                                sides, fin_efficiency)
 
 
 @dataclass(frozen=True)
@@ -217,6 +223,8 @@ class MassBreakdown(Breakdown):
     eclipse: float
 
     PARTS = ("arrays", "radiators", "batteries", "compute", "structure")
+    MADE_BY = "specific_power()"
+    TAKE = ("total", "specific_power")
 
     @property
     def specific_power(self) -> pint.Quantity:
@@ -269,11 +277,7 @@ def specific_power(power="1 MW", radiator_temperature=None, array_density=None,
         beta = dawn_dusk_beta(altitude)
     eclipse = eclipse_fraction(altitude, beta)
     arrays = array_area(power, efficiency, eclipse=eclipse)
-    try:
-        radiators = radiator_area(power, radiator_temperature)
-    except ValueError as exc:          # say which of this function's arguments decides it
-        raise ValueError(f"specific_power(): radiator_temperature {radiator_temperature:~P} "
-                         f"is too cold: {str(exc).split(': ', 1)[1]}") from None
+    radiators = radiator_area(power, radiator_temperature)
     array_mass = (arrays * array_density if array_specific_power is None
                   else power / (1 - eclipse) / array_specific_power)
     radiator_mass = (radiators * radiator_density if radiator_specific_power is None
@@ -342,7 +346,7 @@ def surviving_fraction(failure_rate, duration):
 
 
 @accepts(units=count(whole=True, minimum=1), failure_rate=quantity("1/year"),
-         duration=quantity("year"), confidence=ratio(0.0, below=1))
+         duration=quantity("year"), confidence=ratio(0.0, below=1, scalar=True))
 def spares_needed(units, failure_rate, duration, confidence=0.95) -> int:
     """Spares to launch so that ``units`` keep working for ``duration`` with probability
     ``confidence``, with no repair in orbit.

@@ -22,7 +22,7 @@ import pint
 
 from .data import Accelerator, accelerator as _accelerator, system as _system, systems
 from .breakdown import Breakdown
-from .declare import accepts, count, fraction, quantity, ratio
+from .declare import accepts, count, fraction, one_or_many, quantity, ratio
 from .units import Q_
 
 __all__ = ["server_overhead", "it_power", "facility_power", "energy", "average_power",
@@ -180,6 +180,7 @@ class CostBreakdown(Breakdown):
     energy_per_year: pint.Quantity
 
     PARTS = ("accelerators", "facility", "energy", "other")
+    MADE_BY = "annualized_cost()"
 
 
 def _annuity(life, rate: float):
@@ -244,7 +245,7 @@ def annualized_cost(count, accelerator="GB200", price_per_accelerator=None,
 class RevenuePower:
     """What a sales figure buys: ``accelerators``, their ``it_power`` and ``facility_power``."""
 
-    accelerators: float
+    accelerators: object          # a float, or an array over the arguments
     it_power: pint.Quantity
     facility_power: pint.Quantity
 
@@ -267,7 +268,7 @@ def revenue_to_power(revenue, price_per_accelerator, accelerator="GB200", pue=No
     >>> r.accelerators, r.it_power.round(0)
     (1000000.0, <Quantity(1667.0, 'megawatt')>)
     """
-    n = float((revenue * accelerator_share / price_per_accelerator).m_as(""))
+    n = one_or_many((revenue * accelerator_share / price_per_accelerator).m_as(""))
     it = it_power(accelerator, n, overhead)
     return RevenuePower(n, it, facility_power(it, pue))
 
@@ -350,4 +351,4 @@ def supply_gap(doubling_time, build_time) -> float:
     4.0
     """
     with np.errstate(over="ignore"):                    # beyond 2^1024: inf, not a crash
-        return float(np.exp2((build_time / doubling_time).m_as("")))
+        return one_or_many(np.exp2((build_time / doubling_time).m_as("")))

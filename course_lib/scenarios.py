@@ -50,7 +50,7 @@ from typing import ClassVar
 import numpy as np
 import pint
 
-from .breakdown import Breakdown
+from .breakdown import Breakdown, NotANumber
 from .data import accelerator, build_time, constant, constant_record, launch_vehicle, launches
 from .declare import accepts, count, flag
 from .orbit import launches_per_year, spares_needed, specific_power
@@ -437,6 +437,9 @@ class _Costs(Breakdown):
     gpus: float
     load_factor: float
 
+    MADE_BY: ClassVar[str] = "ground_cost() or orbit_cost()"
+    TAKE: ClassVar[tuple[str, ...]] = ("per_gpu_hour", "total", "per_watt", "per_mwh")
+
     @property
     def per_watt(self) -> pint.Quantity:
         """Cost per year per IT watt."""
@@ -579,7 +582,7 @@ def orbit_cost(scn: Scenario, values: dict | None = None) -> OrbitCost:
 # ---- what must be true -------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Breakeven:
+class Breakeven(NotANumber):
     """Where one lever makes orbit and ground cost the same: ``value`` (``None`` if no value
     in the lever's physical range does), the scenario's ``current`` value, on which side of
     ``value`` orbit is cheaper (``"below"`` or ``"above"``), and a sentence."""
@@ -589,6 +592,10 @@ class Breakeven:
     current: pint.Quantity
     orbit_cheaper: str
     note: str
+
+    MADE_BY: ClassVar[str] = "breakeven()"
+    WHAT: ClassVar[str] = "a record of the break-even"
+    TAKE: ClassVar[tuple[str, ...]] = ("value",)
 
 
 # Levers that change a cost (the others change time, or both sides in proportion).
@@ -631,7 +638,7 @@ def _bracket(grid, gap, current: float):
     return crossings[np.argmin(np.abs(grid[crossings] - current))]
 
 
-@accepts(refine=flag(), points=count(whole=True, minimum=3))
+@accepts(refine=flag(), points=count(whole=True, minimum=3, scalar=True))
 def breakevens(scn: Scenario, levers=None, refine: bool = True,
                points: int = 400) -> dict[str, "Breakeven"]:
     """:func:`breakeven` for several levers (default: every lever that changes a cost), all
@@ -758,7 +765,8 @@ def _draw_cached(row, a, b, c, distribution, unit, seed, samples) -> pint.Quanti
     return Q_(x, unit)
 
 
-@accepts(samples=count(whole=True, minimum=1), seed=count(whole=True))
+@accepts(samples=count(whole=True, minimum=1, scalar=True),
+         seed=count(whole=True, scalar=True))
 def monte_carlo(scn: Scenario, samples=100_000, seed=0) -> MonteCarlo:
     """Both sides' cost per GPU-hour for ``samples`` draws of every uncertain lever (each
     independently from its range and distribution), vectorised; reproducible for a

@@ -78,3 +78,126 @@ def test_helpers_that_crashed():
         kv_cache_memory(80, 8, 128, "   ")
     assert compute_time("1e21 FLOP", 8, "H100", fmt="fp8") == \
         compute_time("1e21 FLOP", 8, "H100", fmt="FP8 E4M3")
+
+
+# ---- arrays where one number is meant; angles; flags; records taken for numbers ----------
+
+def _array_cases():
+    """(function, argument) for every declared number argument of every public function
+    with a valid call in test_fuzz.VALID."""
+    import inspect
+
+    import course_lib
+    from test_fuzz import VALID
+
+    for fn_name, (args, kwargs) in sorted(VALID.items()):
+        fn = getattr(course_lib, fn_name)
+        names = list(inspect.signature(fn).parameters)
+        given = dict(zip(names, args)) | kwargs
+        for param, arg in getattr(fn, "declared", {}).items():
+            value = given.get(param, fn.defaults.get(param))
+            if arg.kind in ("quantity", "count", "fraction", "ratio") and value is not None \
+                    and np.ndim(getattr(one := arg.convert(value, param, fn_name), "m", one)) == 0:
+                yield pytest.param(fn_name, param, one, id=f"{fn_name}-{param}")
+
+
+@pytest.mark.parametrize("fn_name, param, value", list(_array_cases()))
+def test_two_values_give_two_results_or_a_one_number_refusal(fn_name, param, value):
+    import course_lib
+    from test_fuzz import _call
+
+    arg = getattr(course_lib, fn_name).declared[param]
+    pair = (Q_(np.array([value.m, value.m]), value.units) if arg.kind == "quantity"
+            else np.array([value, value], dtype=float))
+    try:
+        result = _call(fn_name, param, pair)
+    except TypeError as exc:
+        assert arg.scalar and f"{fn_name}(): {param} must be one number, got an array of 2" \
+            in str(exc), str(exc)
+        return
+    assert not arg.scalar, "a scalar argument took an array"
+    fields = vars(result).values() if hasattr(type(result), "__dataclass_fields__") else [result]
+    shapes = {np.shape(getattr(f, "magnitude", f)) for f in fields}
+    assert (2,) in shapes, shapes
+
+
+def test_every_angle_argument_refuses_a_plain_number():
+    import course_lib
+
+    angles = [(n, p) for n in course_lib.__all__
+              for p, a in getattr(getattr(course_lib, n), "declared", {}).items()
+              if getattr(a, "angle", False)]
+    assert ("eclipse_fraction", "beta") in angles and ("dawn_dusk_beta", "declination") in angles
+    for fn_name, param in angles:
+        a = getattr(course_lib, fn_name).declared[param]
+        with pytest.raises(UnitArgumentError, match=f'{param}="30 deg"'):
+            a.convert(0.5, param, fn_name)
+
+
+@pytest.mark.parametrize("point", [(51.5, True), (True, 0.0), (float("nan"), 0.0),
+                                   (0.0, float("inf")), (Q_(0.9, ""), 0.0), ("51", "0")])
+def test_coordinates_refuse_booleans_nan_and_bare_numbers_in_text(point):
+    from course_lib import great_circle_distance
+
+    with pytest.raises((TypeError, ValueError), match=r"great_circle_distance\(\): a's l"):
+        great_circle_distance(point, "London")
+
+
+def test_coordinates_as_plain_degrees_or_angles_agree():
+    from course_lib import great_circle_distance
+
+    assert great_circle_distance((51.5, -0.1), "London") == \
+        great_circle_distance(("51.5 deg", Q_(-0.1, "deg")), "London")
+
+
+def test_every_boolean_argument_is_a_flag():
+    import inspect
+
+    import course_lib
+
+    # checks.py and units.py check their own (quiet, allow_zero)
+    exempt = {("check", "quiet"), ("compare_estimate", "quiet"), ("require_positive", "allow_zero")}
+    loose = [(n, p.name) for n in course_lib.__all__ if callable(getattr(course_lib, n))
+             and not isinstance(getattr(course_lib, n), type)
+             for p in inspect.signature(getattr(course_lib, n)).parameters.values()
+             if isinstance(p.default, bool) and (n, p.name) not in exempt
+             and getattr(getattr(getattr(course_lib, n), "declared", {}).get(p.name),
+                         "kind", None) != "flag"]
+    assert not loose
+
+
+def test_a_breakdown_taken_for_a_number_says_which_attribute_to_take():
+    from course_lib import annualized_cost, ground_cost, specific_power, training_memory
+    from course_lib import launches_per_year
+
+    mass = specific_power()
+    message = ("specific_power() gives a breakdown of parts, not a number: take .total "
+               "(or .specific_power).")
+    for use in (lambda: Q_(1, "W") / mass, lambda: mass * 2, lambda: 2 * mass,
+                lambda: mass + mass, lambda: sum([mass]), lambda: mass ** 2,
+                lambda: Q_(np.ones(2), "W") / mass, lambda: np.float64(2) * mass,
+                lambda: float(mass), lambda: f"{mass:.1f}", lambda: np.asarray(mass),
+                lambda: mass < Q_(1, "kg")):
+        with pytest.raises(TypeError) as err:
+            use()
+        assert str(err.value) == message
+    assert Q_(1, "W") / mass.total > 0 and mass == mass and f"{mass}" == str(mass)
+    with pytest.raises(TypeError, match=r"training_memory\(\) gives .* take \.total\.$"):
+        training_memory("8 Gparam") * 2
+    with pytest.raises(TypeError, match=r"annualized_cost\(\) gives"):
+        annualized_cost(1000) / 2
+    with pytest.raises(TypeError, match=r"take \.per_gpu_hour \(or \.total"):
+        ground_cost("baseline-2026") * 1
+    # passed whole as an argument: the argument is named too
+    with pytest.raises(TypeError, match=r"launches_per_year\(\): specific_power must be a "
+                                        r"quantity .*; specific_power\(\) gives .* take \.total"):
+        launches_per_year("1 GW/year", mass)
+
+
+def test_a_breakeven_taken_for_a_number_says_take_value():
+    from course_lib import breakeven
+
+    b = breakeven("orbit-optimistic", "launch_price")
+    for use in (lambda: b * 2, lambda: Q_(1, "USD/kg") * b, lambda: float(b)):
+        with pytest.raises(TypeError, match=r"^breakeven\(\) gives .*not a number: take \.value\.$"):
+            use()

@@ -138,3 +138,110 @@ def test_every_public_model_declares_its_arguments():
                                "server_overhead", "peak_rate", "scenario", "scenario_names",
                                "parse_scenario", "ground_cost", "orbit_cost", "breakeven",
                                "breakevens", "sensitivity"}, undeclared
+
+
+# ---- results that overflow, arrays where one number is meant, errors of inner calls ---------
+
+def test_a_result_that_overflows_is_refused_naming_the_function_and_the_argument():
+    from course_lib import collective_time, decode_step_time, training_flops
+
+    with pytest.raises(ValueError, match=r"training_flops\(\): the result overflows the range "
+                                         r"of floating-point numbers .*params=1e\+308 is too large"):
+        training_flops(1e308, 10)
+    with pytest.raises(ValueError, match=r"collective_time\(\): the result overflows.*size="):
+        collective_time("all-reduce", Q_(1e308, "GB"), 8, "450 GB/s", "1 us")
+    # an inner function that receives the overflowed value: still the outer's overflow
+    with pytest.raises(ValueError, match=r"^decode_step_time\(\): the result overflows.*context"):
+        decode_step_time("Llama-3-8B", 8, 1e306, "H100")
+
+
+def test_a_non_finite_result_of_a_declared_body_is_caught_cheaply():
+    @accepts(x=quantity("m"))
+    def cube(x):
+        return x ** 3
+
+    assert cube("2 m") == Q_(8, "m^3")
+    with pytest.raises(ValueError, match=r"cube\(\): the result overflows .*x=1×10²⁰⁰ m is too large"):
+        cube("1e200 m")
+
+    @accepts(finite=False, x=quantity("m"))
+    def cube_or_inf(x):
+        return x * x * x
+
+    assert np.isinf(cube_or_inf("1e200 m").m)
+
+
+def test_scalar_arguments_refuse_arrays_naming_the_argument():
+    from course_lib import decode_step_time
+
+    @accepts(n=count(whole=True, minimum=1, scalar=True), t=quantity("s", scalar=True))
+    def g(n, t="1 s"):
+        return n * t
+
+    assert g(2) == Q_(2, "s")
+    with pytest.raises(TypeError, match=r"g\(\): n must be one number, got an array of 2"):
+        g([1, 2])
+    with pytest.raises(TypeError, match=r"g\(\): t must be one number, got an array of 3"):
+        g(1, Q_([1, 2, 3], "s"))
+    with pytest.raises(TypeError, match=r"decode_step_time\(\): devices must be one number, "
+                                        r"got an array of 2"):
+        decode_step_time("Llama-3-8B", 8, 1000, "H100", devices=[1, 2])
+
+
+def test_an_inner_declared_function_s_error_names_the_caller_s_argument():
+    @accepts(length=quantity("m", positive=True))
+    def inner(length):
+        if length > Q_(1, "km"):
+            raise ValueError("inner(): length must be at most 1 km.")
+        return length
+
+    @accepts(size=quantity("m"), other=quantity("m"))
+    def outer(size, other="1 m"):
+        return inner(size) + inner(other * 2)
+
+    with pytest.raises(ValueError, match=r"^outer\(\): size must not be zero"):
+        outer("0 m")                                  # checked by inner, passed on unchanged
+    with pytest.raises(ValueError, match=r"^outer\(\): size must be at most 1 km"):
+        outer("2 km")                                 # inner's own body, same argument
+    with pytest.raises(ValueError, match=r"^inner\(\): length must not be zero"):
+        outer("1 m", "0 m")                           # a computed value: where it failed
+
+
+def test_the_kit_s_nested_calls_name_the_caller_s_arguments():
+    from course_lib import specific_power
+    from course_lib.explorers.memory import parts
+
+    with pytest.raises(ValueError, match=r"^parts\(\): context must not be negative"):
+        parts("Llama-3-8B", "BF16", "BF16", -1, 1, "serving")
+    with pytest.raises(ValueError, match=r"^specific_power\(\): radiator_temperature 150.0 K is "
+                                         r"too cold: the radiator cannot reject heat"):
+        specific_power(radiator_temperature="150 K")
+
+
+@pytest.mark.parametrize("value", [0.5, "30", Q_(0.5, ""), Q_(50, "%"), "30 km", True,
+                                   float("nan")])
+def test_an_angle_needs_an_angle_unit(value):
+    from course_lib import eclipse_fraction
+
+    with pytest.raises((TypeError, ValueError), match="beta"):
+        eclipse_fraction("550 km", value)
+    if not isinstance(value, bool):
+        with pytest.raises(TypeError, match='"30 deg"'):
+            eclipse_fraction("550 km", value)
+
+
+def test_angles_with_units_are_read_in_their_unit():
+    from course_lib import eclipse_fraction
+
+    assert eclipse_fraction("550 km", "0.5 rad") == eclipse_fraction("550 km", Q_(0.5, "rad"))
+    assert eclipse_fraction("550 km", "90 deg") == eclipse_fraction("550 km", Q_(0.25, "turn"))
+
+
+def test_flags_take_true_or_false_only():
+    from course_lib import quantize
+
+    for bad in ("no", 0, 1, None):
+        with pytest.raises(TypeError, match="quantize\\(\\): saturate must be True or False"):
+            quantize([1e6], "FP16", saturate=bad)
+    assert quantize([1e6], "FP16", saturate=True)[0] == 65504      # and infinities still pass
+    assert np.isinf(quantize([1e6], "FP16")[0])

@@ -168,3 +168,17 @@ def test_the_fast_poisson_quantile_equals_the_exact_sum(p):
     means = np.geomspace(100, 1e6, 13)
     assert [_poisson_quantile(m, p) for m in means] == [exact(m) for m in means]
     assert _poisson_quantiles(means, p).tolist() == [exact(m) for m in means]
+
+
+def test_a_radiator_that_absorbs_more_than_it_emits_cannot_reject_heat():
+    words = "cannot reject heat at that temperature with that absorbed flux"
+    assert radiator_flux("195 K").m > 0                  # the crossing is near 192 K
+    for call, who in ((lambda: radiator_flux("150 K"), "radiator_flux(): temperature"),
+                      (lambda: radiator_flux("300 K", absorbed_flux="1000 W/m^2"),
+                       "radiator_flux(): temperature"),
+                      (lambda: radiator_area("1 MW", Q_([150, 300], "K")), "radiator_area(): temperature"),
+                      (lambda: specific_power(radiator_temperature="150 K"),
+                       "specific_power(): radiator_temperature")):
+        with pytest.raises(ValueError) as err:
+            call()
+        assert str(err.value).startswith(who) and words in str(err.value)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..data import accelerator, model
+from ..declare import accepts, choice as one_of, count
 from ..memory import devices_to_fit, kv_cache_memory, training_memory, weights_memory
 from ..units import Q_
 from ..widgets import Explorer, choice, nice_limit, slider
@@ -25,13 +26,12 @@ def _setup(fig):
 MODES = ("serving", "training")
 
 
+@accepts(context=count("token"), batch=count(whole=True, minimum=1), mode=one_of(*MODES))
 def parts(name, fmt, kv_fmt, context, batch, mode) -> dict:
     """The memory components the explorer draws, by name (GB quantities): weights and KV
     cache when serving, the training state (mixed-precision Adam) when training."""
-    if not isinstance(mode, str) or mode.strip().lower() not in MODES:
-        raise ValueError(f"parts(): mode must be one of {', '.join(MODES)}; got {mode!r}.")
     m = model(name)
-    if mode.strip().lower() == "training":
+    if mode == "training":
         b = training_memory(m.params, "mixed-precision Adam", weights_format=fmt)
         return {"weights": b.weights, "gradients": b.gradients,
                 "master weights": b.master_weights, "optimizer": b.optimizer}
