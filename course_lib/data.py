@@ -803,6 +803,10 @@ def constant_record(name: str) -> _Constant:
 def constant(name: str) -> pint.Quantity:
     """A constant of ``data/constants.csv`` as a quantity (its source is in the table).
 
+    Growth rows (``"frontier compute growth"``, ``4.5 1/year``) hold a factor per year in
+    the unit ``1/year``; for the factor over another duration use
+    :func:`course_lib.growth_factor` (pint's ``**`` keeps the unit).
+
     >>> constant("fiber group index")
     <Quantity(1.4682, 'dimensionless')>
     """

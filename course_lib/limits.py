@@ -34,12 +34,13 @@ import numpy as np
 import pint
 
 from .compute import peak_rate
-from .data import accelerator as _accelerator
-from .declare import accepts, count, quantity, ratio
-from .units import Q_
+from .data import accelerator as _accelerator, constant
+from .declare import accepts, count, one_or_many, quantity, ratio
+from .units import Q_, _describe, as_quantity
 
 __all__ = ["landauer_energy", "energy_per_flop", "flop_per_joule", "power_for", "fitted_growth",
-           "compound", "periods_to", "QueueWait", "mm1_wait", "mmc_wait", "max_utilization"]
+           "growth_factor", "compound", "periods_to", "QueueWait", "mm1_wait", "mmc_wait",
+           "max_utilization"]
 
 BOLTZMANN = Q_(1, "boltzmann_constant").to("J/K")
 MOST_SERVERS = 100_000        # Erlang C's recursion takes one step per server
@@ -114,6 +115,37 @@ def fitted_growth(years, values) -> float:
                          "fitted).")
     slope = np.polyfit(x, np.log(y), 1)[0]
     return float(np.exp(slope))
+
+
+_PER_YEAR = ratio()
+
+
+@accepts(over=quantity("year", signed=True))
+def growth_factor(growth, over="1 year"):
+    """The plain factor by which something grows over ``over`` when it grows
+    ``growth``-fold a year: ``growth ** (over / 1 year)`` (steady exponential growth).
+    Vectorised over ``over``.
+
+    ``growth`` is a row of ``data/constants.csv`` that holds a factor per year (``"frontier
+    compute growth"``: 4.5-fold a year), such a quantity (``Q_(4.5, "1/year")``, read in
+    1/year), or a plain factor per year. The table writes these factors in ``1/year`` to
+    say "per year", but to pint that unit is a rate: ``constant(row) ** (t / Q_(1,
+    "year"))`` keeps the unit and ``constant(row) * t`` is not a factor at all. Take the
+    factor with this function, then multiply.
+
+    >>> round(growth_factor("frontier compute growth", "6 month"), 3)
+    2.121
+    """
+    g = constant(growth) if isinstance(growth, str) else growth
+    if isinstance(g, pint.Quantity) and not g.dimensionless:
+        g = as_quantity(g, "growth", "1/year", 'growth="frontier compute growth"',
+                        "growth_factor").m_as("1/year")
+    factor = _PER_YEAR.convert(g, "growth", "growth_factor")
+    if np.any(np.asarray(factor) <= 0):
+        raise ValueError(f"growth_factor(): growth must be a factor above zero (1 is no "
+                         f"growth), got {_describe(growth)}.")
+    with np.errstate(over="ignore"):                    # beyond 1e308: refused as overflow
+        return one_or_many(np.power(factor, over.m_as("year")))
 
 
 def _above_minus_one(rate, where: str):

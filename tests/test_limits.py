@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from course_lib import Q_, constant, doubling_time, green500_leaders
+from course_lib import Q_, constant, constant_record, doubling_time, green500_leaders
 from course_lib.limits import (compound, energy_per_flop, fitted_growth, flop_per_joule,
                                landauer_energy, max_utilization, mm1_wait, mmc_wait,
                                periods_to, power_for)
@@ -163,3 +163,20 @@ def test_fitted_growth():
 def test_bad_input_gets_a_clear_error(call, match):
     with pytest.raises((ValueError, TypeError), match=match):
         call()
+
+
+def test_growth_factor_turns_a_growth_row_into_a_factor_over_any_duration():
+    from course_lib import growth_factor
+
+    assert growth_factor("frontier compute growth") == pytest.approx(4.5)
+    assert growth_factor("frontier compute growth", "6 month") == pytest.approx(4.5 ** 0.5)
+    assert growth_factor(constant("frontier power growth"), "2 year") == pytest.approx(2.2 ** 2)
+    assert growth_factor(1.5, Q_([1, 2], "year")).tolist() == pytest.approx([1.5, 2.25])
+    assert growth_factor(4.5, "-1 year") == pytest.approx(1 / 4.5)
+    assert "growth_factor" in constant_record("frontier compute growth").notes
+    with pytest.raises(ValueError, match="growth must be a factor above zero"):
+        growth_factor(0)
+    with pytest.raises(UnitArgumentError, match="growth_factor\\(\\): growth"):
+        growth_factor(Q_(3, "W"))
+    with pytest.raises(ValueError, match="growth_factor\\(\\): the result overflows"):
+        growth_factor("frontier compute growth", "1e6 year")
