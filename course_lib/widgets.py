@@ -145,11 +145,13 @@ def _real(where: str, name: str, v) -> float:
     """``v`` as a finite float, or an error naming the argument (NaN compares false with
     everything, so it would pass the range checks unseen)."""
     try:
-        if isinstance(v, (bool, str, bytes)):
+        if isinstance(v, (bool, str, bytes)) or np.iscomplexobj(v):
             raise TypeError
         x = float(v)
+    except OverflowError:
+        raise ValueError(f"{where}: {name} is beyond the range of floats, got {v!r:.40}") from None
     except (TypeError, ValueError):
-        raise TypeError(f"{where}: {name} must be a number, got {v!r}") from None
+        raise TypeError(f"{where}: {name} must be a number, got {v!r:.60}") from None
     if not np.isfinite(x):
         raise ValueError(f"{where}: {name} must be finite, got {v!r}")
     return x
@@ -349,9 +351,13 @@ def readable(q, digits: int = 3) -> str:
         raise ValueError(f"readable(): digits must be a whole number >= 1, got {digits!r}")
     quantity = hasattr(q, "units") and hasattr(q, "magnitude")
     try:
+        if np.iscomplexobj(q.magnitude if quantity else q):
+            raise TypeError
         value = float(q.magnitude if quantity else q)
+    except OverflowError:
+        raise ValueError(f"readable(): q is beyond the range of floats: {q!r:.40}") from None
     except (TypeError, ValueError):
-        raise TypeError(f"readable(): q must be one number or quantity, got {q!r}") from None
+        raise TypeError(f"readable(): q must be one number or quantity, got {q!r:.60}") from None
     if np.isnan(value):
         raise ValueError(f"readable(): q is not a number (NaN): {q!r}")
     items = tuple(q.unit_items()) if quantity else ()

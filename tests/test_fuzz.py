@@ -126,6 +126,7 @@ VALID = {
     "solar_area": (("1 GW",), {}),
     "cooling_water": (("1 MW",), {}),
     "grow": ((Q_(1, "GW"), "1 year", "3 year"), {}),
+    "growth_factor": (("frontier compute growth", "2 year"), {}),
     "doubling_time": ((4,), {}),
     "supply_gap": (("1 year", "5 year"), {}),
     "landauer_energy": ((), {"bits": 16}),
@@ -203,6 +204,16 @@ def bad_values(fn_name: str, param: str):
                 and not (c[0] == "nan" and (fn_name, param) in NAN_OK)]
     if arg.optional:
         common = [c for c in common if c[0] != "None"]
+    common += [("complex", 1 + 2j), ("numpy complex", np.complex128(3 + 1j)),
+               ("huge int", 10**400), ("record", _RECORD), ("dict", {"value": 1}),
+               ("snowman", "3 \u2603")]
+    if arg.kind in ("quantity", "count"):
+        unit = arg.unit or ""
+        if not arg.signed:
+            common += [("typed minus", f"\u22121 {unit}"), ("typed dash", f"\u20131 {unit}")]
+        common += [("ambiguous comma", f"1,500 {unit}"), ("mixed marks", f"1.500,5 {unit}"),
+                   ("unread character", f"1'000 {unit}"),
+                   ("complex quantity", Q_(1 + 2j, unit)), ("huge quantity", Q_(10**400, unit))]
     if arg.kind == "quantity":
         extra = [("plain number", 3.0), ("wrong dimension", _wrong_unit(arg.unit)),
                  ("inf", Q_(float("inf"), arg.unit)), ("list", [1, 2])]
@@ -232,20 +243,41 @@ def bad_values(fn_name: str, param: str):
     return common + extra
 
 
+# A record where a number is expected: a break-even, a cost breakdown.
+_RECORD = course_lib.specific_power()
+
+
 def _default_is_none(fn, param) -> bool:
     p = inspect.signature(fn).parameters[param]
     return p.default is None
 
 
+def _converter(arg) -> tuple:
+    """What decides how a declared argument is checked: its kind and options."""
+    return (arg.kind, arg.positive, arg.signed, arg.whole, arg.minimum is not None,
+            arg.below is not None, arg.optional, arg.unit == "")
+
+
 def _cases():
+    """Every bad value of every undeclared argument (each has its own code); for declared
+    ones, every bad value once per converter (the code they share) and then one per
+    argument, taken in turn, so that each argument is still tried and each value often."""
+    seen, turn = set(), 0
     for fn_name in sorted(set(public_functions()) & set(VALID)):    # the rest fail above
+        fn = getattr(course_lib, fn_name)
         args, kwargs = VALID[fn_name]
-        names = list(inspect.signature(getattr(course_lib, fn_name)).parameters)
+        names = list(inspect.signature(fn).parameters)
         params = names[:len(args)] + list(kwargs)
         for param in params:
             if (fn_name, param) in TOLERANT:
                 continue
-            for label, value in bad_values(fn_name, param):
+            values = bad_values(fn_name, param)
+            arg = getattr(fn, "declared", {}).get(param)
+            if arg is not None and _converter(arg) in seen:
+                values, turn = [values[turn % len(values)]], turn + 1
+            elif arg is not None:
+                seen.add(_converter(arg))
+            for label, value in values:
                 yield pytest.param(fn_name, param, value, id=f"{fn_name}-{param}-{label}")
 
 
@@ -355,3 +387,72 @@ def test_valid_values_drawn_from_the_declarations_give_finite_results(fn_name):
 
     run()
     assert not math.isnan(0.0)
+
+
+def _typed_cases():
+    """Each declared quantity or count of each valid call, and text as people type it."""
+    for fn_name in DECLARED:
+        args, kwargs = VALID[fn_name]
+        fn = getattr(course_lib, fn_name)
+        names = list(inspect.signature(fn).parameters)
+        for param in names[:len(args)] + list(kwargs):
+            arg = fn.declared.get(param)
+            if arg is not None and arg.kind in ("quantity", "count"):
+                yield pytest.param(fn_name, param, arg.unit or "", id=f"{fn_name}-{param}")
+
+
+TYPED = [("1\u00a0000", 1000.0), ("1 000", 1000.0), ("1\u202f000,5", 1000.5), ("2,5", 2.5),
+         ("1,500,000", 1.5e6), ("0,500", 0.5)]
+
+
+def _outcome(fn_name, param, value):
+    try:
+        return ("result", _call(fn_name, param, value))
+    except (TypeError, ValueError) as exc:
+        return ("refused", type(exc).__name__)
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, tuple) and a[0] == "result":
+        ma, mb = _magnitudes(a[1]), _magnitudes(b[1])
+        return len(ma) == len(mb) and all(np.allclose(x, y, rtol=1e-12, equal_nan=True)
+                                          for x, y in zip(ma, mb))
+    return a == b
+
+
+@pytest.mark.parametrize("fn_name, param, unit", list(_typed_cases()))
+def test_text_as_people_type_it_is_read_as_they_meant_it(fn_name, param, unit):
+    """"1 000 Gparam" was 0 GB of weights, "1 000.5 GB" 0.5 GB: with a no-break, thin or
+    plain space grouping thousands and a decimal comma, every declared argument gets the
+    result of the number written plainly (or the same refusal)."""
+    for text, value in TYPED:
+        typed = _outcome(fn_name, param, f"{text} {unit}".strip())
+        plain = _outcome(fn_name, param, Q_(value, unit) if unit else value)
+        assert _same(typed, plain), (text, typed, plain)
+
+
+@pytest.mark.parametrize("fn_name, param, unit", list(_typed_cases()))
+def test_two_values_give_two_results_or_a_clear_refusal(fn_name, param, unit):
+    """An array where a body works on one number (decode_step_time(devices=[1, 2])) once
+    crashed inside numpy: two values give two answers, or an error naming the argument."""
+    args, kwargs = VALID[fn_name]
+    names = list(inspect.signature(getattr(course_lib, fn_name)).parameters)
+    base = dict(zip(names, args)) | kwargs
+    one = _outcome(fn_name, param, base[param])
+    if one[0] != "result":
+        return
+    given_value = base[param]
+    if np.ndim(given_value):
+        return                                   # already several values
+    q = (course_lib.parse_quantity(given_value) if isinstance(given_value, str)
+         else Q_(given_value))
+    pair = Q_(np.array([1.0, 2.0]) * q.m, q.units) if unit else np.array([1.0, 2.0]) * q.m
+    try:
+        result = _call(fn_name, param, pair)
+    except (TypeError, ValueError) as exc:
+        assert param in str(exc) and len(str(exc)) < 600, str(exc)[:200]
+        return
+    except CRASHES as exc:
+        pytest.fail(f"crash from inside the library: {type(exc).__name__}: {exc}"[:300])
+    mags = _magnitudes(result)
+    assert mags and any(np.size(m) == 2 for m in mags), (fn_name, param, result)
