@@ -339,6 +339,8 @@ def parse_quantity(text: str) -> pint.Quantity:
         raise TypeError(f"a quantity to read must be text, like '80 GB', got {_describe(text)}")
     if len(text) > _MAX_TEXT:
         _refuse_unsafe(text)
+    if not text.strip():
+        raise ValueError("the text is empty: write a number and its unit, like '80 GB'")
     text = _typed(text)
     _refuse_unsafe(text)
     text = re.sub(r"\$\s*(" + _NUMBER + ")", r"\1 USD", text).replace("$", " USD ")
@@ -478,6 +480,9 @@ def as_count(value, name: str, unit: str = "", where: str | None = None) -> pint
     >>> as_count("70 Gparam", "params", "param").m_as("param")
     70000000000.0
     """
+    if not isinstance(unit, str):
+        raise TypeError(f"as_count(): unit must be a unit's name, like 'param', got "
+                        f"{_describe(unit)}")
     who = _who(name, where)
     example = f'{name}=70e9 or {name}="70 G{unit}"' if unit else f"{name}=8"
     if isinstance(value, (bool, np.bool_)) or value is None:
