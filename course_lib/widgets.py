@@ -305,8 +305,10 @@ _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 _PREFIXES = {-9: "nano", -6: "micro", -3: "milli", 0: "", 3: "kilo", 6: "mega", 9: "giga",
              12: "tera", 15: "peta"}         # the ones every reader knows; beyond: x 10^n
 _NO_PREFIX = {"minute", "hour", "day", "week", "month", "year", "percent", "kelvin",
-              "degree_Celsius", "degree_Fahrenheit", "dimensionless"}
-_COUNTS = {"FLOP", "token", "word", "param", "USD", "byte", "bit"}   # no milli-token
+              "degree_Celsius", "degree_Fahrenheit", "dimensionless",
+              "USD"}                          # money: 3,990 USD/kg, 0.08 USD/kWh, never kUSD, mUSD
+_COUNTS = {"FLOP", "token", "word", "param", "byte", "bit"}   # no milli-token
+_SMALL_ONLY = {"second"}                      # ms, µs, ns; but 1,900 s, not 1.9 ks
 
 
 def _number(x: float, digits: int) -> str:
@@ -335,8 +337,10 @@ def readable(q, digits: int = 3) -> str:
     * A quantity takes the prefix its value calls for, from nano to peta (``1.67 GW``
       rather than ``1667 MW``, ``322 t`` rather than ``0.000322 Mt``); beyond, or on units
       that take no prefix (hours, years, percent, kelvin, a squared unit...), it is written
-      ``2.5×10²¹ W``. Areas go to km² from 0.1 km² up; counts (tokens, FLOP, bytes, USD)
-      take no prefix below one; binary prefixes read as decimal (80 GiB: ``85.9 GB``).
+      ``2.5×10²¹ W``. Areas go to km² from 0.1 km² up; counts (tokens, FLOP, bytes) take
+      no prefix below one, seconds none above (``1,900 s``, not ``1.9 ks``), money none at
+      all (``3,990 USD/kg``, ``0.5 USD/h``); binary prefixes read as decimal (80 GiB:
+      ``85.9 GB``).
     * A plain number is written as is from 0.001 to below a million (``190``, ``34,300``),
       else ``8.3×10⁻⁴``.
     * Infinities read ``∞``. ``NaN`` raises ``ValueError`` (a readout must not hide a model
@@ -346,6 +350,8 @@ def readable(q, digits: int = 3) -> str:
     ('1.67 GW', '322 t', '0.27 km²')
     >>> readable(Q_(1e30, "FLOP/s")), readable(190.4, digits=2), readable(8.3e-4)
     ('1×10³⁰ FLOP/s', '190', '8.3×10⁻⁴')
+    >>> readable(Q_(3990, "USD/kg")), readable(Q_(0.005, "USD/hour")), readable(Q_(1900, "s"))
+    ('3,990 USD/kg', '0.005 USD/h', '1,900 s')
     """
     if isinstance(digits, bool) or not isinstance(digits, int) or digits < 1:
         raise ValueError(f"readable(): digits must be a whole number >= 1, got {digits!r}")
@@ -385,7 +391,8 @@ def _unit_family(items):
     base = parsed[0][1] if parsed else first                   # "GB" -> "byte"
     others = ureg.Unit("*".join(f"{name}**{p}" for name, p in rest) or "")
     allowed = ({0: ""} if power != 1 or base in _NO_PREFIX else
-               {k: p for k, p in _PREFIXES.items() if k >= 0 or base not in _COUNTS})
+               {k: p for k, p in _PREFIXES.items()
+                if (k >= 0 or base not in _COUNTS) and (k <= 0 or base not in _SMALL_ONLY)})
     names = {k: f"{ureg.Unit(prefix + base) ** power * others:~P}" for k, prefix in allowed.items()}
     return ureg.Unit(base) ** power * others, names
 

@@ -11,6 +11,7 @@ from course_lib import Q_, devices_to_fit, kv_cache_memory, model, training_memo
 from course_lib.chapters import CHAPTERS
 from course_lib.explorers.estimates import transfer_explorer
 from course_lib.explorers.memory import memory_explorer
+from course_lib.widgets import readable
 
 WRITTEN = [c for c in CHAPTERS if not c.planned]
 
@@ -48,7 +49,7 @@ def test_transfer_readout_shows_exact_values_of_round_inputs():
     ex.controls["speed"].value = 1
     text = plain(ex.readout.value)
     assert "1 Gparam in FP32: 4 GB" in text          # not 4.15 GB from a shifted grid
-    assert "(0.125 GB/s)" in text                    # 1 Gb/s, not 0.127
+    assert "(125 MB/s)" in text                      # 1 Gb/s, not 127 MB/s
     ex.controls["speed"].value = 800
     assert "Over 800 Gb/s" in plain(ex.readout.value)
 
@@ -75,7 +76,7 @@ def test_memory_explorer_serving():
     total = weights_memory(m.params, "NVFP4") + kv_cache_memory(m.layers, m.kv_heads,
                                                                  m.head_dim, 131072, 32)
     text = plain(ex.readout.value)
-    assert f"{total:.4g~P}" in text and f"{devices_to_fit(total, 'B200')} GPUs" in text
+    assert readable(total, 4) in text and f"{devices_to_fit(total, 'B200')} GPUs" in text
     assert sum(bar.get_width() for bar in ex.artists[1]) == pytest.approx(total.m_as("GB"))
 
 
@@ -324,3 +325,34 @@ def test_a_random_walk_through_the_controls_never_breaks_an_explorer(chapter, na
         ex.controls[control].value = rng.choice(options)
         assert ex.error is None, (name, control, ex.controls[control].value, ex.error)
         assert not re.search(r"\w+Error\b|Traceback", plain(ex.readout.value)), name
+
+
+def slider_labels(ex) -> list[str]:
+    """What the sliders show: every stop's label, or a linear slider's ends and value in its
+    readout format."""
+    out = []
+    for control in ex.controls.values():
+        w = control.widget
+        if isinstance(w, W.SelectionSlider):
+            out += [label for label, _ in w.options]
+        elif isinstance(w, W.FloatSlider):
+            out += [format(v, w.readout_format) for v in (w.min, w.value, w.max)]
+    return out
+
+
+@pytest.mark.parametrize("chapter, name", EXPLORERS, ids=[n for _, n in EXPLORERS])
+def test_every_state_of_every_explorer_reads_in_one_number_style(chapter, name, monkeypatch):
+    """Every explorer of every written chapter, at its defaults and then each dropdown option
+    and each slider end, one control at a time: the readout and the slider labels (stops
+    that follow another control included) have no e notation, no HTML powers of ten and no
+    number written out beyond a trillion, the style of :func:`course_lib.widgets.readable`.
+    Only the readout is read, so the picture is not rendered."""
+    ex = chapter.explorer(name)
+    monkeypatch.setattr(ex, "_render", lambda: ex.image.value)
+    for control, value in itertools.chain([(None, None)], states(ex)):   # stops as they are then
+        if control is not None:
+            ex.controls[control].value = value
+        assert ex.error is None, (name, control, value, ex.error)
+        for text in [plain(ex.readout.value), *slider_labels(ex)]:
+            for pattern, what in NUMBER_STYLE:
+                assert not re.search(pattern, text), (name, control, value, what, text)

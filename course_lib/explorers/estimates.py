@@ -6,7 +6,7 @@ import numpy as np
 from ..memory import weights_memory
 from ..network import transfer_time
 from ..units import Q_
-from ..widgets import Explorer, choice, slider
+from ..widgets import Explorer, choice, readable, slider
 from .charts import curve_and_marker
 
 # Link speeds as sold (Ethernet and InfiniBand generations), in Gbit/s.
@@ -28,9 +28,9 @@ def _update(artists, params, fmt, speed):
     times = transfer_time(size, Q_(_CURVE, "Gbit/s")).m_as("s")
     curve.set_ydata(times)
     marker.set_data([speed.m_as("Gbit/s")], [t.m])
-    return (f"{params.to('Gparam'):.4g~P} in {fmt}: <b>{size.to_compact():.4g~P}</b> "
-            f"= {size.to('Tbit'):.4g~P}. Over {speed:.4g~P} ({speed.to('GB/s'):.4g~P}): "
-            f"<b>{t:.3g~P}</b> = {t.to('min'):.3g~P}.")
+    return (f"{readable(params, 4)} in {fmt}: <b>{readable(size, 4)}</b> "
+            f"= {readable(size.to('bit'), 4)}. Over {readable(speed, 4)} "
+            f"({readable(speed.to('B/s'), 4)}): <b>{readable(t)}</b> = {readable(t.to('min'))}.")
 
 
 def transfer_explorer() -> Explorer:

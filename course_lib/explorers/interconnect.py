@@ -9,7 +9,7 @@ from ..network import (ALGORITHMS, MODELLED, OPERATIONS, algorithm_bandwidth, bu
                        collective_time, crossover_size, training_step,
                        ring_all_reduce_states)
 from ..units import Q_
-from ..widgets import Explorer, choice, slider
+from ..widgets import Explorer, choice, readable, slider
 from .charts import curve_and_marker, set_stack, stacked_bar
 
 _SIZES = np.logspace(0, 10.5, 90)                 # bytes: 1 B to about 30 GB
@@ -44,12 +44,12 @@ def _collective_update(artists, op, link, algorithm, devices, size):
     latency_bound.set_width(max(cross.m_as("B") - _SIZES[0], 0))
     ax.set_ylim(10.0 ** np.floor(np.log10(times.min())), 10.0 ** np.ceil(np.log10(times.max())))
     regime = "latency-bound" if size < cross else "bandwidth-bound"
-    return (f"{op} ({used}) of <b>{size.to_compact():.3g~P}</b> among {n} over {li.name} "
-            f"({li.bandwidth:.3g~P} per direction, {li.latency:.2g~P} per step): "
-            f"<b>{t.to_compact():.3g~P}</b>.<br>"
-            f"algbw {algorithm_bandwidth(size, t):.3g~P}, busbw "
-            f"{bus_bandwidth(op, size, t, n):.3g~P}; {regime} (crossover at "
-            f"{cross.to_compact():.3g~P}, shaded below it).")
+    return (f"{op} ({used}) of <b>{readable(size)}</b> among {n} over {li.name} "
+            f"({readable(li.bandwidth)} per direction, {readable(li.latency, 2)} per step): "
+            f"<b>{readable(t)}</b>.<br>"
+            f"algbw {readable(algorithm_bandwidth(size, t))}, busbw "
+            f"{readable(bus_bandwidth(op, size, t, n))}; {regime} (crossover at "
+            f"{readable(cross)}, shaded below it).")
 
 
 def _collective_inactive(op, algorithm, **_):
@@ -129,9 +129,9 @@ def _step_update(bars, name, system_name, gpus, tokens, tensor_parallel, stages,
     fits = ("fits" if s.fits else "<b>does not fit</b>: split the model over more GPUs")
     return (f"{int(gpus):,} GPUs of {sys_.name} ({sys_.gpus} per NVLink domain) = tensor {t} "
             f"x pipeline {p} x data {d:,}; {(tokens / d).m_as('token'):,.0f} tokens per model "
-            f"copy per step. Training state {s.memory:.3g~P} per GPU: {fits}.<br>"
-            f"Compute {s.compute:.3g~P}; all-reduce of {s.gradients:.3g~P} per GPU "
-            f"{low.communication:.3g~P} (pipelined) to {s.communication:.3g~P} (summed). "
+            f"copy per step. Training state {readable(s.memory)} per GPU: {fits}.<br>"
+            f"Compute {readable(s.compute)}; all-reduce of {readable(s.gradients)} per GPU "
+            f"{readable(low.communication)} (pipelined) to {readable(s.communication)} (summed). "
             f"Waiting on the network: <b>{low.communication_share:.1%}</b> to "
             f"<b>{s.communication_share:.1%}</b> of the step." + note)
 
@@ -196,7 +196,7 @@ def _ring_update(artists, devices, step):
     sent = k / n
     return (f"{n} GPUs, step {k} of {last}: {phase}.{done}<br>"
             f"Each step every GPU sends one chunk (S/{n}); so far {k} chunks = "
-            f"{sent:.3g} S per GPU (in all: 2({n}-1)/{n} S = {2 * (n - 1) / n:.3g} S).")
+            f"{readable(sent)} S per GPU (in all: 2({n}-1)/{n} S = {readable(2 * (n - 1) / n)} S).")
 
 
 def ring_explorer() -> Explorer:

@@ -5,7 +5,7 @@ from ..data import accelerator, model
 from ..declare import accepts, choice as one_of, count
 from ..memory import devices_to_fit, kv_cache_memory, training_memory, weights_memory
 from ..units import Q_
-from ..widgets import Explorer, choice, nice_limit, slider
+from ..widgets import Explorer, choice, nice_limit, readable, slider
 from .charts import set_stack, stacked_bar
 
 COMPONENTS = ["weights", "KV cache", "gradients", "master weights", "optimizer"]
@@ -53,9 +53,9 @@ def _update(artists, name, fmt, kv_fmt, context, batch, gpu, mode):
     # changes the axes, so an update redraws only the bars
     longest = sum(parts(name, fmt, kv_fmt, CONTEXTS[-1], batch, mode).values(), Q_(0, "GB"))
     ax.set_xlim(0, nice_limit(max(longest.m_as("GB"), acc.memory.m_as("GB"))))
-    detail = ", ".join(f"{k} {v:.3g~P}" for k, v in shown.items())
-    return (f"<b>{total:.4g~P}</b> in total ({detail}).<br>"
-            f"One {acc.name} holds {USABLE:.0%} of {acc.memory:.0f~P} = {usable:.1f~P} "
+    detail = ", ".join(f"{k} {readable(v)}" for k, v in shown.items())
+    return (f"<b>{readable(total, 4)}</b> in total ({detail}).<br>"
+            f"One {acc.name} holds {USABLE:.0%} of {readable(acc.memory)} = {readable(usable, 4)} "
             f"(dashed line): <b>{n} GPU{'s' if n > 1 else ''}</b> just to hold it.")
 
 

@@ -14,7 +14,7 @@ PAYLOAD = launches_per_year.defaults["payload_per_launch"]
 LIFE = launch_cost_breakeven.defaults["life"]
 
 COLORS = ("tab:orange", "tab:blue", "tab:purple", "tab:gray", "tab:green")
-_ALT = f"{DESIGN['altitude']:.0f~P}"
+_ALT = readable(DESIGN["altitude"])
 ORBITS = {f"dawn-dusk {_ALT}, sized for its eclipse season": (DESIGN["altitude"], None),
           f"dawn-dusk {_ALT}, idle in the eclipse season": (DESIGN["altitude"], DAWN_DUSK),
           "550 km, Sun in the orbit plane": ("550 km", "0 deg")}
@@ -35,10 +35,10 @@ def _design_update(artists, power, temperature, efficiency, array_density, radia
     set_shares(artists, list(m.shares.values()))
     launches = math.ceil((total / PAYLOAD).m_as(""))       # whole launches, every one full
     return (f"{readable(power)} of compute, {orbit} (eclipse {m.eclipse:.0%}): arrays "
-            f"{readable(m.array_area)}, radiators at {temperature:.0f~P} "
+            f"{readable(m.array_area)}, radiators at {readable(temperature)} "
             f"{readable(m.radiator_area)}.<br>Mass <b>{total.to('t'):,.0f~P}</b>: "
-            f"<b>{m.specific_power:.3g~P}</b>, "
-            f"{launches:,} launch{'es' if launches > 1 else ''} of {PAYLOAD:.0f~P}.")
+            f"<b>{readable(m.specific_power)}</b>, "
+            f"{launches:,} launch{'es' if launches > 1 else ''} of {readable(PAYLOAD)}.")
 
 
 def design_explorer() -> Explorer:
@@ -84,13 +84,14 @@ def _launch_update(need, gw_per_year, specific, vehicle):
     need.set_ydata([max(n, 1)] * 2)
     breakeven = launch_cost_breakeven(specific)
     price = v.price_per_kg
-    listed = (f"its list price is {price:,.0f~P} at full load" if price is not None
+    listed = (f"its list price is {readable(price)} at full load" if price is not None
               else "it has no published price")
-    return (f"{gw_per_year.m_as('GW/year'):g} GW a year at {specific:g~P} on {v.name} "
-            f"({v.payload_leo:.3g~P} each): <b>{n:,.0f} launches a year</b> "
-            f"({n / 365.25:,.1f} a day); the record is {max(_COUNTS)} ({_YEARS[_COUNTS.index(max(_COUNTS))]}).<br>"
+    return (f"{readable(gw_per_year.m_as('GW/year'))} GW a year at {readable(specific)} on "
+            f"{v.name} ({readable(v.payload_leo)} each): <b>{n:,.0f} launches a year</b> "
+            f"({readable(n / 365.25)} a day); the record is {max(_COUNTS):,} "
+            f"({_YEARS[_COUNTS.index(max(_COUNTS))]}).<br>"
             f"Orbit breaks even with the ground at a launch price of "
-            f"<b>{breakeven:,.0f~P}</b> (over {LIFE:.0f~P}, chapter 04's ground costs); "
+            f"<b>{readable(breakeven)}</b> (over {readable(LIFE)}, chapter 04's ground costs); "
             f"{listed}.")
 
 

@@ -21,10 +21,10 @@ def _campus_update(artists, gpu, count, pue, price, life, electricity, intensity
     set_shares(artists, list(cost.shares.values()), min_label=6)
     year = cost.energy_per_year
     return (f"{int(count):,} x {gpu}: IT {readable(cost.it_power)}, facility "
-            f"<b>{readable(cost.facility_power)}</b> (PUE {pue:g}); at {cost.load_factor:.0%} "
+            f"<b>{readable(cost.facility_power)}</b> (PUE {readable(pue)}); at {cost.load_factor:.0%} "
             f"load {readable(year.to('Wh'))} a year, "
             f"{readable(emissions(year, intensity))} of CO2.<br>"
-            f"Cost <b>{cost.total.m_as('GUSD/year'):.3g} billion USD a year</b>: "
+            f"Cost <b>{readable(cost.total.m_as('GUSD/year'))} billion USD a year</b>: "
             f"accelerators {cost.shares['accelerators']:.0%}, energy "
             f"{cost.shares['energy']:.0%}.")
 
@@ -81,12 +81,12 @@ def _growth_update(artists, doubling, build):
     gap.xy, gap.xyann = (9.5, d[-7]), (9.5, max(s[-7], _FLOOR))
     ax.set_ylim(_FLOOR, 10.0 ** np.ceil(np.log10(d[-1])))
     factor = supply_gap(doubling, build)
-    years = f"{build.m_as('year'):g} year{'s' if build.m_as('year') != 1 else ''}"
-    return (f"Demand doubles every {doubling.m_as('month'):g} months; supply takes "
-            f"{years} to build, so demand grows <b>{factor:.3g}-fold</b> while it is built. "
+    years = f"{readable(build.m_as('year'))} year{'s' if build.m_as('year') != 1 else ''}"
+    return (f"Demand doubles every {readable(doubling.m_as('month'))} months; supply takes "
+            f"{years} to build, so demand grows <b>{readable(factor)}-fold</b> while it is built. "
             f"Sized for the demand of the day it was started, supply serves the demand of "
             f"{years} ago. To keep up, orders must forecast demand {years} ahead: "
-            f"{factor:.3g} times today's.")
+            f"{readable(factor)} times today's.")
 
 
 def growth_explorer() -> Explorer:

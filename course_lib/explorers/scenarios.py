@@ -3,13 +3,12 @@ and the Monte Carlo view (the spread of outcomes as a range moves)."""
 from __future__ import annotations
 
 import functools
-import math
 
 import numpy as np
 
 from ..scenarios import (LEVERS, GroundCost, OrbitCost, breakevens, ground_cost, monte_carlo,
                          orbit_cost, scenario, scenario_names)
-from ..widgets import Explorer, choice, slider
+from ..widgets import Explorer, choice, readable, slider
 from .charts import nice_limit, set_stack, stacked_bar
 
 # The parts of both stacks, in one palette: shared parts keep their colour on both rows.
@@ -25,27 +24,6 @@ BOARD = (("launch_price", [30, 100, 200, 500, 1000, 2000, 5000]),
          ("failure_rate", [0.01, 0.03, 0.1, 0.2]),
          ("electricity_price", [0.02, 0.04, 0.08, 0.15, 0.25]),
          ("accelerator_life", [3, 4, 5, 6, 7]))
-
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def _num(x: float) -> str:
-    """3 significant figures in one style for the chapter's readouts and labels: written
-    out from 0.001 to below a million (``3,990``, ``0.0806``, ``20.4``), beyond as pint's
-    pretty units write powers (``2.5×10⁶``), never ``2.5e+06``."""
-    x = float(f"{x:.2e}")
-    if x == 0 or not math.isfinite(x):
-        return f"{x:g}"
-    power = math.floor(math.log10(abs(x)))
-    if -3 <= power < 6:
-        return f"{x:,.0f}" if power >= 2 else f"{x:.{2 - power}f}".rstrip("0").rstrip(".")
-    return f"{_num(x / 10.0 ** power)}×10{str(power).translate(_SUPERSCRIPT)}"
-
-
-def _q(q) -> str:
-    """A quantity in its own unit, its number by :func:`_num`."""
-    return f"{_num(q.m)} {q.units:~P}".rstrip()
-
 
 def _board_setup(fig):
     ax = fig.add_subplot()
@@ -76,11 +54,11 @@ def _board_update(artists, name: str, **levers):
             verdict = "orbit cheaper" if b.orbit_cheaper == "everywhere" else "no break-even"
             rows.append(f"{label}: {verdict} in its whole range")
         else:
-            rows.append(f"{label}: orbit cheaper {b.orbit_cheaper} <b>{_q(b.value)}</b>")
-    return (f"Ground {_num(g)} USD, orbit <b>{_num(o)} USD</b> per GPU-hour: orbit costs "
-            f"<b>{_num(o / g)} x</b> the ground. Orbit needs {_num(orbit.launches)} launches "
-            f"({_q(orbit.years_to_deliver)} at the cadence) against "
-            f"{_q(ground.years_to_deliver)} of waiting for grid power.<br>"
+            rows.append(f"{label}: orbit cheaper {b.orbit_cheaper} <b>{readable(b.value)}</b>")
+    return (f"Ground {readable(g)} USD, orbit <b>{readable(o)} USD</b> per GPU-hour: orbit "
+            f"costs <b>{readable(o / g)} x</b> the ground. Orbit needs "
+            f"{readable(orbit.launches)} launches ({readable(orbit.years_to_deliver)} at the "
+            f"cadence) against {readable(ground.years_to_deliver)} of waiting for grid power.<br>"
             f"Break-even of each lever, the others as set:<ul style='margin:0'>"
             + "".join(f"<li>{r}</li>" for r in rows) + "</ul>")
 
@@ -104,7 +82,7 @@ def _rounded(control):
     20.4455 W/kg reads 20.4), unless two stops would then read alike; the values, which
     the model gets, are unchanged."""
     w = control.widget
-    labels = [_num(v) for _, v in w.options]
+    labels = [readable(v) for _, v in w.options]
     if len(set(labels)) == len(labels):
         value = w.value
         w.options = list(zip(labels, (v for _, v in w.options)))   # resets the value...
@@ -150,12 +128,13 @@ def _mc_update(artists, name, launch_low, watts_high, build_low):
     histogram.set_data(counts / mc.samples)
     median.set_xdata([mc.percentiles[50]] * 2)
     p = mc.percentiles
-    ranges = "; ".join(f"{LEVERS[lever].label.lower()} {_num(scn.levers[lever].low.m)} to "
-                       f"{_q(scn.levers[lever].high)}" for _, lever, _, _ in RANGE_ENDS.values())
+    ranges = "; ".join(f"{LEVERS[lever].label.lower()} {readable(scn.levers[lever].low.m)} to "
+                       f"{readable(scn.levers[lever].high)}"
+                       for _, lever, _, _ in RANGE_ENDS.values())
     return (f"{mc.samples:,} draws of {len(mc.drawn)} uncertain levers ({name}): orbit "
-            f"costs {_num(p[5])} to {_num(p[95])} times the ground (5th to 95th percentile), "
-            f"median <b>{_num(p[50])} x</b>; orbit is cheaper in "
-            f"<b>{_num(100 * mc.probability_orbit_cheaper)} %</b> of the draws.<br>"
+            f"costs {readable(p[5])} to {readable(p[95])} times the ground (5th to 95th "
+            f"percentile), median <b>{readable(p[50])} x</b>; orbit is cheaper in "
+            f"<b>{readable(100 * mc.probability_orbit_cheaper)} %</b> of the draws.<br>"
             f"Drawn from: {ranges}.")
 
 
