@@ -382,7 +382,9 @@ def _poisson_quantile(mean: float, p: float) -> int:
     k = np.arange(max(0, math.floor(mean - width)), math.ceil(mean + width) + 1)
     log_terms = -mean + k * math.log(mean) - np.array([math.lgamma(x + 1) for x in k])
     cumulative = np.cumsum(np.exp(log_terms))   # the mass below the window is < 1e-30
-    return int(k[np.searchsorted(cumulative, p)])
+    # a confidence within rounding of 1 (0.9999999999999999) may exceed the summed mass:
+    # the window's last count then answers, the mass beyond it being below 1e-30
+    return int(k[min(np.searchsorted(cumulative, p), len(k) - 1)])
 
 
 def _poisson_quantiles(mean: np.ndarray, p: float) -> np.ndarray:

@@ -182,3 +182,11 @@ def test_a_radiator_that_absorbs_more_than_it_emits_cannot_reject_heat():
         with pytest.raises(ValueError) as err:
             call()
         assert str(err.value).startswith(who) and words in str(err.value)
+
+
+def test_a_confidence_within_rounding_of_one_gives_a_count_not_an_index_error():
+    """Found by drawing from the declarations: 0.9999999999999999 is below 1, so valid."""
+    from course_lib import spares_needed
+
+    n = spares_needed(4, "1/year", "1 year", confidence=0.9999999999999999)
+    assert spares_needed(4, "1/year", "1 year", confidence=0.999999) <= n <= 4 + 12 * 2 + 21
