@@ -13,8 +13,6 @@ result must be finite and, unless the model says otherwise, not negative.
 from __future__ import annotations
 
 import inspect
-import math
-import time
 
 import numpy as np
 import pint
@@ -295,7 +293,6 @@ def _call(fn_name, param, value):
 
 @pytest.mark.parametrize("fn_name, param, value", list(_cases()))
 def test_bad_input_gets_a_clear_error(fn_name, param, value):
-    start = time.perf_counter()
     try:
         result = _call(fn_name, param, value)
     except CRASHES as exc:
@@ -308,7 +305,6 @@ def test_bad_input_gets_a_clear_error(fn_name, param, value):
         declared = param in getattr(getattr(course_lib, fn_name), "declared", {})
         if declared:
             assert param in text, text
-        assert time.perf_counter() - start < 1.0
         return
     pytest.fail(f"silently accepted: returned {result!r}"[:300])
 
@@ -325,11 +321,9 @@ def _magnitudes(result):
 
 
 @pytest.mark.parametrize("fn_name", sorted(set(public_functions()) & set(VALID)))
-def test_the_valid_call_is_fast_finite_and_not_negative(fn_name):
+def test_the_valid_call_is_finite_and_not_negative(fn_name):
     args, kwargs = VALID[fn_name]
-    start = time.perf_counter()
     result = getattr(course_lib, fn_name)(*args, **kwargs)
-    assert time.perf_counter() - start < 1.0
     for m in _magnitudes(result):
         assert np.all(np.isfinite(m)), fn_name
         assert fn_name in SIGNED_RESULTS or np.all(m >= 0), fn_name
@@ -338,8 +332,7 @@ def test_the_valid_call_is_fast_finite_and_not_negative(fn_name):
 def _strategy(arg):
     """Valid values drawn from a declaration."""
     if arg.kind == "quantity":
-        low = -6 if not arg.signed else -6
-        mags = st.floats(min_value=low, max_value=6).map(lambda e: 10.0 ** e)
+        mags = st.floats(min_value=-6, max_value=6).map(lambda e: 10.0 ** e)
         if arg.signed:
             mags = st.tuples(mags, st.sampled_from([-1, 1])).map(lambda t: t[0] * t[1])
         return mags.map(lambda m: Q_(m, arg.unit))
@@ -359,6 +352,27 @@ def _strategy(arg):
     return st.sampled_from(arg.options)
 
 
+# The refusals a draw within the declarations may meet, each a limit the model states
+# (a phrase of its message): anything else refusing a valid draw fails the test.
+_OVERFLOW = ("overflows the range",)
+_RADIATOR = ("too cold", "must be above sink_temperature")
+_LAYOUT = ("must be a multiple of", "cannot be split", "must divide")
+REFUSALS: dict[str, tuple[str, ...]] = {
+    "collective_time": ("algorithm is modelled for",),
+    "crossover_size": ("algorithm is modelled for",),
+    "compound": _OVERFLOW, "grow": _OVERFLOW, "growth_factor": _OVERFLOW,
+    "supply_gap": _OVERFLOW,
+    "data_parallel_step": _LAYOUT, "training_step": _LAYOUT,
+    "dawn_dusk_beta": ("stays within plus or minus the obliquity", "no sun-synchronous orbit"),
+    "devices_needed": ("must be at most",),
+    "doubling_time": ("never doubles",),
+    "fitted_growth": ("give values at two different years",),
+    "mm1_wait": ("must be below 1",), "mmc_wait": ("must be below 1",),
+    "periods_to": ("is never reached",),
+    "radiator_area": _RADIATOR, "radiator_flux": _RADIATOR, "specific_power": _RADIATOR,
+    "sun_synchronous_inclination": ("no sun-synchronous orbit",),
+}
+
 DECLARED = [n for n in public_functions() if hasattr(getattr(course_lib, n), "declared")
             and n in VALID]
 
@@ -369,24 +383,22 @@ def test_valid_values_drawn_from_the_declarations_give_finite_results(fn_name):
     args, kwargs = VALID[fn_name]
     names = list(inspect.signature(fn).parameters)
     base = dict(zip(names, args)) | kwargs
-    declared = {k: v for k, v in fn.declared.items() if k in base or v.default or True}
 
-    @settings(max_examples=25, deadline=1000, derandomize=True,
-              suppress_health_check=[HealthCheck.too_slow])
-    @given(st.fixed_dictionaries({k: _strategy(v) for k, v in declared.items()}))
+    @settings(suppress_health_check=[HealthCheck.too_slow])
+    @given(st.fixed_dictionaries({k: _strategy(v) for k, v in fn.declared.items()}))
     def run(drawn):
         call = base | drawn
         try:
             result = fn(**call)
-        except ValueError as exc:             # a physical refusal, with its reason
-            assert fn_name in str(exc) or any(k in str(exc) for k in call), str(exc)
+        except ValueError as exc:             # only the physical refusals the model states
+            reasons = REFUSALS.get(fn_name, ())
+            assert any(r in str(exc) for r in reasons), f"refused a valid draw: {exc}"[:400]
             return
         for m in _magnitudes(result):
             assert not np.any(np.isnan(m)), (fn_name, drawn)
             assert fn_name in SIGNED_RESULTS or np.all(m >= 0), (fn_name, drawn)
 
     run()
-    assert not math.isnan(0.0)
 
 
 def _typed_cases():

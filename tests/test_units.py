@@ -178,7 +178,6 @@ def _typed(number: str, minus: str, separator: str, comma: bool) -> str:
     return text
 
 
-@settings(max_examples=300, deadline=None)
 @given(st.integers(-10**12, 10**12), st.integers(0, 99), st.sampled_from(MINUS_SIGNS),
        st.sampled_from(GROUP_SEPARATORS), st.booleans(), st.data())
 def test_typed_numbers_round_trip_in_every_unit_of_the_tables(whole, cents, minus, separator,

@@ -74,15 +74,11 @@ def edition_path(master: pathlib.Path, edition: str, out: pathlib.Path = OUT) ->
 
 
 def execute(path: pathlib.Path, cwd: pathlib.Path = NOTEBOOKS, timeout: int = 300):
-    """Run a notebook top to bottom in a fresh kernel; return the executed notebook."""
-    from nbclient import NotebookClient         # not needed by `student` (make lab)
+    """Run a notebook top to bottom in a fresh kernel; return the executed notebook (a
+    master's execution is shared through :mod:`tools.executed`'s cache)."""
+    from tools.executed import executed         # nbclient: not needed by `make lab`
 
-    nb = nbformat.read(path, as_version=4)
-    # every output is in ``nb`` when execute() returns: stop the kernel at once rather than
-    # wait up to a second for a graceful exit that has nothing left to flush
-    NotebookClient(nb, timeout=timeout, kernel_name="python3", shutdown_kernel="immediate",
-                   resources={"metadata": {"path": str(cwd)}}).execute()
-    return nb
+    return executed(path, cwd, timeout)
 
 
 def _clean(nb, unfold: bool):
@@ -500,7 +496,9 @@ def build_one(master: pathlib.Path, out: pathlib.Path = OUT,
         work = pathlib.Path(work or tmp)
         work.mkdir(parents=True, exist_ok=True)
         nbformat.write(execute(master), work / master.name)
-        _run([sys.executable, "-m", "otter", "assign", "--no-pdfs",
+        # --no-run-tests: otter would execute the master again to check that its solutions
+        # pass; the tests grade the solutions edition with the autograder instead
+        _run([sys.executable, "-m", "otter", "assign", "--no-pdfs", "--no-run-tests",
               str(work / master.name), str(work / "dist")], cwd=NOTEBOOKS,
              what=f"otter assign {master.name}")
         made = {"student": update_student(master, out, student)[0]}   # keeps answers
