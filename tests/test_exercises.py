@@ -7,6 +7,7 @@ declared likely mistake is a computation that gets its own hint; the tolerance i
 and an answer rounded as the lesson prints passes; and the question's own inputs, and the
 numbers printed by the lesson above it, do not pass.
 """
+import ast
 import pathlib
 import re
 
@@ -44,11 +45,29 @@ def variants(ex, expected):
 
 @pytest.mark.parametrize("chapter, ex", EXERCISES, ids=lambda v: getattr(v, "id", ""))
 def test_feedback_and_hidden_test_agree(chapter, ex):
+    """The master's hidden test cells, run as the autograder runs them (the student's
+    variable bound to the answer), and the feedback a student sees, pass exactly the
+    answers within the exercise's tolerance: a hidden cell naming another variable or
+    another exercise, or a feedback rule that drifts, fails here."""
+    question = read_master(ROOT / "notebooks" / chapter.notebook).question(ex.id)
     expected = expected_answer(ex.id)
     for name, answer in variants(ex, expected).items():
         fb = feedback(ex.id, answer, quiet=True).passed
-        assert fb == verdict(ex.id, answer, expected), (name, answer)
         assert fb == (name in ("expected", "within", "string")), (name, answer, fb)
+        assert _hidden_tests_pass(question, ex.variable, answer) == fb, (name, answer)
+
+
+def _hidden_tests_pass(question, variable: str, answer) -> bool:
+    """Each hidden test cell of ``question`` run with ``variable = answer``; whether the
+    value of each cell's last line is true."""
+    results = []
+    for cell in question.hidden_tests:
+        tree = ast.parse(cell.source)
+        last = ast.Expression(tree.body.pop().value)
+        namespace = {variable: answer}
+        exec(compile(tree, "<hidden>", "exec"), namespace)
+        results.append(bool(eval(compile(last, "<hidden>", "eval"), namespace)))
+    return bool(results) and all(results)
 
 
 @pytest.mark.parametrize("chapter, ex", EXERCISES, ids=lambda v: getattr(v, "id", ""))
