@@ -17,7 +17,7 @@ export EDITIONS
 # JupyterLab's news and update prompts fetch from the internet; the kit turns them off.
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 
-.PHONY: lab lab-masters student present test bench install editions grade refresh clean
+.PHONY: lab lab-masters student present test check bench install editions grade refresh clean
 
 # The kit for students: the library and JupyterLab.
 $(STAMP): pyproject.toml
@@ -64,8 +64,16 @@ $(PRESENT): $(STAMP)
 present: $(PRESENT)
 	$(BIN)/python -m tools.present $(EXPLORERS) --port=$(PORT)
 
+# Everything, on every core: library, notebooks (nbval), editions and otter, grading, the
+# browser. Tests that share a costly start-up stay on one worker (tests/conftest.py).
 test: $(DEV)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadscope
+
+# The inner loop, in under a minute: library, tables, doctests, fuzz (few examples),
+# feedback; no notebooks, otter, browser or fresh environment. Then the chapter recipe's
+# checks (tools/recipe.py): which step of a new chapter is missing.
+check: $(DEV)
+	HYPOTHESIS_PROFILE=dev $(BIN)/python -m pytest -n auto --dist loadscope -m "not slow" course_lib tests
 
 # Speed figures (a table; never asserted): widget updates, browser latency, imports, sweeps.
 bench: $(DEV)
