@@ -18,7 +18,8 @@ import sys
 from importlib import metadata
 
 # Infrastructure modules: not models, or they need the notebook stack (ipywidgets).
-_NOT_EXPORTED = {"declare", "widgets", "chapters", "exercises", "masters", "explorers"}
+_NOT_EXPORTED = {"declare", "widgets", "rounding", "chapters", "exercises", "masters",
+                 "explorers"}
 # Exported first, in this order, so that the models find them loaded.
 _FIRST = ("units", "data", "checks", "formats")
 
@@ -50,9 +51,15 @@ def _export(modules: list[str]) -> list[str]:
 
 __all__ = _export(_model_modules())
 
-# Chapter 02's module was course_lib.interconnect, a name the table accessor interconnect()
-# also had; `from course_lib.interconnect import collective_time` keeps working.
+# Old spellings, kept here, where every module is loaded, so that no module imports one built
+# on it. Chapter 02's module was course_lib.interconnect, a name the table accessor
+# interconnect() also had: `from course_lib.interconnect import collective_time` works.
 sys.modules[f"{__name__}.interconnect"] = globals()["network"]
+# The declarations were in course_lib.units before course_lib.declare:
+# `from course_lib.units import accepts` works.
+for _name in ("accepts", "quantity", "count", "fraction", "ratio"):
+    setattr(globals()["units"], _name, getattr(importlib.import_module(".declare", __name__), _name))
+del _name
 
 try:
     __version__ = metadata.version("course-lib")

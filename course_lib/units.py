@@ -555,12 +555,3 @@ def _plain_number(x, name: str, like: str, where: str | None = None) -> np.ndarr
                                     f"{describe_dimension(x)}.")
         x = x.m_as("")
     return _require_finite(_real(x, who, like), name, where)
-
-
-def __getattr__(name: str):
-    """The declarations moved to :mod:`course_lib.declare`; the old spelling still works."""
-    if name in ("accepts", "quantity", "count", "fraction", "ratio"):
-        from . import declare
-
-        return getattr(declare, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

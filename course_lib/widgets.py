@@ -28,6 +28,7 @@ from typing import Any, Callable, Mapping
 import ipywidgets as W
 import numpy as np
 
+from .rounding import finite_float, nice_limit
 from .units import Q_, ureg
 
 __all__ = ["Control", "slider", "choice", "Explorer", "nice_limit", "round_values", "readable"]
@@ -69,10 +70,11 @@ def round_values(min: float, max: float, extra=()) -> list[float]:
     >>> round_values(1, 2000, extra=[405])
     [1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 405.0, 500.0, 1000.0, 2000.0]
     """
-    min, max = _real("round_values()", "min", min), _real("round_values()", "max", max)
+    min, max = (finite_float("round_values()", "min", min),
+                finite_float("round_values()", "max", max))
     if not 0 < min <= max:
         raise ValueError(f"round_values(): need 0 < min <= max, got min={min}, max={max}")
-    stops = {min, max, *(_real("round_values()", "extra", v) for v in extra)}
+    stops = {min, max, *(finite_float("round_values()", "extra", v) for v in extra)}
     for k in range(int(np.floor(np.log10(min))), int(np.ceil(np.log10(max))) + 1):
         stops.update(m * 10.0 ** k for m in (1, 2, 5) if min <= m * 10.0 ** k <= max)
     return sorted(float(f"{v:.12g}") for v in stops)
@@ -109,16 +111,16 @@ def slider(label: str, unit: str | None, min: float | None = None, max: float | 
     if hasattr(value, "m_as"):                       # a Quantity: the model's own default
         value = float(f"{value.m_as(unit or ''):.6g}")
     if value is not None:
-        value = _real(where, "value", value)
+        value = finite_float(where, "value", value)
     common = dict(description=description, style=_STYLE, layout=_LAYOUT,
                   continuous_update=continuous)
     if values is not None or log:
         if values is None:
-            min, max = _real(where, "min", min), _real(where, "max", max)
+            min, max = finite_float(where, "min", min), finite_float(where, "max", max)
             if not 0 < min < max:
                 raise ValueError(f"{where}: a log slider needs 0 < min < max, got {min}, {max}")
             values = round_values(min, max, [] if value is None else [value])
-        values = sorted({_real(where, "values", v) for v in values}
+        values = sorted({finite_float(where, "values", v) for v in values}
                         | ({value} if value is not None else set()))
         if not values:
             raise ValueError(f"{where}: values is empty; give at least one stop")
@@ -126,11 +128,11 @@ def slider(label: str, unit: str | None, min: float | None = None, max: float | 
         widget = W.SelectionSlider(options=[(_label(v, fmt), v) for v in values], value=value,
                                    **common)
         return Control(widget, unit, fmt)
-    min, max = _real(where, "min", min), _real(where, "max", max)
+    min, max = finite_float(where, "min", min), finite_float(where, "max", max)
     if value is None or not min < max or not min <= value <= max:
         raise ValueError(f"{where}: need min < max and min <= value <= max, "
                          f"got {min}, {max}, {value}")
-    step = nice_limit((max - min) / 100) if step is None else _real(where, "step", step)
+    step = nice_limit((max - min) / 100) if step is None else finite_float(where, "step", step)
     if not step > 0:
         raise ValueError(f"{where}: step must be > 0, got {step}")
     if abs((value - min) / step - round((value - min) / step)) > 1e-9:
@@ -139,22 +141,6 @@ def slider(label: str, unit: str | None, min: float | None = None, max: float | 
     widget = W.FloatSlider(value=value, min=min, max=max, step=step,
                            readout_format=fmt or (",.0f" if step >= 1 else ".3g"), **common)
     return Control(widget, unit)
-
-
-def _real(where: str, name: str, v) -> float:
-    """``v`` as a finite float, or an error naming the argument (NaN compares false with
-    everything, so it would pass the range checks unseen)."""
-    try:
-        if isinstance(v, (bool, str, bytes)) or np.iscomplexobj(v):
-            raise TypeError
-        x = float(v)
-    except OverflowError:
-        raise ValueError(f"{where}: {name} is beyond the range of floats, got {v!r:.40}") from None
-    except (TypeError, ValueError):
-        raise TypeError(f"{where}: {name} must be a number, got {v!r:.60}") from None
-    if not np.isfinite(x):
-        raise ValueError(f"{where}: {name} must be finite, got {v!r}")
-    return x
 
 
 def choice(label: str, options, value=None) -> Control:
@@ -397,17 +383,6 @@ def _unit_family(items):
     return ureg.Unit(base) ** power * others, names
 
 
-def nice_limit(x: float) -> float:
-    """The smallest of 1, 2, 5 x 10^k that is >= ``x``: axis limits that change rarely, so
-    that most updates reuse the cached background. ``x <= 0`` (an empty chart) gives 1;
-    NaN or an infinity raises ``ValueError``, as no axis can hold it."""
-    x = _real("nice_limit()", "x", x)
-    if not x > 0:
-        return 1.0
-    power = 10.0 ** np.floor(np.log10(x))
-    return next(m * power for m in (1, 2, 5, 10) if m * power >= x * (1 - 1e-12))
-
-
 def _artists_in(obj) -> list:
     """The matplotlib artists (not axes or figures) inside what ``setup`` returned."""
     from matplotlib.artist import Artist
@@ -426,7 +401,8 @@ def _artists_in(obj) -> list:
 
 
 def __getattr__(name: str):
-    """The chart helpers moved to :mod:`course_lib.explorers.charts`; old imports work."""
+    """The chart helpers moved to :mod:`course_lib.explorers.charts`; old imports work (a
+    lazy import: charts imports :mod:`course_lib.rounding`, never this module)."""
     if name in ("share_bar", "set_shares"):
         from .explorers import charts
 

@@ -1,9 +1,10 @@
-"""Build the student, solutions and autograder editions of the chapters, and grade a class.
+"""Build the student, solutions and autograder editions of the chapters; run otter's autograder.
 
     python -m tools.editions build [notebooks/00_*.ipynb ...]    # default: every chapter
     python -m tools.editions student                              # student edition (make lab)
-    python -m tools.editions grade CHAPTER SUBMISSION.ipynb ...   # e.g. grade 00 subs/*/*.ipynb
     python -m tools.editions refresh [notebooks/00_*.ipynb ...]  # re-run masters, save outputs
+    python -m tools.editions grade CHAPTER SUBMISSION.ipynb ...   # the older spelling of
+                                                                  # make grade (tools.grading)
 
 The master notebooks in ``notebooks/`` are written in otter-grader's ``otter assign`` format
 (questions, folded solutions, public and hidden tests in one notebook). The student edition
@@ -23,24 +24,24 @@ A student's copy in ``editions/student/`` that holds answers is never overwritte
 ``student`` or ``build``: the new edition is merged into it by question name
 (:func:`merge_student_edition`), the old file kept in ``editions/student/backups/``.
 
-``grade`` is :mod:`tools.grading`'s (each submission run alone, judged by the masters);
-:func:`grade` runs the otter autograder zip on submissions, as Gradescope would.
+Two graders, two names: ``make grade`` (and this command line's ``grade``, its older
+spelling) is :mod:`tools.grading` (each submission run alone, judged by the masters);
+:func:`otter_grade` runs the otter autograder zip on submissions, as Gradescope would
+(:func:`grade` is its older name).
 ``refresh`` stores the masters with the lesson's outputs (nbval compares them) and without
 the outputs of exercise cells and explorers (no answer, no "Correct", no raw widget text
 before the student runs anything).
-``build``, ``grade`` and ``refresh`` need the ``instructor`` extra (otter-grader).
+``build``, ``refresh`` and :func:`otter_grade` need the ``instructor`` extra (otter-grader).
 """
 from __future__ import annotations
 
 import argparse
 import copy
-import csv
 import hashlib
 import json
 import os
 import pathlib
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -54,6 +55,7 @@ import nbformat
 
 from course_lib import masters
 from course_lib.chapters import CHAPTERS
+from tools.answer_cells import ANSWER_TAG, RESPONSE
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -115,8 +117,6 @@ _SOLUTION_ASSIGNMENT = re.compile(
 _SOLUTION_LINE = re.compile(r"(\s*).* ?# ?SOLUTION")
 _BEGIN_SOLUTION = re.compile(r"(\s*)# BEGIN SOLUTION( NO PROMPT)?")
 _DROPPED_LINES = ("# SOLUTION NO PROMPT", "# BEGIN PROMPT", "# END PROMPT", "# SEED")
-ANSWER_TAG = "otter_answer_cell"
-RESPONSE = "_Type your answer here, replacing this text._"
 RECORD = "student_edition"       # notebook metadata: what the edition wrote
 
 
@@ -576,8 +576,8 @@ def submission_name(path: pathlib.Path) -> str:
     return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
 
 
-def grade(autograder: pathlib.Path, submissions: list[pathlib.Path],
-          python: str = sys.executable) -> list[dict]:
+def otter_grade(autograder: pathlib.Path, submissions: list[pathlib.Path],
+                python: str = sys.executable) -> list[dict]:
     """Score each submission with otter's autograder zip (``otter run``, with ``python``:
     this environment's, or one built from the zip's own requirements), as Gradescope would;
     returns one row per submission. A class is graded with :mod:`tools.grading`."""
@@ -597,6 +597,12 @@ def grade(autograder: pathlib.Path, submissions: list[pathlib.Path],
     return rows
 
 
+def grade(autograder: pathlib.Path, submissions: list[pathlib.Path],
+          python: str = sys.executable) -> list[dict]:
+    """The older name of :func:`otter_grade` (``make grade`` is :mod:`tools.grading`)."""
+    return otter_grade(autograder, submissions, python)
+
+
 def _shown(path: pathlib.Path) -> str:
     """``path`` relative to the repository when inside it (EDITIONS may point elsewhere)."""
     try:
@@ -610,7 +616,8 @@ def main(argv=None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="build the three editions")
     b.add_argument("notebooks", nargs="*")
-    g = sub.add_parser("grade", help="grade submissions of one chapter")
+    g = sub.add_parser("grade", help="grade submissions of one chapter (the older spelling "
+                                     "of make grade: python -m tools.grading)")
     g.add_argument("chapter", help="chapter number, e.g. 00")
     g.add_argument("submissions", nargs="+", type=pathlib.Path)
     r = sub.add_parser("refresh", help="re-execute masters in place (nbval compares outputs)")
@@ -645,7 +652,7 @@ def _command(args) -> int:
             print(f"{master.stem}: {time.perf_counter() - start:.1f} s -> "
                   + ", ".join(_shown(p) for p in made.values()))
         return 0
-    from tools import grading            # the old spelling of `make grade`
+    from tools import grading            # `grade` is the older spelling of `make grade`
     return grading.main([args.chapter, *map(str, args.submissions)])
 
 

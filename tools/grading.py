@@ -44,7 +44,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 
-from tools.editions import ANSWER_TAG, RESPONSE          # how the student edition marks answers
+from tools.answer_cells import ANSWER_TAG, RESPONSE      # how the student edition marks answers
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = pathlib.Path(os.environ.get("EDITIONS", ROOT / "editions")).resolve()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..widgets import nice_limit
+from ..rounding import nice_limit
 
 __all__ = ["stacked_bar", "set_stack", "share_bar", "set_shares", "curve_and_marker",
            "nice_limit"]
