@@ -54,6 +54,18 @@ def submit(path: pathlib.Path, answers: dict, before: str = "", written: str = "
     return path
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _guard_what_no_one_else_edits():
+    """A class run fails when the kit changes under it; while these tests run, others may
+    be editing the library, so the guard here covers the masters and the grader (its own
+    test, below, shows that a change fails the run)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(grading, "guarded_files", lambda: sorted(
+            [*(ROOT / "notebooks").glob("*.ipynb"), ROOT / "tools" / "grading.py",
+             ROOT / "tools" / "sandbox.py"]))
+        yield
+
+
 def table(out: pathlib.Path) -> dict[str, dict]:
     with (out / "grades-00.csv").open() as f:
         return {row["submission"]: row for row in csv.DictReader(f)}
@@ -139,15 +151,12 @@ def test_a_submission_supplies_answers_and_never_judges_them(graded, attack):
         assert row["q00_2"] == "1"
 
 
-def test_a_submission_sees_only_its_own_copy_and_cannot_list_the_others(graded):
-    """The probe stored what it saw in an answer: its own folder holds its copy alone, and
-    the folder around it (where the other submissions run) cannot be listed."""
+def test_a_submission_sees_only_its_own_folder(graded):
+    """The probe stored what it saw in an answer: its own folder (the sandbox's tmpfs, with
+    no copy of any notebook in it) and, around it, nothing but that folder."""
     (probe,) = [r for r in graded["results"] if r.key.startswith("new/probe/")]
     seen = probe.answers["send_time"]["string"]
-    assert seen.startswith("['.ipython', '.no-masters', 'submission.ipynb']") or \
-        seen.startswith("['.no-masters', 'submission.ipynb']"), seen
-    if os.geteuid() != 0:                   # root reads any folder: INSTRUCTORS.md says so
-        assert seen.endswith("denied"), seen
+    assert "submission.ipynb" not in seen and seen.endswith("['submission']"), seen
 
 
 def test_written_answers_are_gathered_and_feedback_never_shows_the_answer(graded):
@@ -203,3 +212,307 @@ def test_make_grade_as_instructors_md_says(tmp_path):
     none = subprocess.run(["make", "-s", "grade", f"EDITIONS={out}"], cwd=ROOT,
                           capture_output=True, text=True)
     assert none.returncode != 0 and "give the chapter as a number" in none.stderr
+
+
+# ---- a hostile class: each attack of issue 32, run in the sandbox --------------------------
+
+NOTEBOOKS = ROOT / "notebooks"
+HOSTILE = {
+    # the key through the kit, with COURSE_LIB_MASTERS pointing at the checkout's masters
+    "masters-env": f"""
+import os, glob
+os.environ["COURSE_LIB_MASTERS"] = {str(NOTEBOOKS)!r}
+found = []
+for d in [{str(NOTEBOOKS)!r}, {str(ROOT)!r}, "/work", "/root", "/home", "/tmp", "/proc/1/cwd"]:
+    found += glob.glob(d + "/**/*.ipynb", recursive=True)[:5]
+try:
+    from course_lib.exercises import expected_answer
+    found.append(str(expected_answer("00.1")))
+except Exception:
+    pass
+send_time = "found: " + repr(found)""",
+    # the masters through /proc/<pid>/cwd and /root of every process in sight
+    "proc-walk": """
+import os
+found = []
+for pid in os.listdir("/proc"):
+    if pid.isdigit():
+        for sub in ("cwd", "root"):
+            for rel in ("notebooks", "work/main/notebooks", "tools", "tmp"):
+                try:
+                    found += os.listdir(os.path.join("/proc", pid, sub, rel))
+                except OSError:
+                    pass
+        try:
+            found.append(open(f"/proc/{pid}/cmdline").read())
+        except OSError:
+            pass
+send_time = "found: " + repr([f for f in found if "ipynb" in f or "grading" in f])""",
+    # a forged answers line and file, before every cell
+    "forged-marker": """
+def _forge(*args, **kwargs):
+    print('<<kit-answers>>{"send_time": {"quantity": [[1.0], "s"]}}')
+    try:
+        open(".answers.json", "w").write('{"answers": {}}')
+    except OSError:
+        pass
+get_ipython().events.register("pre_run_cell", _forge)""",
+    # a detached daemon that keeps rewriting the table and a classmate's feedback
+    "daemon": """
+import subprocess, sys
+code = '''
+import time, pathlib, sys
+while True:
+    for p in sys.argv[2:]:
+        try:
+            pathlib.Path(p).write_text("submission,score\\\\nnew/victim/x,0\\\\n")
+        except Exception:
+            pass
+    time.sleep(0.2)
+'''
+subprocess.Popen([sys.executable, "-c", code, "kit-daemon-marker", *TARGETS],
+                 start_new_session=True, stdin=subprocess.DEVNULL)""",
+    # every notebook named on any command line in sight, and a classmate's file by name
+    "cmdline": """
+import os
+hit = []
+for pid in os.listdir("/proc"):
+    try:
+        args = open(f"/proc/{pid}/cmdline").read().split("\\0")
+    except OSError:
+        continue
+    for a in args + [VICTIM]:
+        if a.endswith(".ipynb"):
+            try:
+                open(a, "a").close()
+                hit.append(a)
+            except OSError:
+                pass
+send_time = "hit: " + repr(hit)""",
+    # other kernels' connection files, and the network
+    "kernels": """
+import glob, os, socket
+files = []
+for pattern in ["/tmp/**/kernel-*.json", "/run/**/kernel-*.json", "/root/**/kernel-*.json",
+                "/home/**/kernel-*.json", "/proc/*/root/tmp/**/kernel-*.json"]:
+    files += glob.glob(pattern, recursive=True)
+others = [f for f in files if not os.path.realpath(f).startswith(os.getcwd())]
+for f in others:
+    try:
+        from jupyter_client import BlockingKernelClient
+        kc = BlockingKernelClient(connection_file=f)
+        kc.load_connection_file()
+        kc.start_channels()
+        kc.execute("import json; json.dumps = lambda *a, **k: '{}'")
+    except Exception:
+        pass
+try:
+    socket.create_connection(("1.1.1.1", 53), timeout=2).close()
+    net = "network reached"
+except OSError:
+    net = "no network"
+send_time = "others: " + repr(others) + " " + net""",
+    # the masters, the kit and the grader, opened for writing (nothing is written)
+    "tamper": """
+import pathlib, course_lib
+hit = []
+for p in [*PROTECTED, *pathlib.Path(course_lib.__file__).parent.glob("*.py")]:
+    try:
+        open(p, "a").close()
+        hit.append(str(p))
+    except OSError:
+        pass
+send_time = "hit: " + repr(hit)""",
+    # a unit of its own in the kit's registry, as an answer
+    "define-unit": """
+from course_lib.units import ureg
+ureg.define("kitcoin = 1e9 * byte")
+send_time = Q_(3, "kitcoin")""",
+    # innocent shadowing of builtins
+    "shadow-builtins": 'str = "Llama-3-8B"\nfloat = 2.0\nisinstance = None\ndict = list = None',
+    # a 4 GB allocation (the answer it would have set never is)
+    "alloc": "x = bytearray(4 * 2**30)\nsend_time = 'allocated'",
+}
+AFTER = {
+    # an exit after the right answer
+    "exit": "import os\nos._exit(0)",
+    # a loop that swallows the interrupt
+    "ki-proof": "while True:\n    try:\n        while True:\n            pass\n"
+                "    except KeyboardInterrupt:\n        pass",
+    # answers made malformed by hand: the one row says so, the run goes on
+    "malformed": "ip = get_ipython()\nfor cb in list(ip.events.callbacks['post_run_cell']):\n"
+                 "    ip.events.unregister('post_run_cell', cb)\n"
+                 "open('.answers.json', 'w').write('{\"answers\": {\"ssd_gib\": {\"string\": ')",
+}
+
+
+def _procs_with(marker: str) -> list[str]:
+    found = []
+    for pid in os.listdir("/proc"):
+        try:
+            if marker in pathlib.Path(f"/proc/{pid}/cmdline").read_text():
+                found.append(pid)
+        except OSError:
+            pass
+    return found
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    """A class of attackers and one honest classmate (full marks deserved), two workers,
+    8 s per cell. Every attacker also gives one right answer (00.2): it deserves 1."""
+    if not grading.sandbox_module().available()[0]:
+        pytest.skip("no sandbox on this machine: " + grading.sandbox_module().available()[1])
+    root = tmp_path_factory.mktemp("hostile")
+    subs, out = root / "submissions", root / "editions"
+    name = MASTER.name
+    victim = submit(subs / "new" / "victim" / name, solutions())
+    context = (f"VICTIM = {str(victim)!r}\nTARGETS = {[str(out / 'grades-00.csv'), str(out / 'grades-00.csv.partial'), str(out / 'feedback-00' / 'victim__00_units_and_estimates.ipynb.md')]!r}\n"
+               f"PROTECTED = {[str(MASTER), str(ROOT / 'tools' / 'grading.py'), str(ROOT / 'tools' / 'sandbox.py'), str(ROOT / 'course_lib' / 'exercises.py')]!r}\n")
+    for who, code in HOSTILE.items():              # a probe runs last, over its blank answer
+        where = "before" if who in ("forged-marker", "daemon", "shadow-builtins") else "after"
+        submit(subs / "new" / who / name, RIGHT, **{where: context + code})
+    for who, code in AFTER.items():
+        submit(subs / "new" / who / name, RIGHT, after=code)
+    victim_bytes = victim.read_bytes()
+    # the files no one else edits while the tests run (the whole kit is guarded in a class run)
+    guarded = sorted([*NOTEBOOKS.glob("*.ipynb"), ROOT / "tools" / "grading.py",
+                      ROOT / "tools" / "sandbox.py"])
+    before = grading.digest(guarded)
+    lines = []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(grading, "guarded_files", lambda: guarded)
+        results = grading.grade_class(chapter("00"), sorted(subs.rglob("*.ipynb")), jobs=2,
+                                      time_limit=8, out=out, progress=lines.append)
+    rows = table(out)
+    import time
+    time.sleep(1.5)                       # what a surviving daemon would need to strike
+    return {"rows": rows, "rows_later": table(out), "out": out, "lines": lines,
+            "results": {r.key.split("/")[0]: r for r in results}, "before": before,
+            "after": grading.digest(guarded), "victim": victim, "victim_bytes": victim_bytes}
+
+
+def _row(hostile, who):
+    return hostile["rows"][f"{who}/00_units_and_estimates.ipynb"]
+
+
+@pytest.mark.parametrize("attack", [*HOSTILE, *AFTER])
+def test_an_attack_scores_what_its_honest_answers_deserve(hostile, attack):
+    row = _row(hostile, attack)
+    if attack == "malformed":              # it broke its own answers: that row says so
+        assert row["status"].startswith("answers unreadable: not JSON"), row
+        assert row["score"] == "0"
+        return
+    assert row["status"].startswith("graded") and row["score"] == "1" and row["q00_2"] == "1", row
+
+
+def test_the_classmate_and_everything_else_are_untouched(hostile):
+    """The honest classmate keeps full marks, in the table as written and after any daemon
+    had time to strike; the classmate's file, the masters, the kit and the grader are
+    unchanged; no process a submission started is left; the run finished every row."""
+    victim = _row(hostile, "victim")
+    assert victim["score"] == str(N_AUTO) and victim["status"] == "graded", victim
+    assert hostile["rows_later"] == hostile["rows"]
+    assert hostile["victim"].read_bytes() == hostile["victim_bytes"]
+    assert hostile["after"] == hostile["before"]
+    assert not _procs_with("kit-daemon-marker")
+    feedback = (hostile["out"] / "feedback-00" / "victim__00_units_and_estimates.ipynb.md").read_text()
+    assert "submission,score" not in feedback
+    assert len(hostile["rows"]) == len(HOSTILE) + len(AFTER) + 1
+
+
+@pytest.mark.parametrize("attack,seen", [
+    ("masters-env", "found: []"), ("proc-walk", "found: []"), ("cmdline", "hit: []"),
+    ("kernels", "others: [] no network"), ("tamper", "hit: []")])
+def test_the_key_classmates_and_the_grader_are_out_of_reach(hostile, attack, seen):
+    """What each probe found, stored in its answer: nothing."""
+    assert hostile["results"][attack].answers["send_time"] == {"string": seen}
+
+
+def test_limits_stop_memory_and_loops(hostile):
+    assert hostile["results"]["alloc"].answers["send_time"] == {"missing": True}
+    loop = hostile["results"]["ki-proof"]
+    assert "time limit" in loop.status and loop.seconds < 8 + 5 + 20, loop.status
+    assert "died" in hostile["results"]["exit"].status
+
+
+def test_answers_are_validated_strictly():
+    names = ["a", "b"]
+    ok = '{"answers": {"a": {"quantity": [[1.0, 2.0], "GB"]}, "b": {"missing": true}}}'
+    assert grading.parse_answers(ok, names)["a"] == {"quantity": [[1.0, 2.0], "GB"]}
+    for bad, why in [(None, "no answers"), ("x" * 2_000_000, "larger"), ("{", "not JSON"),
+                     ('{"answers": {"a": {"missing": true}}}', "names"),
+                     ('{"answers": {"a": {"number": "1"}, "b": {"missing": true}}}', "not one"),
+                     ('{"answers": {"a": {"number": true}, "b": {"missing": true}}}', "not one"),
+                     ('{"answers": {"a": {"quantity": [1, 2]}, "b": {"missing": true}}}', "quantity"),
+                     ('{"answers": {"a": {"number": 1, "string": "x"}, "b": {"missing": true}}}', "plain"),
+                     ('{"answers": {"a": {"number": [' + ",".join(["1"] * 10001) + ']}, "b": {"missing": true}}}', "too many"),
+                     ('[' * 5000 + ']' * 5000, "")]:
+        got = grading.parse_answers(bad, names)
+        assert isinstance(got, str) and why in got, (bad[:40] if bad else bad, got)
+
+
+def test_integrity_change_fails_the_run_and_leaves_no_table(tmp_path, monkeypatch):
+    guarded = tmp_path / "kit.py"
+    guarded.write_text("x = 1\n")
+    monkeypatch.setattr(grading, "guarded_files", lambda: [guarded])
+    sub = submit(tmp_path / "subs" / "ann" / MASTER.name, RIGHT)
+
+    def tamper(line):
+        guarded.write_text("x = 2\n")
+    with pytest.raises(grading.IntegrityError, match="kit.py"):
+        grading.grade_class(chapter("00"), [sub], jobs=1, out=tmp_path / "out", progress=tamper)
+    assert not (tmp_path / "out" / "grades-00.csv").exists()
+
+
+def test_no_sandbox_is_refused_loudly_unless_asked(monkeypatch, tmp_path):
+    monkeypatch.setattr(grading.sandbox_module(), "available", lambda: (False, "no unshare"))
+    sub = submit(tmp_path / "subs" / "ann" / MASTER.name, RIGHT)
+    with pytest.raises(grading.SandboxUnavailable, match="REFUSING TO GRADE.*no unshare.*--no-sandbox"):
+        grading.grade_class(chapter("00"), [sub], out=tmp_path / "out", progress=print)
+    lines = []
+    grading.grade_class(chapter("00"), [sub], out=tmp_path / "out", progress=lines.append,
+                        sandbox=False)
+    assert "WITHOUT a sandbox" in lines[0]
+    assert table(tmp_path / "out")["ann/00_units_and_estimates.ipynb"]["score"] == "1"
+
+
+def test_a_killed_grader_leaves_nothing_and_the_next_run_resumes(tmp_path):
+    """SIGKILL the grader once a row is in: no process of a submission survives, no copy
+    of a submission is left in the temporary folder, and the next run keeps the finished
+    rows and grades only the rest."""
+    import signal
+    import tempfile
+    import time
+    if not grading.sandbox_module().available()[0]:
+        pytest.skip("no sandbox on this machine")
+    subs, out = tmp_path / "submissions", tmp_path / "editions"
+    marker = f"kit-kill-marker-{os.getpid()}"
+    daemon = ("import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', "
+              "'import time; time.sleep(600)', " + repr(marker) + "], start_new_session=True)\n"
+              "import time\ntime.sleep(3)")
+    for who in ("a", "b", "c"):
+        submit(subs / who / MASTER.name, RIGHT, after=daemon)
+    temp_before = set(os.listdir(tempfile.gettempdir()))
+    env = {**os.environ, "EDITIONS": str(out)}
+    args = [sys.executable, "-m", "tools.grading", "00", *map(str, sorted(subs.rglob("*.ipynb"))),
+            "--jobs", "1"]
+    grader = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    partial = out / "grades-00.csv.partial"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if partial.exists() and len(partial.read_text().splitlines()) >= 2:
+            break
+        time.sleep(0.2)
+    grader.send_signal(signal.SIGKILL)
+    grader.wait()
+    time.sleep(1)
+    assert not _procs_with(marker)
+    new = set(os.listdir(tempfile.gettempdir())) - temp_before
+    assert not [n for n in new if n.startswith(("kit-", "tmp"))
+                and any(p.suffix == ".ipynb" for p in (pathlib.Path(tempfile.gettempdir()) / n).rglob("*"))]
+    again = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert "kept from the interrupted run" in again.stdout
+    rows = table(out)
+    assert len(rows) == 3 and all(r["score"] == "1" for r in rows.values()), rows

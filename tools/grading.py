@@ -1,46 +1,45 @@
 """Grade a class: submissions supply answers, the masters judge them.
 
     python -m tools.grading CHAPTER SUBMISSION.ipynb ... [--jobs N] [--time-limit S]
-                                                          [--hand SCORES.csv]
+                                                          [--hand SCORES.csv] [--no-sandbox]
 
-Each submission is checked (a notebook of this chapter), copied alone into a scratch folder
-of its own and run there in a fresh kernel, in a worker process, with a time limit per cell
-and per notebook, and without the answer key (the kernel's ``course_lib`` finds no masters,
-so ``feedback`` there checks the form only). A last cell appended to it prints the answer
-variables as plain data: magnitudes, unit names, strings. This process, which never runs a
-submission's code, rebuilds the answers and judges each with the exercise's hidden verdict
-and feedback (:mod:`course_lib.exercises`, reading the masters). A submission can therefore
-supply answers, never judge them: redefining ``verdict``, ``feedback``, ``Q_`` or a library
-name, writing test files, or reading the key through the kit changes nothing.
-
-What a submission can still do is what any code running as the grading user can: search the
-whole filesystem. INSTRUCTORS.md says how to close that (a throw-away user or container).
+Each submission is checked (a notebook of this chapter) and run in a sandbox of its own
+(:mod:`tools.sandbox`: new mount, pid and network namespaces, an unprivileged user,
+resource limits, the checkout and every other submission out of sight), with a time limit
+per cell. Its kernel writes the answer variables as plain data after every cell; this
+process, which never runs a submission's code, checks that file strictly, rebuilds the
+answers and judges each with the exercise's hidden verdict and feedback
+(:mod:`course_lib.exercises`, reading the masters). A submission can therefore supply
+answers, never judge them. Without a working sandbox the grader refuses to run unless
+given ``--no-sandbox``.
 
 Outputs, under ``editions/`` (``$EDITIONS``):
 
     grades-NN.csv       one row per submission, keyed by its path from the submissions'
-                        common folder; written row by row as ``grades-NN.csv.partial`` and
-                        renamed when the run ends, so an old table never passes for current
+                        common folder; written row by row as ``grades-NN.csv.partial``
+                        (with ``.partial.jsonl``, from which a killed run resumes) and
+                        renamed when the run ends
+    grades-NN.jsonl     the last run's rows with their answers and feedback
     written-NN.md       every written answer, one section per question
     feedback-NN/*.md    per student: which exercises failed and the likely slip, never the
                         expected value
 
-Rows that could not be graded (another chapter, not a notebook, a time limit) say why.
+Rows that could not be graded (another chapter, not a notebook, unreadable answers) say why;
+one file never ends a run. The masters, the kit and the grader are hashed before and after
+a run: a change fails it.
 """
 from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import contextlib
 import csv
+import hashlib
 import json
 import os
 import pathlib
 import re
-import secrets
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 
@@ -48,35 +47,6 @@ from tools.answer_cells import ANSWER_TAG, RESPONSE      # how the student editi
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = pathlib.Path(os.environ.get("EDITIONS", ROOT / "editions")).resolve()
-MARK = "<<kit-answers>>"
-
-# Appended to every submission: prints the answer variables as plain data, so that nothing
-# the submission defines crosses into the process that judges it.
-COLLECT = '''\
-def __kit_plain(value):
-    import numpy
-    try:
-        import pint
-        if isinstance(value, pint.Quantity):
-            return {"quantity": [numpy.asarray(value.magnitude, dtype=float).tolist(),
-                                 str(value.units)]}
-    except Exception as exc:
-        return {"unreadable": f"{type(value).__name__}: {exc}"[:200]}
-    if value is ... or value is None:
-        return {"missing": True}
-    if isinstance(value, (bool, numpy.bool_)):
-        return {"bool": bool(value)}
-    if isinstance(value, str):
-        return {"string": value[:1000]}
-    try:
-        return {"number": numpy.asarray(value, dtype=float).tolist()}
-    except Exception:
-        return {"unreadable": type(value).__name__}
-import json as __kit_json
-print(%r + __kit_json.dumps({__n: __kit_plain(globals().get(__n, ...)) for __n in %r}))
-'''
-
-
 @dataclass
 class Result:
     """One submission's row: its ``key`` (path from the common folder), ``status``
@@ -90,6 +60,9 @@ class Result:
     answers: dict = field(default_factory=dict)
     written: dict = field(default_factory=dict)
     seconds: float = 0.0
+    sha256: str = ""
+    stopped: str | None = None
+    resumed: bool = False
 
 
 # ---- which submissions, under which names ----------------------------------------------
@@ -118,11 +91,14 @@ def chapter_of(nb: dict) -> str | None:
     return match[1] if match else None
 
 
-def read_submission(path: pathlib.Path, chapter) -> dict | str:
-    """The submission as a notebook dict, or the reason it cannot be graded."""
+def read_submission(data: bytes | pathlib.Path, chapter) -> dict | str:
+    """The submission (its bytes, or its path) as a notebook dict, or the reason it cannot
+    be graded."""
     try:
-        nb = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        if isinstance(data, pathlib.Path):
+            data = data.read_bytes()
+        nb = json.loads(data.decode("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         return f"not a readable notebook ({type(exc).__name__}: {str(exc)[:80]})"
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         return "not a notebook (no list of cells)"
@@ -135,66 +111,121 @@ def read_submission(path: pathlib.Path, chapter) -> dict | str:
     return nb
 
 
-# ---- running one submission (in a worker process) ---------------------------------------
+# ---- running one submission (in a sandbox) ------------------------------------------
 
-def run_one(notebook: pathlib.Path, variables: list[str], cell_limit: float) -> dict:
-    """Run ``notebook`` in its own folder in a fresh kernel, without the answer key; return
-    the answer variables as plain data and what went wrong. Called in a worker process."""
-    import nbformat
-    from nbclient import NotebookClient
+class SandboxUnavailable(SystemExit):
+    """The sandbox cannot be set up here and ``--no-sandbox`` was not given."""
 
-    nb = nbformat.read(notebook, as_version=4)
-    nb.cells = [c for c in nb.cells if c.cell_type in ("code", "markdown", "raw")]
-    nb.cells.append(nbformat.v4.new_code_cell(COLLECT % (MARK, variables)))
-    empty = notebook.parent / ".no-masters"
-    empty.mkdir(exist_ok=True)
-    os.environ.update(COURSE_LIB_MASTERS=str(empty), MPLBACKEND="Agg",
-                      IPYTHONDIR=str(notebook.parent / ".ipython"))
-    client = NotebookClient(nb, timeout=cell_limit, allow_errors=True,
-                            interrupt_on_timeout=True, kernel_name="python3",
-                            shutdown_kernel="immediate",
-                            resources={"metadata": {"path": str(notebook.parent)}})
+
+def check_sandbox(sandbox: bool, progress=print) -> None:
+    """Refuse to grade without a sandbox unless told to; say loudly what that means."""
+    if not sandbox:
+        progress("WARNING: grading WITHOUT a sandbox (--no-sandbox): every submission runs "
+                 "as this user, can read the masters and the other submissions, and can "
+                 "change this checkout. Use it only for submissions you trust.")
+        return
+    ok, why = sandbox_module().available()
+    if not ok:
+        raise SandboxUnavailable(
+            "REFUSING TO GRADE: the sandbox that keeps submissions away from the answer key, "
+            f"the other submissions and this checkout cannot be set up here: {why}. Grade as "
+            "root on Linux with util-linux's unshare (see INSTRUCTORS.md), or pass "
+            "--no-sandbox (NO_SANDBOX=1 with make) to grade trusted submissions without it.")
+
+
+def sandbox_module():
+    from tools import sandbox
+    return sandbox
+
+
+def run_submission(text: str, variables: list[str], limits: list[float],
+                   sandbox: bool = True) -> dict:
+    """Run one submission's notebook (its text) in a sandbox of its own; what came out:
+    ``answers`` (validated), or ``error`` (why there are none), and what went wrong."""
+    sb = sandbox_module()
+    cpu = sum(limits) + 60
+    wall = min(sum(limits), 2 * max(limits, default=60)) + 90
+    kit_cache = None
+    with contextlib.suppress(Exception):
+        from course_lib.units import _cache_folder
+        kit_cache = str(_cache_folder())
+    ran = sb.run({"notebook": text, "variables": variables, "limits": limits, "cpu": cpu,
+                  "kit_cache": kit_cache}, sandboxed=sandbox, timeout=wall)
+    if "error" in ran:
+        return {"error": str(ran["error"])[:300]}
+    answers = parse_answers(ran.get("answers_text"), variables)
+    out = {"stopped": ran.get("stopped"), "interrupted": int(ran.get("interrupted") or 0),
+           "errors": ran.get("errors") or []}
+    if isinstance(answers, str):
+        out["error"] = f"answers unreadable: {answers}"
+    else:
+        out["answers"] = answers
+    return out
+
+
+ANSWERS_CAP = 1_000_000
+NUMBERS_CAP = 10_000
+KINDS = {"quantity", "number", "string", "bool", "missing", "unreadable"}
+
+
+def parse_answers(text, variables: list[str]) -> dict | str:
+    """The answers file a sandbox returned, strictly checked: a dict of every answer
+    variable to one plain value; the reason it is refused otherwise."""
+    if text is None:
+        return "the notebook left no answers (its kernel never ran the collector)"
+    if not isinstance(text, str) or len(text) > ANSWERS_CAP:
+        return f"the answers file is larger than {ANSWERS_CAP} bytes"
     try:
-        client.execute()
-    except Exception as exc:                  # the kernel died, or would not start
-        return {"error": f"{type(exc).__name__}: {str(exc)[:200]}"}
-    interrupted = sum(1 for c in nb.cells if c.cell_type == "code" for o in c.outputs
-                      if o.get("ename") == "KeyboardInterrupt")
-    for output in nb.cells[-1].outputs:
-        text = output.get("text", "")
-        if MARK in text:
-            answers = json.loads(text.split(MARK, 1)[1].strip().splitlines()[0])
-            return {"answers": answers, "interrupted": interrupted}
-    return {"error": "its answers could not be collected (the notebook broke the kernel's "
-                     "output)", "interrupted": interrupted}
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        return f"not JSON ({str(exc)[:80]})"
+    if not isinstance(data, dict) or set(data) != {"answers"} or not isinstance(data["answers"], dict):
+        return "not an answers record"
+    answers = data["answers"]
+    if set(answers) != set(variables):
+        return "the answer names are not the chapter's"
+    for name, plain in answers.items():
+        why = _plain_problem(plain)
+        if why:
+            return f"{name}: {why}"
+    return answers
 
 
-def _worker(path: pathlib.Path, variables: list[str], time_limit: float,
-            run_dir: pathlib.Path) -> dict:
-    """Run one submission in a scratch folder holding only its copy, in a worker process
-    killed at the time limit. The folder has a random name inside ``run_dir``, which no one
-    may list: a submission cannot find the others' folders through its own."""
-    scratch = run_dir / secrets.token_hex(16)
-    scratch.mkdir(mode=0o700)
-    try:
-        copy = scratch / "submission.ipynb"
-        copy.write_bytes(path.read_bytes())
-        out = scratch / "answers.json"
-        command = [sys.executable, "-m", "tools.grading", "--run-one", str(copy), str(out),
-                   "--variables", ",".join(variables), "--cell-limit", str(time_limit)]
-        try:
-            proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.PIPE, text=True, start_new_session=True)
-            _, err = proc.communicate(timeout=2 * time_limit + 60)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, 9)              # the worker and its kernel
-            proc.wait()
-            return {"error": f"time limit: still running after {2 * time_limit + 60:.0f} s"}
-        if not out.exists():
-            return {"error": "the grading worker failed: " + (err or "").strip()[-300:]}
-        return json.loads(out.read_text())
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+def _plain_problem(plain) -> str | None:
+    if not isinstance(plain, dict) or len(plain) != 1 or next(iter(plain)) not in KINDS:
+        return "not one plain value"
+    (kind, value), = plain.items()
+    if kind == "missing":
+        return None if value is True else "bad 'missing'"
+    if kind == "bool":
+        return None if isinstance(value, bool) else "a bool that is not one"
+    if kind in ("string", "unreadable"):
+        return None if isinstance(value, str) and len(value) <= 1000 else "bad text"
+    if kind == "number":
+        return _numbers_problem(value)
+    if not (isinstance(value, list) and len(value) == 2 and isinstance(value[1], str)
+            and len(value[1]) <= 200):
+        return "a quantity that is not [magnitude, unit]"
+    return _numbers_problem(value[0])
+
+
+def _numbers_problem(value, depth: int = 0) -> str | None:
+    count = [0]
+
+    def walk(v, d):
+        if d > 4:
+            return "numbers nested too deep"
+        if isinstance(v, list):
+            for x in v:
+                why = walk(x, d + 1)
+                if why:
+                    return why
+            return None
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            return "a number that is not one"
+        count[0] += 1
+        return "too many numbers" if count[0] > NUMBERS_CAP else None
+    return walk(value, depth)
 
 
 # ---- judging (in this process, which never runs a submission) ---------------------------
@@ -227,12 +258,16 @@ def judge(chapter, answers: dict, points: dict) -> tuple[dict, dict]:
     for ex in chapter.exercises:
         name = "q" + ex.id.replace(".", "_")
         plain = answers.get(ex.variable, {"missing": True})
-        answer = rebuild(plain)
         if "unreadable" in plain:
             fb_passed, message = False, f"{ex.variable} holds a {plain['unreadable']}, not an answer."
         else:
-            fb = feedback(ex.id, answer, quiet=True)
-            fb_passed, message = fb.passed, fb.message
+            try:
+                fb = feedback(ex.id, rebuild(plain), quiet=True)
+                fb_passed, message = fb.passed, fb.message
+            except Exception as exc:          # a unit the kit does not know, a bad value
+                fb_passed = False
+                message = (f"{ex.variable} could not be judged: {type(exc).__name__}: "
+                           f"{str(exc)[:160]}")
         scores[name] = points.get(name, 1) if fb_passed else 0
         messages[ex.id] = message
     return scores, messages
@@ -256,13 +291,52 @@ def written_answers(nb: dict, manual: list[str]) -> dict[str, str]:
 
 # ---- a class --------------------------------------------------------------------------
 
+def cell_limits(chapter, time_limit: float) -> list[float]:
+    """Seconds per code cell of a submission (the last one for any cell beyond the list)."""
+    return [float(time_limit)]
+
+
+class IntegrityError(RuntimeError):
+    """The masters, the kit or the grader changed while a class was graded."""
+
+
+def guarded_files() -> list[pathlib.Path]:
+    """What a grade depends on: the masters, the kit's package and tables, the grader."""
+    files = [*(ROOT / "notebooks").glob("*.ipynb"), *(ROOT / "tools").glob("*.py")]
+    for folder in ("course_lib", "data"):
+        files += [p for p in (ROOT / folder).rglob("*")
+                  if p.is_file() and "__pycache__" not in p.parts]
+    return sorted(files)
+
+
+def digest(files) -> dict[str, str]:
+    """A SHA-256 per file (``"missing"`` for one that is gone)."""
+    out = {}
+    for path in files:
+        try:
+            out[str(path)] = hashlib.sha256(pathlib.Path(path).read_bytes()).hexdigest()
+        except OSError:
+            out[str(path)] = "missing"
+    return out
+
+
 def grade_class(chapter, submissions, jobs: int | None = None, time_limit: float = 300,
                 out: pathlib.Path = OUT, hand: pathlib.Path | None = None,
-                progress=print) -> list[Result]:
+                progress=print, sandbox: bool = True) -> list[Result]:
     """Grade every submission of ``chapter``; write the table, the written answers and the
-    feedback files under ``out``; return the results in the order given."""
+    feedback files under ``out``; return the results in the order given.
+
+    Each submission runs in a sandbox (:mod:`tools.sandbox`); without one, this refuses
+    unless ``sandbox=False``. A run never stops for one file: whatever goes wrong becomes
+    that row's status. Rows are kept as they finish (``grades-NN.csv.partial`` and its
+    ``.jsonl``): a run that was killed resumes from them, re-grading only files that
+    changed. The masters, the kit and the grader are hashed before and after; a change
+    raises :class:`IntegrityError` and leaves no table."""
     from course_lib import masters
 
+    check_sandbox(sandbox, progress)
+    guarded = guarded_files()
+    before = digest(guarded)
     master = masters.read_master(ROOT / "notebooks" / chapter.notebook)
     points = {q.name: q.config.get("points", 1) for q in master.questions}
     manual = [q.name for q in master.questions if q.manual]
@@ -272,66 +346,114 @@ def grade_class(chapter, submissions, jobs: int | None = None, time_limit: float
     for d in duplicates:
         progress(f"skipped {d}: the same file is already in the batch")
     results = [Result(key, path) for path, key in keys.items()]
+    limits = cell_limits(chapter, time_limit)
 
     out.mkdir(parents=True, exist_ok=True)
     table = out / f"grades-{chapter.number}.csv"
     partial = table.with_suffix(".csv.partial")
-    table.unlink(missing_ok=True)                  # never leave the last run's table behind
+    journal = table.with_suffix(".csv.partial.jsonl")
     columns = (["submission", "status", "score", "possible"] + auto
                + [f"{q} (written)" for q in manual] + ["seconds"])
     hand_scores = read_hand_scores(hand) if hand else {}
+    kept = _resume(journal, chapter.number)
 
     def one(result: Result) -> Result:
         start = time.perf_counter()
-        nb = read_submission(result.path, chapter)
-        if isinstance(nb, str):
-            result.status = nb
-        else:
-            result.written = written_answers(nb, manual)
-            ran = _worker(result.path, variables, time_limit, run_dir)
-            if "answers" in ran:
-                result.answers = ran["answers"]
-                result.scores, result.messages = judge(chapter, ran["answers"], points)
-                if ran.get("interrupted"):
-                    result.status = (f"graded; {ran['interrupted']} cell(s) stopped at the "
-                                     f"time limit of {time_limit:g} s")
+        try:
+            data = result.path.read_bytes()
+            result.sha256 = hashlib.sha256(data).hexdigest()
+            old = kept.get((result.key, result.sha256))
+            if old:
+                result.__dict__.update(old, path=result.path, resumed=True)
+                return result
+            nb = read_submission(data, chapter)
+            if isinstance(nb, str):
+                result.status = nb
             else:
-                result.status = ran["error"]
+                result.written = written_answers(nb, manual)
+                ran = run_submission(data.decode("utf-8"), variables, limits, sandbox)
+                result.stopped = ran.get("stopped")
+                if "answers" in ran:
+                    result.answers = ran["answers"]
+                    result.scores, result.messages = judge(chapter, ran["answers"], points)
+                    result.status = _status(ran)
+                else:
+                    result.status = ran["error"]
+        except Exception as exc:              # one file never ends a run
+            result.status = f"grading error: {type(exc).__name__}: {str(exc)[:160]}"
         result.seconds = time.perf_counter() - start
         return result
 
     def row_of(result: Result) -> dict:
         return _row(result, auto, manual, points, hand_scores.get(result.key, {}))
 
-    run_dir = pathlib.Path(tempfile.mkdtemp(prefix="kit-grade-"))
-    run_dir.chmod(0o300)                           # enter by name, never list
-    try:
-        _grade_all(results, one, row_of, partial, columns, jobs, progress)
-    finally:
-        run_dir.chmod(0o700)
-        shutil.rmtree(run_dir, ignore_errors=True)
+    _grade_all(results, one, row_of, partial, journal, columns, jobs, progress)
+    changed = [f for f, h in digest(guarded).items() if before.get(f) != h]
+    if changed:
+        raise IntegrityError("the masters, the kit or the grader changed during the run: "
+                             + ", ".join(changed[:10]) + "; no table was written. Restore "
+                             "them (git status) and grade again.")
     _write_table(partial, columns, [row_of(r) for r in sorted(results, key=lambda r: r.key)])
     partial.replace(table)                         # whole, in order, once every row is in
+    journal.replace(table.with_suffix(".jsonl"))   # the answers, for a merge without a re-run
     _write_written(out / f"written-{chapter.number}.md", master, results, manual)
     _write_feedback(out / f"feedback-{chapter.number}", results)
     return results
 
 
-def _grade_all(results, one, row_of, partial, columns, jobs, progress) -> None:
-    """Run ``one`` over the results on ``jobs`` workers, writing each row as it finishes."""
+def _status(ran: dict) -> str:
+    notes = []
+    if ran.get("interrupted"):
+        notes.append(f"{ran['interrupted']} cell(s) stopped at their time limit")
+    if ran.get("stopped"):
+        notes.append(ran["stopped"] + "; the answers given before it count")
+    return "graded" + "".join(f"; {n}" for n in notes)
+
+
+_SAVED = ("key", "sha256", "status", "scores", "messages", "answers", "written", "seconds",
+          "stopped")
+
+
+def _resume(journal: pathlib.Path, number: str) -> dict:
+    """Rows a killed run finished: (key, sha256) -> the result's fields."""
+    kept = {}
+    if not journal.exists():
+        return kept
+    for line in journal.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            saved = json.loads(line)
+            if saved.get("chapter") != number or saved["status"].startswith("grading error"):
+                continue
+            kept[(saved["key"], saved["sha256"])] = {k: saved[k] for k in _SAVED}
+        except (ValueError, KeyError, TypeError, AttributeError):
+            continue                              # a line cut short by the kill
+    return kept
+
+
+def _grade_all(results, one, row_of, partial, journal, columns, jobs, progress) -> None:
+    """Run ``one`` over the results on ``jobs`` workers, writing each row as it finishes
+    (the table's row, and the whole result in the journal a later run resumes from)."""
     done = 0
-    with partial.open("w", newline="") as f, \
+    old = journal.read_text(encoding="utf-8", errors="replace") if journal.exists() else ""
+    with partial.open("w", newline="") as f, journal.open("w", encoding="utf-8") as j, \
             concurrent.futures.ThreadPoolExecutor(max_workers=jobs or os.cpu_count()) as pool:
+        j.write("".join(line + "\n" for line in old.splitlines() if line.endswith("}")))
+        j.flush()
         writer = csv.DictWriter(f, fieldnames=columns)
         writer.writeheader()
-        for result in map(lambda fut: fut.result(),
-                          concurrent.futures.as_completed([pool.submit(one, r) for r in results])):
+        for future in concurrent.futures.as_completed([pool.submit(one, r) for r in results]):
+            result = future.result()
             done += 1
             row = row_of(result)
             writer.writerow(row)
             f.flush()
+            if not getattr(result, "resumed", False):
+                saved = {k: getattr(result, k, None) for k in _SAVED}
+                j.write(json.dumps({**saved, "chapter": partial.name.split("-")[1][:2]}) + "\n")
+                j.flush()
             progress(f"[{done}/{len(results)}] {result.key}: {row['score']:g} / "
-                     f"{row['possible']:g}  ({result.status}; {result.seconds:.1f} s)")
+                     f"{row['possible']:g}  ({result.status}; {result.seconds:.1f} s)"
+                     + ("  [kept from the interrupted run]" if getattr(result, "resumed", False) else ""))
 
 
 def _write_table(path: pathlib.Path, columns, rows) -> None:
@@ -400,21 +522,15 @@ def chapter_argument(text: str):
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--run-one", nargs=2, metavar=("NOTEBOOK", "OUT"), help=argparse.SUPPRESS)
-    parser.add_argument("--variables", default="", help=argparse.SUPPRESS)
-    parser.add_argument("--cell-limit", type=float, default=300, help=argparse.SUPPRESS)
     parser.add_argument("chapter", nargs="?", help="chapter number, e.g. 04")
     parser.add_argument("submissions", nargs="*", type=pathlib.Path)
     parser.add_argument("--jobs", type=int, default=None, help="workers (default: one per core)")
     parser.add_argument("--time-limit", type=float, default=300,
                         help="seconds per cell (a notebook is stopped at twice this plus a minute)")
     parser.add_argument("--hand", type=pathlib.Path, help="CSV of hand-given written scores")
+    parser.add_argument("--no-sandbox", action="store_true",
+                        help="grade without the sandbox (trusted submissions only; loud)")
     args = parser.parse_args(argv)
-    if args.run_one:
-        notebook, out = map(pathlib.Path, args.run_one)
-        result = run_one(notebook, [v for v in args.variables.split(",") if v], args.cell_limit)
-        out.write_text(json.dumps(result))
-        return 0
     chapter = chapter_argument(args.chapter or "")
     if not args.submissions:
         raise SystemExit("no submissions given: SUBMISSIONS=\"submissions/*/*.ipynb\"")
@@ -422,7 +538,11 @@ def main(argv=None) -> int:
     if missing:
         raise SystemExit(f"no submission at {', '.join(missing)}")
     start = time.perf_counter()
-    results = grade_class(chapter, args.submissions, args.jobs, args.time_limit, hand=args.hand)
+    try:
+        results = grade_class(chapter, args.submissions, args.jobs, args.time_limit,
+                              hand=args.hand, sandbox=not args.no_sandbox)
+    except IntegrityError as exc:
+        raise SystemExit(f"GRADING FAILED: {exc}") from None
     print(f"{len(results)} submissions in {time.perf_counter() - start:.0f} s -> "
           f"{OUT / f'grades-{chapter.number}.csv'}, written-{chapter.number}.md, "
           f"feedback-{chapter.number}/")
