@@ -12,7 +12,8 @@ CONTRIBUTING.md.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
+import warnings
+from dataclasses import InitVar, dataclass, field
 
 __all__ = ["Chapter", "Exercise", "CHAPTERS", "chapter", "exercise"]
 
@@ -28,14 +29,22 @@ class Exercise:
     The likely mistakes are not here: each is declared beside the exercise's hidden
     verdict in its master, as the wrong computation itself (``# mistake: <expression> ->
     <hint>``), so that an installed kit holds no value from which an answer follows.
-    ``mistakes`` (``(ratio, hint)`` pairs) is kept for older declarations."""
+    ``mistakes=`` (``(ratio, hint)`` pairs), from older declarations, is accepted and not
+    read: a warning says where those mistakes go."""
 
     id: str
     variable: str
     unit: str
-    mistakes: tuple[tuple[float, str], ...] = ()
+    mistakes: InitVar[tuple] = ()
     rtol: float = 0.01
     in_unit: bool = False
+
+    def __post_init__(self, mistakes):
+        if mistakes:
+            warnings.warn(f"Exercise {self.id!r}: mistakes= is no longer read. Declare each "
+                          "likely mistake in the master, beside the hidden verdict, as the "
+                          "wrong computation: '# mistake: <expression> -> <hint>' "
+                          "(INSTRUCTORS.md, Adding an exercise).", FutureWarning, stacklevel=3)
 
 
 @dataclass(frozen=True)

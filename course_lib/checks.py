@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pint
 
-from .units import Q_, _real, describe_dimension, dimensionality_of, parse_quantity
+from .units import Q_, describe_dimension, dimensionality_of, parse_quantity, real_array
 
 __all__ = ["check", "Feedback", "compare_estimate"]
 
@@ -179,9 +179,10 @@ def check(answer, expected, rtol: float = 0.01, quiet: bool = False, mistakes=()
     return fb
 
 
-def _read(answer, expected: pint.Quantity, rtol: float = 0.0, unit=None):
+def read_answer(answer, expected: pint.Quantity, rtol: float = 0.0, unit=None):
     """``answer`` as a Quantity of ``expected``'s dimension (in ``unit`` if given), or the
-    :class:`Feedback` that says why it is not one: the form checks, before any value."""
+    :class:`Feedback` that says why it is not one: the form checks, before any value
+    (:func:`course_lib.exercises.feedback` gives them alone where no answer key is)."""
     if answer is ... or answer is None:
         return Feedback(False, "Not answered yet: replace the ... with your answer.")
     if isinstance(answer, str):
@@ -237,7 +238,7 @@ def _reference(value, name: str) -> pint.Quantity:
     if isinstance(value, (bool, np.bool_)) or not isinstance(
             value, (int, float, np.number, np.ndarray)):
         raise TypeError(f"{name} must be a quantity or a number, got {type(value).__name__}")
-    q = Q_(_real(value, name) if np.ndim(value) else float(_real(value, name)))
+    q = Q_(real_array(value, name) if np.ndim(value) else float(real_array(value, name)))
     if np.size(q.magnitude) == 0 or not np.all(np.isfinite(q.magnitude)):
         raise ValueError(f"{name} must be finite and not empty, got {q!r}"[:200])
     return q
@@ -248,7 +249,7 @@ def _shape(magnitude, expected_shape):
     Feedback that says why it cannot be: empty, ragged, text, or several values where one
     is asked (an empty array would otherwise pass every "all within tolerance" rule)."""
     try:
-        m = _real(magnitude, "Your answer", "one number with its unit, like Q_(2.5, 's')")
+        m = real_array(magnitude, "Your answer", "one number with its unit, like Q_(2.5, 's')")
     except (TypeError, ValueError) as exc:
         return Feedback(False, str(exc))
     if m.size == 0:
@@ -266,7 +267,7 @@ def _shape(magnitude, expected_shape):
 
 def _judge(answer, expected, rtol, mistakes=(), unit=None) -> Feedback:
     expected = _reference(expected, "expected")
-    answer = _read(answer, expected, rtol, unit)
+    answer = read_answer(answer, expected, rtol, unit)
     if isinstance(answer, Feedback):
         return answer
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -321,7 +322,7 @@ def compare_estimate(guess, value, quiet: bool = False) -> str:
         text = "Write your estimate first (replace the ...), then compute."
     elif value is ... or value is None:
         text = "Now compute the answer, then run this cell again to compare."
-    elif isinstance(form := _read(guess, value := _reference(value, "value")), Feedback):
+    elif isinstance(form := read_answer(guess, value := _reference(value, "value")), Feedback):
         text = "Your estimate: " + form.message
     else:
         with np.errstate(divide="ignore", invalid="ignore"):

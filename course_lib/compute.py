@@ -11,7 +11,7 @@ import pint
 from .data import accelerator as _accelerator, constant, normalize
 from .declare import accepts, count, flag, fraction, quantity
 from .formats import number_format
-from .units import Q_, _describe
+from .units import Q_, describe_value
 
 __all__ = ["training_flops", "compute_time", "peak_rate", "DEFAULT_MFU"]
 
@@ -40,7 +40,7 @@ def peak_rate(accelerator, fmt="BF16") -> pint.Quantity:
         except KeyError:
             pass
     if key not in peaks:
-        raise ValueError(f"{acc.name} has no peak for the format {_describe(fmt)} in the table; "
+        raise ValueError(f"{acc.name} has no peak for the format {describe_value(fmt)} in the table; "
                          f"known: {', '.join(acc.peak)}.")
     return peaks[key]
 

@@ -52,7 +52,7 @@ from typing import Callable, Mapping, Sequence
 
 import pint
 
-from .units import Q_, _describe
+from .units import Q_, describe_value
 
 __all__ = ["read_table", "parse_table", "TableError", "table_names", "table_units",
            "lookup", "records", "normalize",
@@ -111,7 +111,7 @@ def normalize(name: str) -> str:
 
 def _text(table: str) -> bytes:
     if not isinstance(table, str) or table not in table_names():
-        raise KeyError(f"No data table {_describe(table)}. Known: {', '.join(table_names())}.")
+        raise KeyError(f"No data table {describe_value(table)}. Known: {', '.join(table_names())}.")
     return (resources.files(_TABLES) / f"{table}.csv").read_bytes()
 
 
@@ -419,7 +419,7 @@ def lookup(items: Sequence, name, what: str):
     """
     if isinstance(items, (str, bytes)) or not all(hasattr(i, "name") for i in items):
         raise TypeError(f"lookup(): items must be records with a name (e.g. accelerators()), "
-                        f"got {_describe(items)}.")
+                        f"got {describe_value(items)}.")
     key = normalize(name)
     found = _index(items).get(key)
     if found is not None:
@@ -428,7 +428,7 @@ def lookup(items: Sequence, name, what: str):
     close = difflib.get_close_matches(str(name), names, n=3, cutoff=0.4)
     close += [n for n in names if key and key in normalize(n) and n not in close]
     hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    raise KeyError(f"No {what} named {_describe(name)}.{hint} Known: {', '.join(names)}.")
+    raise KeyError(f"No {what} named {describe_value(name)}.{hint} Known: {', '.join(names)}.")
 
 
 def _accessors(table: str, cls, what: str, every_doc: str, one_doc: str, **computed):

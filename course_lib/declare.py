@@ -55,8 +55,9 @@ import pint
 
 from .breakdown import NotANumber
 from .data import constant, constant_record, normalize
-from .units import (UnitArgumentError, _check_sign, _describe, _plain_number, _who, as_count,
-                    as_quantity, dimensionality_of, require_fraction, ureg)
+from .units import (UnitArgumentError, argument_name, as_count, as_quantity, check_sign,
+                    describe_value, dimensionality_of, on_offset_scale, plain_number,
+                    require_fraction, ureg)
 
 __all__ = ["accepts", "quantity", "count", "fraction", "ratio", "flag", "choice", "Declared"]
 
@@ -94,14 +95,14 @@ class Declared:
         if value is None and self.optional:
             return None
         if isinstance(value, (bool, np.bool_)) and self.kind != "flag":
-            raise TypeError(f"{_who(name, where)} must be {self.describe()}, got the "
+            raise TypeError(f"{argument_name(name, where)} must be {self.describe()}, got the "
                             f"boolean {value!r}.")
         if isinstance(value, NotANumber):                   # a breakdown passed on whole
-            raise TypeError(f"{_who(name, where)} must be {self.describe()}; "
+            raise TypeError(f"{argument_name(name, where)} must be {self.describe()}; "
                             f"{value.advice()}.")
         out = getattr(self, "_" + self.kind)(value, name, where)
         if self.scalar and np.ndim(out.magnitude if isinstance(out, pint.Quantity) else out):
-            raise TypeError(f"{_who(name, where)} must be one number, got an array of "
+            raise TypeError(f"{argument_name(name, where)} must be one number, got an array of "
                             f"{np.size(out.magnitude if isinstance(out, pint.Quantity) else out)}.")
         return out
 
@@ -119,7 +120,7 @@ class Declared:
     def _quantity(self, value, name, where):
         if isinstance(value, pint.Quantity) and value.dimensionality == self.dimensionality:
             q = value                                       # the common case, fast
-            if not q._is_multiplicative:                    # 20 degC: bodies multiply it
+            if on_offset_scale(q):                          # 20 degC: bodies multiply it
                 q = q.to(self.unit)
         elif self.angle:                                    # a number, "30", "30 km"
             try:
@@ -131,45 +132,48 @@ class Declared:
             q = as_quantity(value, name, self.unit, self.example, where)
         if self.angle and (q is None or not _is_angle(q)):
             raise self._not_an_angle(value, name, where)
-        return _check_sign(q, name, where, self.positive, self.signed)
+        return check_sign(q, name, where, self.positive, self.signed)
 
     def _not_an_angle(self, value, name, where):
         plain = not isinstance(value, (str, pint.Quantity)) or \
-            isinstance(value, pint.Quantity) and not value._units
-        got = (f"the plain number {_describe(value)}, which pint would read as radians"
-               if plain else _describe(value))
-        return UnitArgumentError(_describe(value), self.unit, "", self.dimensionality,
-                                 extra_msg=f'{_who(name, where)} must be an angle with its '
+            isinstance(value, pint.Quantity) and value.unitless
+        got = (f"the plain number {describe_value(value)}, which pint would read as radians"
+               if plain else describe_value(value))
+        return UnitArgumentError(describe_value(value), self.unit, "", self.dimensionality,
+                                 extra_msg=f'{argument_name(name, where)} must be an angle with its '
                                  f'unit, like {name + "=" if name.isidentifier() else ""}"30 deg"; got {got}.')
 
     def _count(self, value, name, where):
         q = as_count(value, name, self.unit, where)
         m = q.m_as(self.unit) if self.unit else q.magnitude
         if self.whole and np.any(np.asarray(m) != np.round(m)):
-            raise ValueError(f"{_who(name, where)} must be a whole number, got {_describe(value)}.")
+            raise ValueError(f"{argument_name(name, where)} must be a whole number, "
+                             f"got {describe_value(value)}.")
         low = self.minimum if self.minimum is not None else 0
         if np.any(np.asarray(m) < low) or (self.positive and np.any(np.asarray(m) == 0)):
             bound = f"at least {low:g}" if low else "more than zero"
-            raise ValueError(f"{_who(name, where)} must be {bound}, got {_describe(value)}.")
+            raise ValueError(f"{argument_name(name, where)} must be {bound}, "
+                             f"got {describe_value(value)}.")
         return m
 
     def _fraction(self, value, name, where):
         return require_fraction(value, name, where)
 
     def _ratio(self, value, name, where):
-        m = _plain_number(value, name, "a plain ratio (like 1.2)", where)
+        m = plain_number(value, name, "a plain ratio (like 1.2)", where)
         low = self.minimum or 0.0
         if np.any(m < low):
-            raise ValueError(f"{_who(name, where)} must be at least {low:g}, got {_describe(value)}.")
+            raise ValueError(f"{argument_name(name, where)} must be at least {low:g}, "
+                             f"got {describe_value(value)}.")
         if self.below is not None and np.any(m >= self.below):
-            raise ValueError(f"{_who(name, where)} must be below {self.below:g}, "
-                             f"got {_describe(value)}.")
+            raise ValueError(f"{argument_name(name, where)} must be below {self.below:g}, "
+                             f"got {describe_value(value)}.")
         return float(m) if np.ndim(m) == 0 else m
 
     def _flag(self, value, name, where):
         if isinstance(value, (bool, np.bool_)):
             return bool(value)
-        raise TypeError(f"{_who(name, where)} must be True or False, got {_describe(value)}.")
+        raise TypeError(f"{argument_name(name, where)} must be True or False, got {describe_value(value)}.")
 
     @functools.cached_property
     def _names(self) -> dict[str, str]:
@@ -179,7 +183,7 @@ class Declared:
     def _choice(self, value, name, where):
         if isinstance(value, str) and (key := normalize(value)) in self._names:
             return self._names[key]
-        raise ValueError(f"{_who(name, where)} must be {self.describe()}; got {_describe(value)}.")
+        raise ValueError(f"{argument_name(name, where)} must be {self.describe()}; got {describe_value(value)}.")
 
 
 def quantity(unit: str, positive: bool = False, optional: bool = False,
@@ -240,7 +244,7 @@ def _combine(errors: list[Exception]) -> Exception:
     return type(first)(text)
 
 
-def _defaults_section(fn, declared, defaults) -> str:
+def _defaults_section(declared, defaults) -> str:
     """The docstring's "Defaults" lines, written from the constants table."""
     lines = []
     for name, arg in declared.items():
@@ -264,13 +268,13 @@ def one_or_many(x, kind=float):
 
 def _is_angle(q) -> bool:
     """``q`` carries an angle unit (degrees, radians, turns...), not a bare number."""
-    return bool(q._units) and ureg.get_root_units(q.units)[1] == ureg.radian
+    return not q.unitless and ureg.get_root_units(q.units)[1] == ureg.radian
 
 
 def _finite(x) -> bool:
     """``x`` (a quantity, a number or an array; anything else counts as finite) has no
     infinity or NaN. Cheap: results of the slider-driven models pass here on every call."""
-    m = x._magnitude if isinstance(x, pint.Quantity) else x
+    m = x.magnitude if isinstance(x, pint.Quantity) else x
     if type(m) is float:
         return math.isfinite(m)
     if isinstance(m, np.ndarray):
@@ -317,7 +321,7 @@ def _extreme(value, arg: Declared) -> str:
 
 def _overflow(where: str, values: dict, declared: dict) -> ValueError:
     """The error for a non-finite result from finite arguments, naming the extreme ones."""
-    named = [f"{n}={_describe(values[n])} is {word}" for n, a in declared.items()
+    named = [f"{n}={describe_value(values[n])} is {word}" for n, a in declared.items()
              if values.get(n) is not None and (word := _extreme(values[n], a))]
     which = ", ".join(named) or "the arguments are too large or too small together"
     exc = ValueError(f"{where}(): the result overflows the range of floating-point numbers "
@@ -433,10 +437,9 @@ def accepts(returns: str | None = None, finite: bool = True, **declared: Declare
             return result
 
         wrapper.declared = declared
-        wrapper.declared_units = declared           # the older name
         wrapper.defaults = defaults
         wrapper.returns = returns
-        wrapper.__doc__ = (fn.__doc__ or "").rstrip() + _defaults_section(fn, declared, defaults)
+        wrapper.__doc__ = (fn.__doc__ or "").rstrip() + _defaults_section(declared, defaults)
         return wrapper
 
     return decorate

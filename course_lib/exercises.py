@@ -25,9 +25,9 @@ import numpy as np
 import pint
 
 from .chapters import exercise
-from .checks import Feedback, _read, check, describe_dimension
+from .checks import Feedback, check, describe_dimension, read_answer
 from .masters import answer_key, expected_expression, masters_folder, mistake_expressions
-from .units import Q_, _refuse_unsafe
+from .units import Q_, refuse_unsafe
 
 __all__ = ["feedback", "verdict", "expected_answer", "mistakes", "answer_key", "masters_folder",
            "safe_eval"]
@@ -130,7 +130,7 @@ def safe_eval(expression: str):
             raise ValueError(f"{what!r} is not allowed in an expected value (only the kit's "
                              "public names, numbers, text and arithmetic)")
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            _refuse_unsafe(node.value)
+            refuse_unsafe(node.value)
     code = compile(ast.fix_missing_locations(_Guarded().visit(tree)), "<expected>", "eval")
     return eval(code, dict(_namespace()))    # noqa: S307 - names and syntax checked above
 
@@ -203,8 +203,8 @@ def feedback(exercise_id: str, answer, quiet: bool = False) -> Feedback:
     expression = expected_expression(exercise_id)
     if expression is not None:
         return check(answer, _evaluate(exercise_id, expression), rtol=ex.rtol, quiet=quiet,
-                     mistakes=ex.mistakes + mistakes(exercise_id), unit=_unit(ex))
-    form = _read(answer, Q_(1, ex.unit), unit=_unit(ex))
+                     mistakes=mistakes(exercise_id), unit=_unit(ex))
+    form = read_answer(answer, Q_(1, ex.unit), unit=_unit(ex))
     if not isinstance(form, Feedback):
         form = Feedback(True, f"Form checked: {describe_dimension(Q_(1, ex.unit))}, as asked. "
                         "This copy of the kit has no answer key; the value is graded when "

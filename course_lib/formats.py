@@ -29,7 +29,7 @@ import numpy as np
 
 from .data import lookup, read_table
 from .declare import accepts, count, flag
-from .units import _describe
+from .units import describe_value
 
 __all__ = ["NumberFormat", "number_format", "number_formats", "representable_values",
            "quantize", "block_quantize", "clipped_blocks"]
@@ -198,7 +198,7 @@ def _values(x, where: str) -> np.ndarray:
     """``x`` as a non-empty float array (NaN and infinities are values a format handles);
     a clear error for text, booleans, ``None`` or nothing."""
     if isinstance(x, (str, bytes, bool, np.bool_)) or x is None:
-        raise TypeError(f"{where}(): x must be numbers (a float array), got {_describe(x)}.")
+        raise TypeError(f"{where}(): x must be numbers (a float array), got {describe_value(x)}.")
     try:
         a = np.asarray(x, dtype=float)
     except (TypeError, ValueError):

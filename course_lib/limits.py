@@ -36,7 +36,7 @@ import pint
 from .compute import peak_rate
 from .data import accelerator as _accelerator, constant
 from .declare import accepts, count, one_or_many, quantity, ratio
-from .units import Q_, _describe, as_quantity
+from .units import Q_, as_quantity, describe_value
 
 __all__ = ["landauer_energy", "energy_per_flop", "flop_per_joule", "power_for", "fitted_growth",
            "growth_factor", "compound", "periods_to", "QueueWait", "mm1_wait", "mmc_wait",
@@ -143,7 +143,7 @@ def growth_factor(growth, over="1 year"):
     factor = _PER_YEAR.convert(g, "growth", "growth_factor")
     if np.any(np.asarray(factor) <= 0):
         raise ValueError(f"growth_factor(): growth must be a factor above zero (1 is no "
-                         f"growth), got {_describe(growth)}.")
+                         f"growth), got {describe_value(growth)}.")
     with np.errstate(over="ignore"):                    # beyond 1e308: refused as overflow
         return one_or_many(np.power(factor, over.m_as("year")))
 

@@ -18,7 +18,7 @@ from .data import accelerator as _accelerator, lookup, records
 from .formats import number_format
 from .breakdown import Breakdown
 from .declare import accepts, choice, count, fraction, quantity
-from .units import Q_, _describe
+from .units import Q_, describe_value
 
 __all__ = ["weights_memory", "kv_cache_memory", "activation_memory", "training_memory",
            "training_recipes", "devices_to_fit", "MemoryBreakdown", "TrainingRecipe"]
@@ -206,7 +206,7 @@ def devices_to_fit(memory, accelerator, usable_fraction=None):
     acc = _accelerator(accelerator)                  # a record passes through
     ratio = (memory / (acc.memory * usable_fraction)).m_as("")
     if np.any(ratio > 1e15):           # beyond any machine, and beyond an exact integer
-        raise ValueError(f"devices_to_fit(): {_describe(memory)} needs more than 10^15 "
+        raise ValueError(f"devices_to_fit(): {describe_value(memory)} needs more than 10^15 "
                          f"devices of {acc.name}; check the memory's prefix.")
     n = np.ceil(np.round(ratio, 9)).astype(int)  # round first: 2.0000000001 is 2 devices
     return int(n) if np.ndim(n) == 0 else n

@@ -22,7 +22,7 @@ from .compute import compute_time, training_flops
 from .data import City, city, constant, interconnect, system as _system
 from .declare import accepts, choice, count, flag, fraction, one_or_many, quantity
 from .memory import devices_to_fit, training_memory, weights_memory
-from .units import Q_, _describe
+from .units import Q_, describe_value
 
 __all__ = ["transfer_time", "collective_time", "algorithm_bandwidth", "bus_bandwidth",
            "crossover_size", "hierarchical_all_reduce_time", "training_step", "data_parallel_step",
@@ -440,7 +440,7 @@ def _point(p, name: str, where: str):
         lat, lon = p
     except (TypeError, ValueError):
         raise TypeError(f"{where}(): {name} must be a city name or a (latitude, longitude) "
-                        f"pair in degrees, got {_describe(p)}.") from None
+                        f"pair in degrees, got {describe_value(p)}.") from None
     lat, lon = (_COORDINATE.convert(Q_(v, "deg") if isinstance(v, (int, float, np.number))
                                     and not isinstance(v, (bool, np.bool_)) else v,
                                     f"{name}'s {part}", where).m_as("degree")

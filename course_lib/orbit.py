@@ -22,7 +22,7 @@ from .data import constant
 from .breakdown import Breakdown
 from .declare import accepts, count, fraction, quantity, ratio
 from .power import energy, energy_cost, facility_power
-from .units import Q_, _describe
+from .units import Q_, describe_value
 
 __all__ = ["orbital_period", "eclipse_fraction", "sun_synchronous_inclination",
            "dawn_dusk_beta", "solar_array_power", "array_area",
@@ -186,10 +186,10 @@ def radiator_flux(temperature, emissivity=None, sink_temperature=None,
         temperature ** 4 - sink_temperature ** 4)
     net = emitted - absorbed_flux
     if np.any(net.m <= 0):
-        raise ValueError(f"radiator_flux(): temperature {_describe(temperature)} is too cold: "
+        raise ValueError(f"radiator_flux(): temperature {describe_value(temperature)} is too cold: "
                          f"the radiator cannot reject heat at that temperature with that "
                          f"absorbed flux (it emits {emitted.to('W/m^2'):.3g~P} and absorbs "
-                         f"{_describe(absorbed_flux)}); raise the temperature or lower "
+                         f"{describe_value(absorbed_flux)}); raise the temperature or lower "
                          f"absorbed_flux.")
     return net
 

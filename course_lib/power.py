@@ -183,9 +183,14 @@ class CostBreakdown(Breakdown):
     MADE_BY = "annualized_cost()"
 
 
-def _annuity(life, rate: float):
+def annuity_factor(life, rate: float):
     """Share of a capital cost paid each year over ``life``: ``1/life`` without financing,
-    the capital recovery factor ``r / (1 - (1 + r)^-n)`` with a cost of capital ``r``."""
+    the capital recovery factor ``r / (1 - (1 + r)^-n)`` with a cost of capital ``r``
+    (an array of rates gives an array). Shared with the capstone's cost stacks.
+
+    >>> annuity_factor(Q_(5, "year"), 0.0), round(annuity_factor(Q_(5, "year"), 0.08), 4)
+    (<Quantity(0.2, '1 / year')>, <Quantity(0.2505, '1 / year')>)
+    """
     n = life.m_as("year")
     if np.ndim(rate) == 0 and rate == 0:
         return 1 / n / Q_(1, "year")
@@ -234,8 +239,9 @@ def annualized_cost(count, accelerator="GB200", price_per_accelerator=None,
     drawn = energy(facility, year, load_factor)
     return CostBreakdown(
         accelerators=(price_per_accelerator * count
-                      * _annuity(accelerator_life, cost_of_capital)).to("USD/year"),
-        facility=(facility_cost * it * _annuity(facility_life, cost_of_capital)).to("USD/year"),
+                      * annuity_factor(accelerator_life, cost_of_capital)).to("USD/year"),
+        facility=(facility_cost * it
+                  * annuity_factor(facility_life, cost_of_capital)).to("USD/year"),
         energy=(energy_cost(drawn, electricity_price) / year).to("USD/year"),
         other=(other_opex * it).to("USD/year"),
         it_power=it, facility_power=facility, load_factor=load_factor, energy_per_year=drawn)

@@ -39,7 +39,6 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import functools
-import math
 import tomllib
 from collections.abc import Mapping
 from importlib import resources
@@ -54,7 +53,7 @@ from .breakdown import Breakdown, NotANumber
 from .data import accelerator, build_time, constant, constant_record, launch_vehicle, launches
 from .declare import accepts, count, flag
 from .orbit import launches_per_year, spares_needed, specific_power
-from .power import _annuity, annualized_cost, it_power
+from .power import annuity_factor, annualized_cost, it_power
 from .units import Q_, as_quantity
 
 __all__ = ["Lever", "Scenario", "scenario", "scenario_names", "parse_scenario", "LEVERS", "GroundCost",
@@ -556,7 +555,7 @@ def orbit_cost(scn: Scenario, values: dict | None = None) -> OrbitCost:
     acc = scn.accelerator
     gpus = _gpus(acc, v["power"])
     life = v["accelerator_life"]
-    per_year = _annuity(life, v["cost_of_capital"].m_as(""))
+    per_year = annuity_factor(life, v["cost_of_capital"].m_as(""))
     unit_price = v["accelerator_price"] * v["space_premium"].m_as("")
     spares = np.asarray(spares_needed(np.rint(gpus), v["failure_rate"], life, CONFIDENCE), float)
     design = (v["power"] / v["specific_power"]).to("kg")          # everything but the spares

@@ -26,13 +26,11 @@ so that ``import course_lib`` stays fast after the first time.
 from __future__ import annotations
 
 import functools
-import inspect
 import math
 import os
 import pathlib
 import re
 import tempfile
-from dataclasses import dataclass
 from importlib import resources
 
 import numpy as np
@@ -135,8 +133,9 @@ class UnitArgumentError(pint.DimensionalityError):
         return self.extra_msg
 
 
-def _describe(value) -> str:
-    """A short excerpt of what was given, for messages (never a 1 MB string back)."""
+def describe_value(value) -> str:
+    """A short excerpt of what was given, for messages (never a 1 MB string back): the
+    kit's every error message shows a value through it."""
     try:
         text = f"{value:~P}" if isinstance(value, pint.Quantity) else repr(value)
     except Exception:          # a broken array or object must not break the message
@@ -228,12 +227,12 @@ def dimensionality_of(unit: str):
     True
     """
     if not isinstance(unit, str):
-        raise TypeError(f"a unit must be a string like 'GB/s', got {_describe(unit)}")
+        raise TypeError(f"a unit must be a string like 'GB/s', got {describe_value(unit)}")
     try:
-        _refuse_unsafe(unit)
+        refuse_unsafe(unit)
         return ureg.get_dimensionality(unit)
     except Exception as exc:             # pint raises several error types while parsing
-        raise TypeError(f"{_describe(unit)} is not a unit the kit knows ({exc})"[:200]) from None
+        raise TypeError(f"{describe_value(unit)} is not a unit the kit knows ({exc})"[:200]) from None
 
 
 _MAX_TEXT = 200                      # characters: a quantity is short
@@ -241,8 +240,9 @@ _MAX_POWER = 12                      # 10**12 is fine; 9**9**9 would never retur
 _POWER = re.compile(r"(?:\*\*|\^)\s*\(?\s*[-+]?\s*(\d[\d.]*(?:[eE][-+]?\d+)?)")
 
 
-def _refuse_unsafe(text: str) -> None:
-    """A ``ValueError`` for text that pint would take ages to read."""
+def refuse_unsafe(text: str) -> None:
+    """A ``ValueError`` for text that pint would take ages to read (too long, powers of
+    powers, huge exponents); the safe reader of expected values uses it too."""
     if len(text) > _MAX_TEXT:
         raise ValueError(f"too long to be a quantity ({len(text):,} characters; at most "
                          f"{_MAX_TEXT})")
@@ -336,13 +336,13 @@ def parse_quantity(text: str) -> pint.Quantity:
     <Quantity(109.0, 'minute')>
     """
     if not isinstance(text, str):
-        raise TypeError(f"a quantity to read must be text, like '80 GB', got {_describe(text)}")
+        raise TypeError(f"a quantity to read must be text, like '80 GB', got {describe_value(text)}")
     if len(text) > _MAX_TEXT:
-        _refuse_unsafe(text)
+        refuse_unsafe(text)
     if not text.strip():
         raise ValueError("the text is empty: write a number and its unit, like '80 GB'")
     text = _typed(text)
-    _refuse_unsafe(text)
+    refuse_unsafe(text)
     text = re.sub(r"\$\s*(" + _NUMBER + ")", r"\1 USD", text).replace("$", " USD ")
     try:
         if _PAIRS.match(text) and len(pairs := _PAIR.findall(text)) > 1:
@@ -352,59 +352,74 @@ def parse_quantity(text: str) -> pint.Quantity:
         one = _ONE.match(text)
         q = Q_(float(one[1]), one[2] or "") if one else Q_(text)
     except Exception as exc:            # pint raises several error types while parsing
-        raise ValueError(_describe(str(exc))[1:-1]) from None
+        raise ValueError(describe_value(str(exc))[1:-1]) from None
     if not isinstance(q, pint.Quantity):   # "" or "3" parse to a plain number
         q = Q_(q)
-    if not q._ok_for_muldiv():          # an offset unit: degC, degF
+    if on_offset_scale(q):              # degC, degF: bodies multiply what they get
         q = q.to("K")
     return q
 
 
-def _who(name: str, where: str | None) -> str:
+def on_offset_scale(q: pint.Quantity) -> bool:
+    """Whether ``q`` is in a unit whose zero is not zero, degrees Celsius or Fahrenheit:
+    pint refuses to multiply such a quantity, so a model converts it to kelvin first."""
+    return _offset(tuple(q.unit_items()))
+
+
+@functools.lru_cache(maxsize=256)
+def _offset(items) -> bool:
+    # one unit at power 1 whose zero is not the zero of its base unit (0 degC = 273.15 K);
+    # an offset unit inside a compound unit is read by pint as a difference (delta_degC)
+    return len(items) == 1 and items[0][1] == 1 and Q_(0, items[0][0]).to_base_units().m != 0
+
+
+def argument_name(name: str, where: str | None) -> str:
+    """How messages name an argument: ``"where(): name"``, or ``name`` alone."""
     return f"{where}(): {name}" if where else name
 
 
-def _real(m, who: str, like: str = "a real number") -> np.ndarray:
+def real_array(m, who: str, like: str = "a real number") -> np.ndarray:
     """``m`` (a number, a sequence or an array) as a float array, or a clear error: complex
     numbers are refused (numpy would drop the imaginary part with a warning), as are
     integers beyond the range of floats (``10**400``) and things that are not numbers."""
     if isinstance(m, complex) or np.iscomplexobj(m):
-        raise TypeError(f"{who} must be {like}, not complex: got {_describe(m)}.")
+        raise TypeError(f"{who} must be {like}, not complex: got {describe_value(m)}.")
     try:
         return np.asarray(m, dtype=float)
     except OverflowError:
         raise ValueError(f"{who} is too large: numbers must stay below about 1.8e308 "
                          "(the largest float).") from None
     except (TypeError, ValueError):
-        raise TypeError(f"{who} must be {like}, got {_describe(m)}.") from None
+        raise TypeError(f"{who} must be {like}, got {describe_value(m)}.") from None
 
 
 def _require_finite(q, name: str, where: str | None = None):
     """``q`` (a Quantity or numbers) unless it is empty, complex or not finite: an error
     naming ``where(): name``."""
-    who = _who(name, where)
-    m = _real(q.magnitude if isinstance(q, pint.Quantity) else q, who)
+    who = argument_name(name, where)
+    m = real_array(q.magnitude if isinstance(q, pint.Quantity) else q, who)
     if m.size == 0:
         raise ValueError(f"{who} is empty: give at least one value.")
     if not np.all(np.isfinite(m)):
-        raise ValueError(f"{who} must be a finite number, got {_describe(q)}.")
+        raise ValueError(f"{who} must be a finite number, got {describe_value(q)}.")
     return q
 
 
-def _check_sign(q, name: str, where: str | None, positive: bool, signed: bool = False):
-    """``q`` finite and >= 0 (> 0 if ``positive``; any sign if ``signed``), or a
+def check_sign(q, name: str, where: str | None, positive: bool, signed: bool = False):
+    """``q`` (a Quantity) finite and >= 0 (> 0 if ``positive``; any sign if ``signed``), or a
     ``ValueError`` naming it; a fast path for plain float magnitudes (the common call)."""
     m = q.magnitude
     if type(m) is float or (type(m) is int and -2**1023 < m < 2**1023):
         if not math.isfinite(m):
-            raise ValueError(f"{_who(name, where)} must be a finite number, got {_describe(q)}.")
+            raise ValueError(f"{argument_name(name, where)} must be a finite number, "
+                             f"got {describe_value(q)}.")
         bad = not signed and (m <= 0 if positive else m < 0)
     else:
-        a = _real(_require_finite(q, name, where).magnitude, _who(name, where))
+        a = real_array(_require_finite(q, name, where).magnitude, argument_name(name, where))
         bad = not signed and (np.any(a <= 0) if positive else np.any(a < 0))
     if bad:
         sign = "zero or negative" if positive else "negative"
-        raise ValueError(f"{_who(name, where)} must not be {sign} (got {_describe(q)}).")
+        raise ValueError(f"{argument_name(name, where)} must not be {sign} (got {describe_value(q)}).")
     return q
 
 
@@ -422,15 +437,15 @@ def as_quantity(value, name: str, unit: str, example: str | None = None,
     """
     expected = dimensionality_of(unit)
     example = example or f'{name}="1 {unit}"'
-    who = _who(name, where)
+    who = argument_name(name, where)
     wanted = describe_dimension(expected)
     if isinstance(value, str):
         try:
             value = parse_quantity(value)
         except ValueError as exc:
             raise UnitArgumentError(
-                _describe(value), unit, "", expected,
-                extra_msg=f"{who}: could not read {_describe(value)} as a quantity ({exc}). "
+                describe_value(value), unit, "", expected,
+                extra_msg=f"{who}: could not read {describe_value(value)} as a quantity ({exc}). "
                 f"Write it like {example}.",
             ) from None
     if not isinstance(value, pint.Quantity):
@@ -439,14 +454,14 @@ def as_quantity(value, name: str, unit: str, example: str | None = None,
         fix = (f"Write it like {example}." if number or not (take := _parts_of(value, expected))
                else f"Take its {' or '.join('.' + n for n in take)}.")
         raise UnitArgumentError(
-            _describe(value), unit, "dimensionless", expected,
-            extra_msg=f"{who} needs {wanted}, like {unit}, but got {what}{_describe(value)}. "
+            describe_value(value), unit, "dimensionless", expected,
+            extra_msg=f"{who} needs {wanted}, like {unit}, but got {what}{describe_value(value)}. "
             + fix,
         )
     if value.dimensionality != expected:
         raise UnitArgumentError(
             value.units, unit, value.dimensionality, expected,
-            extra_msg=f"{who} must be {wanted}, like {unit}, but {_describe(value)} is "
+            extra_msg=f"{who} must be {wanted}, like {unit}, but {describe_value(value)} is "
             f"{describe_dimension(value)}. Write it like {example}.",
         )
     return value
@@ -482,8 +497,8 @@ def as_count(value, name: str, unit: str = "", where: str | None = None) -> pint
     """
     if not isinstance(unit, str):
         raise TypeError(f"as_count(): unit must be a unit's name, like 'param', got "
-                        f"{_describe(unit)}")
-    who = _who(name, where)
+                        f"{describe_value(unit)}")
+    who = argument_name(name, where)
     example = f'{name}=70e9 or {name}="70 G{unit}"' if unit else f"{name}=8"
     if isinstance(value, (bool, np.bool_)) or value is None:
         raise TypeError(f"{who} must be a count, got {value!r}. Write it like {example}.")
@@ -495,14 +510,14 @@ def as_count(value, name: str, unit: str = "", where: str | None = None) -> pint
             raise UnitArgumentError(
                 q.units, unit, q.dimensionality, "",
                 extra_msg=f"{who} must be a count{' of ' + unit if unit else ' (a plain number)'},"
-                f" but {_describe(q)} is {describe_dimension(q)}. Write it like {example}.")
+                f" but {describe_value(q)} is {describe_dimension(q)}. Write it like {example}.")
     else:
-        m = _real(value, who, f"a number or a count in {unit or 'units'} (write it like "
+        m = real_array(value, who, f"a number or a count in {unit or 'units'} (write it like "
                   f"{example})")
         q = Q_(m if m.ndim else float(m), unit)
     _require_finite(q, name, where)
     if np.any(np.asarray(q.magnitude) < 0):
-        raise ValueError(f"{who} must not be negative, got {_describe(q)}.")
+        raise ValueError(f"{who} must not be negative, got {describe_value(q)}.")
     return q
 
 
@@ -510,7 +525,7 @@ def _read_count(text: str, who: str, example: str) -> pint.Quantity:
     try:
         return parse_quantity(text)
     except ValueError as exc:
-        raise TypeError(f"{who}: could not read {_describe(text)} as a count ({exc}). "
+        raise TypeError(f"{who}: could not read {describe_value(text)} as a count ({exc}). "
                         f"Write it like {example}.") from None
 
 
@@ -519,8 +534,8 @@ def require_positive(q: pint.Quantity, name: str, allow_zero: bool = False,
     """Raise ``ValueError`` naming ``name`` unless every element of ``q`` is finite and
     > 0 (>= 0 with ``allow_zero``); ``TypeError`` unless ``q`` is a Quantity."""
     if not isinstance(q, pint.Quantity):
-        raise TypeError(f"{_who(name, where)} must be a quantity, got {_describe(q)}.")
-    return _check_sign(q, name, where, positive=not allow_zero)
+        raise TypeError(f"{argument_name(name, where)} must be a quantity, got {describe_value(q)}.")
+    return check_sign(q, name, where, positive=not allow_zero)
 
 
 def require_fraction(x, name: str, where: str | None = None) -> float | np.ndarray:
@@ -531,27 +546,28 @@ def require_fraction(x, name: str, where: str | None = None) -> float | np.ndarr
     >>> require_fraction("90 %", "usable_fraction")
     0.9
     """
-    m = _plain_number(x, name, 'a fraction (like 0.9 or "90 %")', where)
+    m = plain_number(x, name, 'a fraction (like 0.9 or "90 %")', where)
     if np.any(~((m > 0) & (m <= 1))):
-        raise ValueError(f"{_who(name, where)} must be a fraction in (0, 1], got {_describe(x)}.")
+        raise ValueError(f"{argument_name(name, where)} must be a fraction in (0, 1], "
+                         f"got {describe_value(x)}.")
     return float(m) if np.ndim(m) == 0 else m
 
 
-def _plain_number(x, name: str, like: str, where: str | None = None) -> np.ndarray:
+def plain_number(x, name: str, like: str, where: str | None = None) -> np.ndarray:
     """``x`` (a number, an array, a dimensionless quantity or a string such as ``"90 %"``)
     as a finite float array; a unit with a dimension raises ``UnitArgumentError``."""
-    who = _who(name, where)
+    who = argument_name(name, where)
     if isinstance(x, (bool, np.bool_)) or x is None:
         raise TypeError(f"{who} must be {like}, got {x!r}.")
     if isinstance(x, str):
         try:
             x = parse_quantity(x)
         except ValueError as exc:
-            raise TypeError(f"{who} must be {like}; could not read {_describe(x)} ({exc}).") from None
+            raise TypeError(f"{who} must be {like}; could not read {describe_value(x)} ({exc}).") from None
     if isinstance(x, pint.Quantity):
         if not x.dimensionless:
             raise UnitArgumentError(x.units, "", x.dimensionality, "dimensionless",
-                                    extra_msg=f"{who} must be {like}, got {_describe(x)}, "
+                                    extra_msg=f"{who} must be {like}, got {describe_value(x)}, "
                                     f"{describe_dimension(x)}.")
         x = x.m_as("")
-    return _require_finite(_real(x, who, like), name, where)
+    return _require_finite(real_array(x, who, like), name, where)

@@ -2,6 +2,7 @@
 used to provide by importing upwards still work."""
 import ast
 import pathlib
+import warnings
 
 import pytest
 
@@ -107,3 +108,14 @@ def test_old_spellings_still_work():
     assert editions.ANSWER_TAG == grading.ANSWER_TAG == answer_cells.ANSWER_TAG
     assert editions.RESPONSE == grading.RESPONSE == answer_cells.RESPONSE
     assert "otter_grade" in editions.grade.__doc__      # the older name of the otter grader
+
+
+def test_an_exercise_declared_with_mistakes_still_constructs_and_says_where_they_go():
+    from course_lib.chapters import Exercise
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert Exercise("08.1", "x", "s", rtol=0.02).mistakes == ()
+    with pytest.warns(FutureWarning, match="# mistake: <expression> -> <hint>"):
+        old = Exercise("08.1", "x", "s", ((8, "bits, not bytes"),), rtol=0.02)
+    assert old.mistakes == () and old.rtol == 0.02
