@@ -107,7 +107,6 @@ import pathlib
 
 import ipywidgets as W
 import numpy as np
-from matplotlib.lines import Line2D
 
 from course_lib import (accelerator, constant, decode_step_time, doubling_time, flop_per_joule,
                         grow, landauer_energy)

@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, strategies as st
 from hypothesis.extra.numpy import arrays
 
-from course_lib.formats import (block_quantize, clipped_blocks, number_format, number_formats,
-                                quantize, representable_values)
+from course_lib.formats import (block_quantize, clipped_blocks, number_format, quantize,
+                                representable_values)
 
 ELEMENTS = ["BF16", "FP16", "FP8 E4M3", "FP8 E5M2", "FP6 E2M3", "FP6 E3M2", "FP4 E2M1"]
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from course_lib import Q_, accelerator, model
+from course_lib import Q_, model
 from course_lib.inference import (critical_intensity, decode_step_time, decode_throughput,
                                   energy_per_token, max_batch, prefill_time, roofline_time,
                                   tokens_per_joule)

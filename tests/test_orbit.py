@@ -4,11 +4,10 @@ import pytest
 from hypothesis import given, strategies as st
 
 from course_lib import Q_, constant
-from course_lib.orbit import (DAWN_DUSK, dawn_dusk_beta, orbital_period,
-                              sun_synchronous_inclination, array_area, eclipse_fraction, launch_cost_breakeven,
-                              launches_per_year, orbital_period, radiator_area, radiator_flux,
-                              solar_array_power, spares_needed, specific_power,
-                              surviving_fraction)
+from course_lib.orbit import (DAWN_DUSK, array_area, dawn_dusk_beta, eclipse_fraction,
+                              launch_cost_breakeven, launches_per_year, orbital_period,
+                              radiator_area, radiator_flux, solar_array_power, spares_needed,
+                              specific_power, sun_synchronous_inclination, surviving_fraction)
 from course_lib.units import UnitArgumentError
 
 

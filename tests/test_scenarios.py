@@ -3,10 +3,9 @@ against its closed form, the Monte Carlo against an analytic mean, published com
 from their own inputs, and clear refusals of bad scenarios."""
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, strategies as st
 
-from course_lib import (Q_, constant, energy, energy_cost, facility_power, it_power,
-                        spares_needed, specific_power)
+from course_lib import Q_, energy, energy_cost, facility_power, it_power
 from course_lib.scenarios import (LEVERS, breakeven, breakevens, ground_cost, monte_carlo,
                                   orbit_cost, scenario, scenario_names, sensitivity)
 import course_lib.scenarios as scenarios

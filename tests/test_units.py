@@ -3,7 +3,7 @@ import functools
 import numpy as np
 import pint
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, strategies as st
 
 from course_lib.units import (Q_, UnitArgumentError, as_count, as_quantity, require_fraction,
                               require_positive, ureg)
