@@ -74,6 +74,7 @@ test: $(DEV)
 # checks (tools/recipe.py): which step of a new chapter is missing.
 check: $(DEV)
 	HYPOTHESIS_PROFILE=dev $(BIN)/python -m pytest -n auto --dist loadscope -m "not slow" course_lib tests
+	$(BIN)/python -m tools.recipe
 
 # Speed figures (a table; never asserted): widget updates, browser latency, imports, sweeps.
 bench: $(DEV)

@@ -17,15 +17,25 @@ from course_lib.chapters import CHAPTERS
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
+def readme_row(c) -> str:
+    """A chapter's row in README.md's table."""
+    return f"| `{c.notebook[:-6]}` | {c.topic}{' (planned)' if c.planned else ''} |"
+
+
+def instructors_row(c) -> str:
+    """A chapter's row in INSTRUCTORS.md's table (none for a planned chapter)."""
+    if c.planned:
+        return ""
+    return (f"| {c.number} {c.title} | {c.goals} | about {c.minutes} min | "
+            f"{len(c.exercises)} + 1 written |")
+
+
 def readme_table() -> str:
-    rows = [f"| `{c.notebook[:-6]}` | {c.topic}{' (planned)' if c.planned else ''} |"
-            for c in CHAPTERS]
-    return "\n".join(["| Notebook | Topic |", "|---|---|", *rows])
+    return "\n".join(["| Notebook | Topic |", "|---|---|", *map(readme_row, CHAPTERS)])
 
 
 def instructors_table() -> str:
-    rows = [f"| {c.number} {c.title} | {c.goals} | about {c.minutes} min | "
-            f"{len(c.exercises)} + 1 written |" for c in CHAPTERS if not c.planned]
+    rows = [instructors_row(c) for c in CHAPTERS if not c.planned]
     return "\n".join(["| chapter | learning goals (short) | time | exercises |",
                       "|---|---|---|---|", *rows])
 
