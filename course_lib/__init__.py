@@ -15,7 +15,6 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sys
-from importlib import metadata
 
 # Infrastructure modules: not models, or they need the notebook stack (ipywidgets).
 _NOT_EXPORTED = {"declare", "widgets", "rounding", "chapters", "exercises", "masters",
@@ -61,7 +60,17 @@ for _name in ("accepts", "quantity", "count", "fraction", "ratio"):
     setattr(globals()["units"], _name, getattr(importlib.import_module(".declare", __name__), _name))
 del _name
 
-try:
-    __version__ = metadata.version("course-lib")
-except metadata.PackageNotFoundError:          # run from a source tree without installing
-    __version__ = "0+unknown"
+
+def __getattr__(name: str):
+    """``__version__``, read from the installed metadata when first asked for: importing
+    importlib.metadata costs about 70 ms, a quarter of the kit's import."""
+    if name == "__version__":
+        from importlib import metadata
+
+        try:
+            version = metadata.version("course-lib")
+        except metadata.PackageNotFoundError:      # run from a source tree without installing
+            version = "0+unknown"
+        globals()["__version__"] = version
+        return version
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
