@@ -333,12 +333,14 @@ send_time = Q_(3, "kitcoin")""",
     # a 4 GB allocation (the answer it would have set never is)
     "alloc": "x = bytearray(4 * 2**30)\nsend_time = 'allocated'",
 }
+KI_PROOF = ("import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n"
+            "    try:\n        while True:\n            pass\n    except KeyboardInterrupt:\n"
+            "        pass")
 AFTER = {
     # an exit after the right answer
     "exit": "import os\nos._exit(0)",
     # a loop that swallows the interrupt
-    "ki-proof": "while True:\n    try:\n        while True:\n            pass\n"
-                "    except KeyboardInterrupt:\n        pass",
+    "ki-proof": KI_PROOF,
     # answers made malformed by hand: the one row says so, the run goes on
     "malformed": "ip = get_ipython()\nfor cb in list(ip.events.callbacks['post_run_cell']):\n"
                  "    ip.events.unregister('post_run_cell', cb)\n"
@@ -434,6 +436,20 @@ def test_limits_stop_memory_and_loops(hostile):
     loop = hostile["results"]["ki-proof"]
     assert "time limit" in loop.status and loop.seconds < 8 + 5 + 20, loop.status
     assert "died" in hostile["results"]["exit"].status
+
+
+def test_a_loop_costs_seconds_not_minutes(tmp_path):
+    """With the default ceiling of 300 s, a cell the student added has the slowest master
+    cell's limit (10x its time + 5 s): an interrupt-proof loop there is killed in seconds,
+    and the answers before it count."""
+    assert grading.FACTOR == 10 and grading.SLACK == 5
+    times = grading.master_times(chapter("00"))
+    sub = submit(tmp_path / "subs" / "ann" / MASTER.name, RIGHT, after=KI_PROOF)
+    (result,) = grading.grade_class(chapter("00"), [sub], jobs=1, out=tmp_path / "out",
+                                    progress=lambda line: None)
+    limit = 10 * max(times.values()) + 5
+    assert "time limit" in result.status and result.scores["q00_2"] == 1
+    assert result.seconds < limit + 5 + 20, (result.seconds, limit)
 
 
 def test_answers_are_validated_strictly():

@@ -144,7 +144,7 @@ def run_submission(text: str, variables: list[str], limits: list[float],
     ``answers`` (validated), or ``error`` (why there are none), and what went wrong."""
     sb = sandbox_module()
     cpu = sum(limits) + 60
-    wall = min(sum(limits), 2 * max(limits, default=60)) + 90
+    wall = sum(limits) + 2 * max(limits, default=60) + 90
     kit_cache = None
     with contextlib.suppress(Exception):
         from course_lib.units import _cache_folder
@@ -291,9 +291,52 @@ def written_answers(nb: dict, manual: list[str]) -> dict[str, str]:
 
 # ---- a class --------------------------------------------------------------------------
 
-def cell_limits(chapter, time_limit: float) -> list[float]:
-    """Seconds per code cell of a submission (the last one for any cell beyond the list)."""
-    return [float(time_limit)]
+FACTOR, SLACK = 10.0, 5.0                        # a cell's limit: 10x the master's time + 5 s
+
+
+def master_times(chapter) -> dict[str, float]:
+    """Seconds each code cell of the chapter's master takes, by cell id: measured once by
+    running the master (nbclient's timing metadata) and kept under ``.cache/grading-times``
+    keyed as the executed masters are (its code, the kit, the versions)."""
+    import nbformat
+    from tools.executed import cache_folder, key
+
+    path = ROOT / "notebooks" / chapter.notebook
+    nb = nbformat.read(path, as_version=4)
+    stored = cache_folder().parent / "grading-times" / f"{path.stem}-{key(nb)}.json"
+    if stored.exists():
+        with contextlib.suppress(ValueError, OSError):
+            return json.loads(stored.read_text())
+    from nbclient import NotebookClient
+
+    NotebookClient(nb, timeout=600, kernel_name="python3", shutdown_kernel="immediate",
+                   record_timing=True, resources={"metadata": {"path": str(path.parent)}}).execute()
+    times = {}
+    for cell in nb.cells:
+        timing = cell.metadata.get("execution", {}) if cell.cell_type == "code" else {}
+        if "iopub.execute_input" in timing and "shell.execute_reply" in timing:
+            times[cell.get("id")] = max(0.0, (_when(timing["shell.execute_reply"])
+                                              - _when(timing["iopub.execute_input"])))
+    stored.parent.mkdir(parents=True, exist_ok=True)
+    part = stored.with_name(stored.name + f".{os.getpid()}.part")
+    part.write_text(json.dumps(times))
+    os.replace(part, stored)
+    return times
+
+
+def _when(stamp: str) -> float:
+    from datetime import datetime
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+
+def cell_limits(times: dict[str, float], nb: dict, ceiling: float) -> list[float]:
+    """Seconds for each code cell of a submission: the master's own cell (by id) times
+    ``FACTOR`` plus ``SLACK``; a cell the student added gets the slowest master cell's
+    limit; none more than ``ceiling`` (``--time-limit``)."""
+    limit = {cid: FACTOR * t + SLACK for cid, t in times.items()}
+    default = max(limit.values(), default=ceiling)
+    return [min(ceiling, limit.get(c.get("id"), default))
+            for c in nb.get("cells", []) if isinstance(c, dict) and c.get("cell_type") == "code"]
 
 
 class IntegrityError(RuntimeError):
@@ -346,7 +389,7 @@ def grade_class(chapter, submissions, jobs: int | None = None, time_limit: float
     for d in duplicates:
         progress(f"skipped {d}: the same file is already in the batch")
     results = [Result(key, path) for path, key in keys.items()]
-    limits = cell_limits(chapter, time_limit)
+    times = master_times(chapter)
 
     out.mkdir(parents=True, exist_ok=True)
     table = out / f"grades-{chapter.number}.csv"
@@ -371,6 +414,7 @@ def grade_class(chapter, submissions, jobs: int | None = None, time_limit: float
                 result.status = nb
             else:
                 result.written = written_answers(nb, manual)
+                limits = cell_limits(times, nb, time_limit)
                 ran = run_submission(data.decode("utf-8"), variables, limits, sandbox)
                 result.stopped = ran.get("stopped")
                 if "answers" in ran:
@@ -526,7 +570,8 @@ def main(argv=None) -> int:
     parser.add_argument("submissions", nargs="*", type=pathlib.Path)
     parser.add_argument("--jobs", type=int, default=None, help="workers (default: one per core)")
     parser.add_argument("--time-limit", type=float, default=300,
-                        help="seconds per cell (a notebook is stopped at twice this plus a minute)")
+                        help="most seconds for any cell (each cell's own limit is 10x the "
+                             "master's time for it plus 5 s)")
     parser.add_argument("--hand", type=pathlib.Path, help="CSV of hand-given written scores")
     parser.add_argument("--no-sandbox", action="store_true",
                         help="grade without the sandbox (trusted submissions only; loud)")

@@ -352,35 +352,39 @@ def execute(nb, variables: list[str], limits: list[float], scratch: pathlib.Path
     limits += [default] * (len(cells) - len(limits))
     client = NotebookClient(nb, allow_errors=True, interrupt_on_timeout=True,
                             kernel_name="python3", shutdown_kernel="immediate",
+                            error_on_timeout={"ename": "TimeLimit", "evalue": "", "traceback": []},
                             resources={"metadata": {"path": str(scratch)}})
     errors, stopped, interrupted = [], None, 0
     watch = _Watchdog(lambda: _kill_kernel(client, sandboxed))
     try:
         with client.setup_kernel():
             for index, cell in enumerate(cells):
+                # a cell's limit; after an interrupt, the late cell's own deadline still
+                # holds until a cell completes (the interrupt worked) or the kernel is killed
                 client.timeout = max(1, math.ceil(limits[index]))
-                watch.arm(limits[index] + GRACE)
+                watch.arm(index, limits[index])
                 began = time.monotonic()
                 try:
                     client.execute_cell(cell, index)
                 except DeadKernelError:
-                    stopped = (f"cell {index} ran past its time limit of {limits[index]:g} s and "
-                               "was stopped" if watch.fired else
-                               f"the kernel died in cell {index} (a crash or an exit)")
+                    stopped = (f"code cell {watch.culprit[0]} ran past its time limit of "
+                               f"{watch.culprit[1]:g} s and was stopped" if watch.fired else
+                               f"the kernel died in code cell {index} (a crash or an exit)")
                     break
-                finally:
-                    watch.disarm()
                 late = time.monotonic() - began >= limits[index]
                 for o in cell.get("outputs", []):
                     if o.get("output_type") == "error":
-                        late = late or o.get("ename") == "KeyboardInterrupt"
-                        if index and o.get("ename") != "KeyboardInterrupt":
+                        late = late or o.get("ename") in ("KeyboardInterrupt", "TimeLimit")
+                        if index and o.get("ename") not in ("KeyboardInterrupt", "TimeLimit"):
                             errors.append([index, str(o.get("ename"))[:80]])
                 interrupted += late
+                watch.done(index, limits[index], late, began)
                 if index == 0 and not path.exists():
                     return {"error": "the answer collector could not be installed"}
     except Exception as exc:                        # the kernel would not start, or broke
         stopped = stopped or f"the kernel failed: {type(exc).__name__}: {str(exc)[:160]}"
+    finally:
+        watch.stop()
     text = None
     try:
         with open(path, "rb") as f:
@@ -392,23 +396,43 @@ def execute(nb, variables: list[str], limits: list[float], scratch: pathlib.Path
 
 
 class _Watchdog:
-    """Kills the kernel when a cell outlives its limit by the grace period."""
+    """Kills the kernel when the running cell outlives its limit by ``GRACE``, or when a
+    cell that was interrupted at its limit has not let the kernel go by then."""
 
     def __init__(self, kill):
-        self.kill, self.fired, self.timer = kill, False, None
+        self.kill, self.fired = kill, False
+        self.late = self.running = self.culprit = (0, 0.0)
+        self.deadline = self.late_deadline = float("inf")
+        self.lock, self.stopped = threading.Lock(), threading.Event()
+        threading.Thread(target=self._run, daemon=True).start()
 
-    def arm(self, seconds: float) -> None:
-        self.timer = threading.Timer(seconds, self._fire)
-        self.timer.daemon = True
-        self.timer.start()
+    def arm(self, index: int, limit: float) -> None:
+        with self.lock:
+            self.running = (index, limit)
+            self.deadline = min(time.monotonic() + limit + GRACE, self.late_deadline)
 
-    def _fire(self) -> None:
-        self.fired = True
-        self.kill()
+    def done(self, index: int, limit: float, late: bool, began: float) -> None:
+        with self.lock:
+            if late and self.late_deadline == float("inf"):   # interrupted: free again?
+                self.late = (index, limit)
+                self.late_deadline = began + limit + GRACE
+            else:                              # a cell completed: the kernel is responsive
+                self.late_deadline = float("inf")
+            self.deadline = self.late_deadline
 
-    def disarm(self) -> None:
-        if self.timer:
-            self.timer.cancel()
+    def _run(self) -> None:
+        while not self.stopped.wait(0.2):
+            with self.lock:
+                now = time.monotonic()
+                due = now >= self.deadline
+                if due and not self.fired:
+                    self.culprit = self.late if now >= self.late_deadline else self.running
+            if due and not self.fired:
+                self.fired = True
+                self.kill()
+
+    def stop(self) -> None:
+        self.stopped.set()
 
 
 def _kill_kernel(client, sandboxed: bool) -> None:
