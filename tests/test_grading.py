@@ -163,7 +163,7 @@ def test_written_answers_are_gathered_and_feedback_never_shows_the_answer(graded
     text = (graded["out"] / "written-00.md").read_text()
     assert "## q00_7" in text and "Bytes per parameter." in text and "_(no answer)_" in text
     feedback = (graded["out"] / "feedback-00" / "old__alice__00_units_and_estimates.ipynb.md").read_text()
-    assert "**00.1**: Not answered yet" in feedback
+    assert "**00.1** (0 / 1): Not answered yet" in feedback
     from course_lib.exercises import expected_answer
     for path in (graded["out"] / "feedback-00").iterdir():
         if path.name.startswith("new__alice"):          # right answers are echoed back
@@ -532,3 +532,56 @@ def test_a_killed_grader_leaves_nothing_and_the_next_run_resumes(tmp_path):
     assert "kept from the interrupted run" in again.stdout
     rows = table(out)
     assert len(rows) == 3 and all(r["score"] == "1" for r in rows.values()), rows
+
+
+def test_hand_scores_are_checked_before_grading(tmp_path):
+    """Every mistake in a hand-score CSV is a clear error naming its line, raised before
+    any submission runs."""
+    sub = submit(tmp_path / "subs" / "ann" / MASTER.name, RIGHT)
+    key = "ann/00_units_and_estimates.ipynb"
+    for text, message in [
+            (f"submission,q00_9\n{key},1\n", "line 1: unknown column 'q00_9'"),
+            (f"submission,q00_7\n {key},1\n", "line 2: the name ' ann/"),
+            (f"submission,q00_7\n{key},2\n", "line 2: q00_7 is '2'; a score from 0 to 1"),
+            (f"submission,q00_7\n{key},one\n", "line 2: q00_7 is 'one'"),
+            (f"submission,q00_7\n{key},1\n{key},0\n", "line 3: 'ann/00_units_and_estimates.ipynb' a second time"),
+            ("submission,q00_7\nbob/x.ipynb,1\n", "line 2: no submission 'bob/x.ipynb'")]:
+        hand = tmp_path / "hand.csv"
+        hand.write_text(text)
+        lines = []
+        with pytest.raises(grading.HandScoreError, match=re.escape(message)):
+            grading.grade_class(chapter("00"), [sub], out=tmp_path / "out", hand=hand,
+                                progress=lines.append)
+        assert not any(line.startswith("[") for line in lines)      # nothing was graded
+
+
+def test_tables_feedback_and_written_answers_are_safe(tmp_path):
+    """A second run keeps the first table beside the new one; feedback holds this run's
+    students only, with the score per question and the merged hand score and comment; a
+    written answer that forges a heading or a script stays text, and one written in a cell
+    of its own below the placeholder is found."""
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    first = submit(subs / "first" / MASTER.name, RIGHT)
+    grading.grade_class(chapter("00"), [first], out=out, progress=lambda line: None)
+    forged = "### other-student\n\nAll correct <script>alert(1)</script>\n````"
+    ann = submit(subs / "ann" / MASTER.name, RIGHT, written=forged)
+    bob = submit(subs / "bob" / MASTER.name, {})
+    nb = nbformat.read(bob, as_version=4)
+    at = next(i for i, c in enumerate(nb.cells) if c.source == grading.RESPONSE)
+    nb.cells.insert(at + 1, nbformat.v4.new_markdown_cell("Bob's answer, in a cell of its own."))
+    nbformat.write(nb, bob)
+    hand = tmp_path / "hand.csv"
+    hand.write_text("submission,q00_7,q00_7 comment\nann/00_units_and_estimates.ipynb,0.5,"
+                    "Name a number.\n")
+    grading.grade_class(chapter("00"), [ann, bob], out=out, hand=hand, progress=lambda line: None)
+    assert [p.name for p in out.glob("grades-00.before-*.csv")], list(out.iterdir())
+    assert sorted(p.name for p in (out / "feedback-00").iterdir()) == [
+        "ann__00_units_and_estimates.ipynb.md", "bob__00_units_and_estimates.ipynb.md"]
+    feedback = (out / "feedback-00" / "ann__00_units_and_estimates.ipynb.md").read_text()
+    assert "**00.2** (1 / 1)" in feedback and "**q00_7 (written)**: 0.5 / 1: Name a number." in feedback
+    written = (out / "written-00.md").read_text()
+    assert "Bob's answer, in a cell of its own." in written
+    import markdown_it
+    html = markdown_it.MarkdownIt().render(written)
+    assert "<script>" not in html and "<h3>other-student</h3>" not in html
+    assert html.count("<h3>") == 2

@@ -273,15 +273,22 @@ def judge(chapter, answers: dict, points: dict) -> tuple[dict, dict]:
     return scores, messages
 
 
-def written_answers(nb: dict, manual: list[str]) -> dict[str, str]:
+def written_answers(nb: dict, manual: list[str], known_ids=frozenset()) -> dict[str, str]:
     """The written answers of a student edition: the answer cells inside the marked
-    question blocks, in order, one per written question."""
+    question blocks, and any markdown cell the student added there (an id the master does
+    not have), in order, one per written question."""
     found, inside = [], False
     for cell in nb.get("cells", []):
-        source = "".join(cell.get("source", ""))
+        if not isinstance(cell, dict):
+            continue
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else str(source)
         if "<!-- BEGIN QUESTION -->" in source:
             inside, texts = True, []
-        if inside and ANSWER_TAG in cell.get("metadata", {}).get("tags", []):
+        tags = (cell.get("metadata") or {}).get("tags") or []
+        added = (known_ids and cell.get("cell_type") == "markdown"
+                 and cell.get("id") not in known_ids)
+        if inside and (ANSWER_TAG in tags or added):
             texts.append(source.strip())
         if inside and "<!-- END QUESTION -->" in source:
             found.append("\n\n".join(texts))
@@ -397,7 +404,8 @@ def grade_class(chapter, submissions, jobs: int | None = None, time_limit: float
     journal = table.with_suffix(".csv.partial.jsonl")
     columns = (["submission", "status", "score", "possible"] + auto
                + [f"{q} (written)" for q in manual] + ["seconds"])
-    hand_scores = read_hand_scores(hand) if hand else {}
+    hand_scores = read_hand_scores(hand, manual, points, set(keys.values())) if hand else {}
+    known_ids = _cell_ids(ROOT / "notebooks" / chapter.notebook)
     kept = _resume(journal, chapter.number)
 
     def one(result: Result) -> Result:
@@ -413,13 +421,19 @@ def grade_class(chapter, submissions, jobs: int | None = None, time_limit: float
             if isinstance(nb, str):
                 result.status = nb
             else:
-                result.written = written_answers(nb, manual)
+                result.written = written_answers(nb, manual, known_ids)
                 limits = cell_limits(times, nb, time_limit)
                 ran = run_submission(data.decode("utf-8"), variables, limits, sandbox)
                 result.stopped = ran.get("stopped")
                 if "answers" in ran:
                     result.answers = ran["answers"]
                     result.scores, result.messages = judge(chapter, ran["answers"], points)
+                    if ran.get("stopped"):            # say why, not "Not answered yet"
+                        for ex in chapter.exercises:
+                            if ran["answers"].get(ex.variable) == {"missing": True}:
+                                result.messages[ex.id] = (
+                                    "Not answered when the notebook stopped: "
+                                    f"{ran['stopped']}.")
                     result.status = _status(ran)
                 else:
                     result.status = ran["error"]
@@ -429,7 +443,7 @@ def grade_class(chapter, submissions, jobs: int | None = None, time_limit: float
         return result
 
     def row_of(result: Result) -> dict:
-        return _row(result, auto, manual, points, hand_scores.get(result.key, {}))
+        return _row(result, auto, manual, points, hand_scores.get(result.key, {}).get("scores", {}))
 
     _grade_all(results, one, row_of, partial, journal, columns, jobs, progress)
     changed = [f for f, h in digest(guarded).items() if before.get(f) != h]
@@ -438,11 +452,20 @@ def grade_class(chapter, submissions, jobs: int | None = None, time_limit: float
                              + ", ".join(changed[:10]) + "; no table was written. Restore "
                              "them (git status) and grade again.")
     _write_table(partial, columns, [row_of(r) for r in sorted(results, key=lambda r: r.key)])
+    if table.exists():                             # an earlier table is kept, never lost
+        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(table.stat().st_mtime))
+        table.replace(table.with_name(f"grades-{chapter.number}.before-{stamp}.csv"))
     partial.replace(table)                         # whole, in order, once every row is in
     journal.replace(table.with_suffix(".jsonl"))   # the answers, for a merge without a re-run
     _write_written(out / f"written-{chapter.number}.md", master, results, manual)
-    _write_feedback(out / f"feedback-{chapter.number}", results)
+    _write_feedback(out / f"feedback-{chapter.number}", results, chapter, points, hand_scores)
     return results
+
+
+def _cell_ids(path: pathlib.Path) -> frozenset:
+    with contextlib.suppress(OSError, ValueError):
+        return frozenset(c.get("id") for c in json.loads(path.read_text())["cells"] if c.get("id"))
+    return frozenset()
 
 
 def _status(ran: dict) -> str:
@@ -516,11 +539,78 @@ def _row(result: Result, auto, manual, points, hand: dict) -> dict:
     return row
 
 
-def read_hand_scores(path: pathlib.Path) -> dict[str, dict[str, str]]:
-    """Hand-given scores of written questions: a CSV with a ``submission`` column (the row
-    names of the grades table) and one column per written question (``q02_8``)."""
-    with pathlib.Path(path).open(newline="") as f:
-        return {row.pop("submission"): row for row in csv.DictReader(f)}
+class HandScoreError(ValueError):
+    """A hand-score CSV that cannot be merged; the message names the line."""
+
+
+def read_hand_scores(path: pathlib.Path, manual=None, points=None, keys=None) -> dict:
+    """Hand-given scores of written questions, checked before anything is graded: a CSV
+    with a ``submission`` column (the row names of the grades table), a column per written
+    question (``q02_8``) and optionally ``q02_8 comment``. Unknown columns, names with
+    stray spaces or not in the batch, a name twice, and scores that are not numbers between
+    0 and the question's points raise :class:`HandScoreError` naming the line.
+    Returns ``{row name: {"scores": {q: text}, "comments": {q: text}}}``."""
+    manual = list(manual or [])
+    allowed = set(manual) | {f"{q} comment" for q in manual}
+    out = {}
+    try:
+        with pathlib.Path(path).open(newline="", encoding="utf-8-sig") as f:
+            reader = csv.reader(f)
+            header = next(reader, None)
+            if not header or header[0].strip() != "submission":
+                raise HandScoreError(f"{path}, line 1: the first column must be 'submission'")
+            for column in header[1:]:
+                if manual and column not in allowed:
+                    raise HandScoreError(
+                        f"{path}, line 1: unknown column {column!r}; the written questions' "
+                        f"columns are {', '.join(sorted(allowed))}")
+            for number, cells in enumerate(reader, start=2):
+                if not any(c.strip() for c in cells):
+                    continue
+                if len(cells) != len(header):
+                    raise HandScoreError(f"{path}, line {number}: {len(cells)} fields, the "
+                                         f"header has {len(header)}")
+                key, values = cells[0], dict(zip(header[1:], cells[1:]))
+                if key != key.strip():
+                    raise HandScoreError(f"{path}, line {number}: the name {key!r} has stray "
+                                         "spaces")
+                if keys is not None and key not in keys:
+                    raise HandScoreError(f"{path}, line {number}: no submission {key!r} in "
+                                         "this batch (names are the table's first column)")
+                if key in out:
+                    raise HandScoreError(f"{path}, line {number}: {key!r} a second time")
+                scores = {q: v.strip() for q, v in values.items() if not q.endswith(" comment")}
+                for q, v in scores.items():
+                    if v == "":
+                        continue
+                    try:
+                        value = float(v)
+                    except ValueError:
+                        value = float("nan")
+                    most = (points or {}).get(q, float("inf"))
+                    if not 0 <= value <= most:
+                        raise HandScoreError(f"{path}, line {number}: {q} is {v!r}; a score "
+                                             f"from 0 to {most:g} is expected")
+                out[key] = {"scores": scores,
+                            "comments": {q[:-len(" comment")]: v for q, v in values.items()
+                                         if q.endswith(" comment")}}
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise HandScoreError(f"{path}: cannot be read ({exc})") from None
+    return out
+
+
+def _fenced(text: str) -> str:
+    """Text shown as it was typed: inside a fence longer than any run of backticks in it,
+    so no heading, link or HTML in it is read as the document's own."""
+    longest = max((len(m) for m in re.findall(r"`+|~+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{text}\n{fence}"
+
+
+def _plain_name(key: str) -> str:
+    """A row name as one line of text a viewer shows, never runs."""
+    import html
+    return html.escape(re.sub(r"[\x00-\x1f\x7f]", "?", key)).replace("`", "&#96;")
 
 
 def _write_written(path: pathlib.Path, master, results, manual) -> None:
@@ -532,19 +622,34 @@ def _write_written(path: pathlib.Path, master, results, manual) -> None:
         for r in sorted(results, key=lambda r: r.key):
             text = r.written.get(q, "").strip()
             blank = not text or text == RESPONSE
-            lines += [f"### {r.key}", "", "_(no answer)_" if blank else text, ""]
+            lines += [f"### {_plain_name(r.key)}", "", "_(no answer)_" if blank else _fenced(text), ""]
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
-def _write_feedback(folder: pathlib.Path, results) -> None:
+def _write_feedback(folder: pathlib.Path, results, chapter=None, points=None,
+                    hand=None) -> None:
+    """One file per student of this run (files of earlier runs are removed): the status,
+    each exercise's score and feedback, the written questions' hand scores and comments."""
     folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.md"):
+        old.unlink()
+    points, hand = points or {}, hand or {}
     for r in results:
         name = re.sub(r"[^\w.-]+", "__", r.key) + ".md"
-        lines = [f"# Feedback: {r.key}", ""]
+        lines = [f"# Feedback: {_plain_name(r.key)}", ""]
         if not r.status.startswith("graded"):
             lines += [f"Not graded: {r.status}.", ""]
+        elif r.status != "graded":
+            lines += [f"Note: {r.status[len('graded; '):]}.", ""]
         for exercise_id, message in r.messages.items():
-            lines.append(f"- **{exercise_id}**: {message}")
+            q = "q" + exercise_id.replace(".", "_")
+            score = f" ({r.scores.get(q, 0):g} / {points.get(q, 1):g})" if q in r.scores else ""
+            lines.append(f"- **{exercise_id}**{score}: {message}")
+        merged = hand.get(r.key, {})
+        for q, value in merged.get("scores", {}).items():
+            comment = merged.get("comments", {}).get(q, "").strip()
+            lines.append(f"- **{q} (written)**: {value or 'not scored yet'}"
+                         f" / {points.get(q, 1):g}" + (f": {comment}" if comment else ""))
         (folder / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -588,6 +693,8 @@ def main(argv=None) -> int:
                               hand=args.hand, sandbox=not args.no_sandbox)
     except IntegrityError as exc:
         raise SystemExit(f"GRADING FAILED: {exc}") from None
+    except HandScoreError as exc:
+        raise SystemExit(f"nothing graded: the hand scores cannot be merged: {exc}") from None
     print(f"{len(results)} submissions in {time.perf_counter() - start:.0f} s -> "
           f"{OUT / f'grades-{chapter.number}.csv'}, written-{chapter.number}.md, "
           f"feedback-{chapter.number}/")
