@@ -12,10 +12,22 @@ Conventions
 * Mixture-of-experts models: FLOPs from the active parameters; weights read are the
   active parameters only, exact at batch 1 and a lower bound for larger batches, which
   route tokens to more experts.
-* Tensor parallelism over ``devices`` splits weights, KV cache and FLOPs evenly; its two
-  all-reduces per layer (after attention and after the MLP, Megatron-LM) of ``batch x
-  hidden`` 16-bit activations are priced with chapter 02's ``collective_time`` over the
-  accelerator's scale-up link, in series with the layer (they are on its critical path).
+* Tensor parallelism over ``devices`` splits weights, KV cache and FLOPs evenly; it adds
+  two all-reduces per layer (after attention and after the MLP, Megatron-LM) of ``batch x
+  hidden`` 16-bit activations, priced two ways with chapter 02's ``collective_time`` over
+  the accelerator's scale-up link:
+
+  - the **bound** prices each at the least any published all-reduce costs: the volume of
+    an in-network reduction (S per device, the least any algorithm sends) plus the
+    fastest published small all-reduce (``data/constants.csv``, "fastest published
+    all-reduce": 3.7 us, a one-shot kernel on H100s), and lets it overlap the step
+    (``max(math, memory, communication)``): a server that splits its batch can hide one
+    half's all-reduces behind the other half's reading;
+  - the **estimate** prices each at NCCL's Simple-protocol ring (2(n-1) hops of the
+    table's per-hop latency, 3.4 us on NVLink), in series with the layer, as a plain
+    implementation runs it. Measured servers sit between the two (gpt-fast runs
+    Llama-2-70B on 8 x A100 faster than the estimate: libraries use one-shot kernels or
+    NCCL's low-latency protocols for small messages).
 * Energy is power x time: the accelerators' board power (or, with ``facility=True``,
   chapter 04's IT power and PUE) for the bound's time, shared by the step's tokens. Board
   power is what a GPU may draw; a memory-bound GPU draws less, but for longer than the bound.
@@ -28,7 +40,8 @@ import numpy as np
 import pint
 
 from .compute import peak_rate
-from .data import Accelerator, Model, accelerator as _accelerator, interconnect, model as _model
+from .data import (Accelerator, Model, accelerator as _accelerator, constant, interconnect,
+                   model as _model)
 from .declare import accepts, count, flag, fraction, one_or_many, quantity
 from .memory import devices_to_fit, kv_cache_memory, weights_memory
 from .network import collective_time
@@ -37,7 +50,8 @@ from .units import Q_
 
 __all__ = ["critical_intensity", "RooflineTime", "roofline_time", "DecodeStep",
            "decode_step_time", "Throughput", "decode_throughput", "prefill_time",
-           "energy_per_token", "tokens_per_joule", "max_batch", "devices_needed"]
+           "energy_per_token", "tokens_per_joule", "max_batch", "devices_needed", "ServingBound",
+           "serving_bound"]
 
 ACTIVATION_BYTES = 2          # 16-bit activations in the tensor-parallel all-reduces
 MOST_DEVICES = 72             # tensor parallelism stays inside a scale-up domain (NVL72)
@@ -61,9 +75,13 @@ def critical_intensity(accelerator, fmt="BF16") -> pint.Quantity:
     return peak_rate(acc, fmt) / acc.memory_bandwidth
 
 
-def _bound(math, memory):
-    b = np.where(np.asarray(math.m_as("s")) >= np.asarray(memory.m_as("s")), "compute", "memory")
-    return str(b) if np.ndim(b) == 0 else b
+def _bound(math, memory, communication=None):
+    m, b = np.asarray(math.m_as("s")), np.asarray(memory.m_as("s"))
+    which = np.where(m >= b, "compute", "memory")
+    if communication is not None:
+        which = np.where(np.asarray(communication.m_as("s")) > np.maximum(m, b),
+                         "communication", which)
+    return str(which) if np.ndim(which) == 0 else which
 
 
 @dataclass(frozen=True)
@@ -102,11 +120,17 @@ def roofline_time(flops, bytes, accelerator, fmt="BF16") -> RooflineTime:
 class DecodeStep:
     """One decoding step of ``batch`` sequences at ``context`` tokens, per device:
     ``flops``, ``weights`` and ``kv_cache`` bytes read, and the times ``math``,
-    ``memory`` and ``communication`` (tensor-parallel all-reduces, 0 on one device).
-    ``time`` = max(math, memory) + communication; ``tokens_per_second`` for the batch and
-    ``per_sequence`` for each sequence. ``fits`` says whether weights and KV cache fit in
-    each device's usable memory (chapter 01's rule): a bound for a batch that does not fit
-    describes no real server."""
+    ``memory`` and ``communication`` (the tensor-parallel all-reduces at their floor, 0 on
+    one device). ``time`` = max(math, memory, communication), the bound;
+    ``tokens_per_second`` for the batch and ``per_sequence`` for each sequence, at the
+    bound. ``bound`` names the term that sets ``time``.
+
+    ``ring_communication`` is the same all-reduces at NCCL's Simple-protocol ring, and
+    ``estimate`` = max(math, memory) + ring_communication the step of a plain
+    implementation (an estimate, not a bound: faster libraries beat it).
+
+    ``fits`` says whether weights and KV cache fit in each device's usable memory
+    (chapter 01's rule): a bound for a batch that does not fit describes no real server."""
 
     batch: object
     context: object
@@ -118,15 +142,21 @@ class DecodeStep:
     memory: pint.Quantity
     communication: pint.Quantity
     fits: object = True
+    ring_communication: pint.Quantity = Q_(0, "ms")
 
     @property
     def time(self) -> pint.Quantity:
-        return (np.maximum(self.math, self.memory) + self.communication).to("ms")
+        return np.maximum(np.maximum(self.math, self.memory), self.communication).to("ms")
 
     @property
     def bound(self):
-        """``"compute"`` or ``"memory"``: which roof sets the step."""
-        return _bound(self.math, self.memory)
+        """``"compute"``, ``"memory"`` or ``"communication"``: which term sets ``time``."""
+        return _bound(self.math, self.memory, self.communication)
+
+    @property
+    def estimate(self) -> pint.Quantity:
+        """The step with the all-reduces at NCCL's Simple ring, in series (an estimate)."""
+        return (np.maximum(self.math, self.memory) + self.ring_communication).to("ms")
 
     @property
     def tokens_per_second(self) -> pint.Quantity:
@@ -147,8 +177,11 @@ def _link_latency(acc: Accelerator) -> pint.Quantity:
     return latency if latency is not None else Q_(0, "s")
 
 
-def _tp_communication(mdl: Model, acc: Accelerator, tokens, devices: int, include: bool):
-    """Two all-reduces per layer of ``tokens x hidden`` activations among ``devices``."""
+def _tp_communication(mdl: Model, acc: Accelerator, tokens, devices: int, include: bool,
+                      estimate: bool = False):
+    """Two all-reduces per layer of ``tokens x hidden`` activations among ``devices``: at
+    their floor (in-network volume, fastest published latency), or with ``estimate`` at
+    NCCL's Simple ring (the table's per-hop latency)."""
     if devices == 1 or not include:
         return Q_(np.zeros_like(np.asarray(tokens, dtype=float)), "s")
     bandwidth = acc.scale_up_per_peer or acc.scale_up_bandwidth
@@ -156,7 +189,12 @@ def _tp_communication(mdl: Model, acc: Accelerator, tokens, devices: int, includ
         raise ValueError(f"{acc.name} has no scale-up bandwidth in the table: the kit cannot "
                          f"price tensor parallelism on it; use devices=1.")
     size = Q_(np.asarray(tokens, dtype=float) * mdl.hidden * ACTIVATION_BYTES, "B")
-    one = collective_time("all-reduce", size, devices, bandwidth, _link_latency(acc))
+    if estimate:
+        one = collective_time("all-reduce", size, devices, bandwidth, _link_latency(acc))
+    else:
+        one = (constant("fastest published all-reduce")
+               + collective_time("all-reduce", size, devices, bandwidth, "0 s",
+                                 algorithm="in-network"))
     return 2 * mdl.layers * one
 
 
@@ -181,8 +219,14 @@ def decode_step_time(model, batch, context, accelerator, weights_fmt="BF16", kv_
     Per device: weights of the active parameters in ``weights_fmt`` / ``devices``, the KV
     cache of ``batch`` sequences at ``context`` tokens in ``kv_fmt`` / ``devices``, and the
     step's FLOPs / ``devices`` at the dense peak of ``weights_fmt`` (FP8 weights compute in
-    FP8). ``communication=False`` leaves out the tensor-parallel all-reduces, for
+    FP8). With ``devices`` > 1 the tensor-parallel all-reduces enter the bound at their
+    floor, overlapped (``max``); ``estimate`` adds them at NCCL's Simple ring, in series
+    (see the module's conventions). ``communication=False`` leaves them out of both, for
     comparison. Vectorised over ``batch`` and ``context``.
+
+    Llama-3-70B in BF16 on 8 x H100 at batch 1: the weights take 141 GB / 8 / 3.35 TB/s =
+    5.3 ms, the 160 all-reduces at least 160 x 3.7 us = 0.6 ms (the bound, memory-bound),
+    and 160 x 14 x 3.4 us = 7.6 ms at the Simple ring (the estimate, 12.9 ms).
 
     At batch 1 and a short context the time is the weights' bytes / bandwidth: Llama-3-70B
     in FP8 on one H200, 70.6 GB / 4.8 TB/s = 14.7 ms.
@@ -199,9 +243,10 @@ def decode_step_time(model, batch, context, accelerator, weights_fmt="BF16", kv_
     kv = (_kv(mdl, c, b, kv_fmt) / devices).to("GB")
     roof = roofline_time(flops, weights + kv, acc, weights_fmt)
     comm = _tp_communication(mdl, acc, b, devices, communication).to("ms")
+    ring = _tp_communication(mdl, acc, b, devices, communication, estimate=True).to("ms")
     fits = devices_to_fit(weights + kv, acc) == 1        # chapter 01's rule, per device
     return DecodeStep(batch, context, devices, flops, weights, kv, roof.math, roof.memory, comm,
-                      one_or_many(fits, bool))
+                      one_or_many(fits, bool), ring)
 
 
 @dataclass(frozen=True)
@@ -234,8 +279,9 @@ def prefill_time(model, prompt_tokens, accelerator, fmt="BF16", devices=1,
     Model: ``2 x active params x T + layers x T^2 x (heads x head_dim)`` FLOPs (causal
     attention: token t attends to t earlier ones, Kaplan et al.'s per-token term summed),
     against reading the weights once, on the roofline; plus the tensor-parallel
-    all-reduces of ``T x hidden`` activations. At any real prompt length it is
-    compute-bound: the weights are read once for all T tokens.
+    all-reduces of ``T x hidden`` activations at their floor, overlapped (as in
+    :func:`decode_step_time`). At any real prompt length it is compute-bound: the weights
+    are read once for all T tokens.
 
     >>> prefill_time("Llama-3-70B", 1000, "H200", "FP8").round(0)
     <Quantity(72.0, 'millisecond')>
@@ -245,7 +291,7 @@ def prefill_time(model, prompt_tokens, accelerator, fmt="BF16", devices=1,
     flops = Q_((2 * mdl.active_params.m_as("param") * t + mdl.layers * t ** 2 * _d_attn(mdl))
                / devices, "FLOP")
     roof = roofline_time(flops, weights_memory(mdl.active_params, fmt) / devices, acc, fmt)
-    return roof.time + _tp_communication(mdl, acc, t, devices, communication)
+    return np.maximum(roof.time, _tp_communication(mdl, acc, t, devices, communication))
 
 
 @accepts(returns="J/token", **_STEP, facility=flag())
@@ -339,3 +385,71 @@ def devices_needed(model, context, accelerator, latency_budget, weights_fmt="BF1
                      devices, communication) >= 1:
             return devices
     return 0
+
+
+@dataclass(frozen=True)
+class ServingBound:
+    """A server that prefills and decodes whole requests: ``flops`` per request, the
+    ``batch`` decoded together (the most that fit), the per-request times ``math`` (all its
+    FLOPs at the peak) and ``memory`` (its decoding steps' bytes at the bandwidth), and
+    ``tokens_per_second`` (output tokens of all ``devices``) at the larger of the two;
+    ``bound`` names it."""
+
+    flops: pint.Quantity
+    batch: int
+    output_tokens: int
+    devices: int
+    math: pint.Quantity
+    memory: pint.Quantity
+
+    @property
+    def bound(self) -> str:
+        return _bound(self.math, self.memory)
+
+    @property
+    def tokens_per_second(self) -> pint.Quantity:
+        return (Q_(self.output_tokens, "token") / np.maximum(self.math, self.memory)).to("token/s")
+
+
+@accepts(input_tokens=count("token", scalar=True),
+         output_tokens=count("token", whole=True, minimum=1, scalar=True), devices=_DEVICES,
+         usable_fraction=fraction(default="usable memory fraction", scalar=True))
+def serving_bound(model, input_tokens, output_tokens, accelerator, weights_fmt="BF16",
+                  kv_fmt="BF16", devices=1, usable_fraction=None) -> ServingBound:
+    """Upper bound on the output tokens per second of ``devices`` independent accelerators
+    (one model copy each) serving requests of ``input_tokens`` in and ``output_tokens`` out,
+    as an offline benchmark does (MLPerf Inference's Offline scenario).
+
+    Model, per request and per accelerator, on the roofline of the whole request:
+
+    * FLOPs: the prefill's (:func:`prefill_time`'s ``2 N T + layers T^2 d_attn``) plus the
+      decode's (``2 N`` per token, attention over ``T + t`` cached tokens for output token t);
+    * bytes: each decoding step reads the weights once for the ``batch`` sequences in
+      flight, the most whose KV caches fit at the mean context (``input + output / 2``),
+      plus each sequence's cache; the prompt's reading is shared by a batch of prompts and
+      left out;
+    * time = max(FLOPs / peak, bytes / bandwidth): prefill may run inside the memory-bound
+      decoding steps (chunked prefill), so the two are overlapped, not summed.
+
+    Leaving prefill out (``input_tokens=0``) gives the decode-only bound.
+
+    >>> serving_bound("Llama-2-70B", 0, 291, "H200", "FP8", "FP8").bound
+    'compute'
+    """
+    mdl, acc = _model(model), _accelerator(accelerator)
+    t_in, t_out = float(input_tokens), float(output_tokens)
+    d = _d_attn(mdl)
+    n = mdl.active_params.m_as("param")
+    flops = (2 * n * (t_in + t_out) + mdl.layers * t_in ** 2 * d
+             + 2 * mdl.layers * d * t_out * (t_in + (t_out - 1) / 2))
+    mean_context = t_in + t_out / 2
+    room = acc.memory * usable_fraction - weights_memory(mdl.active_params, weights_fmt)
+    cache = _kv(mdl, mean_context, 1, kv_fmt)
+    if room.m <= 0:
+        raise ValueError(f"serving_bound(): {mdl.name} in {weights_fmt} does not fit on one "
+                         f"{acc.name}.")
+    batch = max(1, int(np.floor((room / cache).m_as("")))) if cache.m > 0 else 10 ** 9
+    per_token = weights_memory(mdl.active_params, weights_fmt) / batch + cache
+    math = (Q_(flops, "FLOP") / peak_rate(acc, weights_fmt) / devices).to("ms")
+    memory = (t_out * per_token / acc.memory_bandwidth / devices).to("ms")
+    return ServingBound(Q_(flops, "FLOP"), batch, int(output_tokens), int(devices), math, memory)

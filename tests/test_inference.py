@@ -61,7 +61,70 @@ def test_tensor_parallel_splits_the_bytes_and_pays_all_reduces():
     assert two.communication.m_as("ms") > 0
     quiet = decode_step_time("Llama-3-70B", 32, 2000, "L20", "FP8", "FP8", devices=2,
                              communication=False)
-    assert quiet.time < two.time
+    assert quiet.time <= two.time and quiet.estimate < two.estimate
+    assert two.ring_communication > two.communication       # the estimate costs more
+
+
+def test_the_bound_prices_all_reduces_at_their_floor_and_the_estimate_at_the_simple_ring():
+    """Llama-3-70B BF16 on 8 x H100 at batch 1: weights 141.2 GB / 8 / 3.35 TB/s = 5.27 ms;
+    160 all-reduces of 16 KB at least 3.7 us + 16 KB / 450 GB/s each (0.60 ms, overlapped),
+    and 160 x 14 x 3.4 us = 7.6 ms at NCCL's Simple ring in series (12.9 ms)."""
+    step = decode_step_time("Llama-3-70B", 1, 1, "H100", devices=8)
+    assert step.time.m_as("ms") == pytest.approx(70.6e9 * 2 / 8 / 3.35e12 * 1e3, rel=1e-3)
+    assert step.communication.m_as("us") == pytest.approx(160 * (3.7 + 16384 / 450e3), rel=1e-3)
+    assert step.ring_communication.m_as("ms") == pytest.approx(160 * (14 * 3.4 + 1.75 * 16384 / 450e3) / 1e3, rel=1e-3)
+    assert round(step.estimate.m_as("ms"), 1) == 12.9 and step.bound == "memory"
+    # spread over 72 GPUs the weights take 0.25 ms, and the all-reduces' floor sets the step
+    wide = decode_step_time("Llama-3-70B", 1, 1, "B200", devices=72)
+    assert wide.bound == "communication" and wide.time == wide.communication
+
+
+def test_flat_then_linear_at_the_ridge_with_tensor_parallelism():
+    """The scaling book's shape (How To Scale Your Model, inference chapter): the step costs
+    the weights' reading up to the ridge batch, then grows with the batch. The all-reduces'
+    floor does not bend it; the Simple-ring estimate would triple it (5.3 -> 15.9 ms at
+    batch 295)."""
+    b = np.array([1, 128, 256, 600, 1200])
+    step = decode_step_time("Llama-3-70B", b, 1, "H100", devices=8)
+    t = step.time.m_as("ms")
+    assert t[2] / t[0] < 1.01 and list(step.bound[:3]) == ["memory"] * 3
+    assert t[4] / t[3] == pytest.approx(2, rel=0.01)
+    assert round(decode_step_time("Llama-3-70B", 295, 1, "H100", devices=8).estimate.m_as("ms"), 1) == 15.9
+
+
+def test_every_published_measurement_the_chapter_cites_sits_at_or_below_the_bound():
+    """The pattern of a bound: no cited measurement beats it.
+
+    * gpt-fast (README, 8 x A100-80GB at 330 W, batch 1, BF16): Llama-2-70B 21.32, 38.01
+      and 62.50 tokens/s on 2, 4 and 8 GPUs; Llama-3.1-70B 58.78 on 8. The Simple-ring
+      estimate gives 62.15 on 8: the measurement beats it, so it is no bound.
+    * TensorRT-Model-Optimizer benchmark.md: Llama3-70B FP8, batch 1, 32.85 tokens/s "on
+      H100" with no GPU count stated ("normalized to the GPU count"); compared with one
+      H100's bound it is 69 %, and any count sits further below.
+    * MLPerf Inference v4.1, 8 x H200, Llama 2 70B Offline: 31,302.7 tokens/s.
+    * the fastest published all-reduce sits at or above the bound's floor for one."""
+    from course_lib import constant
+    from course_lib.inference import serving_bound
+    gpt_fast = [("Llama-2-70B", 2, 21.32), ("Llama-2-70B", 4, 38.01),
+                ("Llama-2-70B", 8, constant("gpt-fast Llama-2-70B 8 x A100 decode").m_as("token/s")),
+                ("Llama-3-70B", 8, 58.78)]
+    for name, n, measured in gpt_fast:
+        bound = decode_throughput(name, 1, 5, "A100", devices=n).per_sequence.m_as("token/s")
+        assert measured <= bound, (name, n)
+    estimate = decode_step_time("Llama-2-70B", 1, 5, "A100", devices=8).estimate
+    assert (1 / estimate).m_as("1/s") < 62.50                    # the old "bound" fails
+    one_h100 = decode_throughput("Llama-3-70B", 1, 128, "H100", "FP8", "FP8").per_sequence
+    assert 32.85 <= one_h100.m_as("token/s") and round(32.85 / one_h100.m_as("token/s"), 2) == 0.69
+    mlperf = constant("MLPerf v4.1 H200 Llama 2 70B Offline tokens")
+    per_request = (mlperf / constant("MLPerf v4.1 H200 Llama 2 70B Offline samples")).m_as("token")
+    assert round(per_request) == 291
+    # the bound holds for any mean prompt the benchmark's cap allows that the run could have
+    # served (its FLOPs at most the peak): the measurement bounds the mean prompt from above
+    assert mlperf <= serving_bound("Llama-2-70B", 0, 291, "H200", "FP8", "FP8", devices=8).tokens_per_second
+    longest = max(t for t in range(0, 1025, 8) if serving_bound(
+        "Llama-2-70B", t, 291, "H200", "FP8", "FP8", devices=8).tokens_per_second >= mlperf)
+    assert 700 < longest < 1024
+    assert constant("fastest published all-reduce").m_as("us") <= 3.7
 
 
 def test_mlperf_llama2_70b_on_eight_h200_sits_below_the_bound():
