@@ -12,27 +12,37 @@ Conventions
   server overhead from chapter 04), so cost per GPU-hour compares like with like.
 * Ground (chapter 04's :func:`annualized_cost`): accelerators over their life, the
   facility per IT watt over its life, energy at the facility power (PUE) and price, other
-  operations per IT watt. A failed GPU is swapped by a technician and repaired or
-  replaced under warranty (inside other opex), so the ground buys no spares.
+  operations per IT watt. A failed GPU is swapped by a technician (inside other opex):
+  free under the vendor's ``warranty``, after it bought at the accelerator's price (the
+  expected number at ``failure_rate``, the same rate as in orbit: the part ``spares``).
 * Orbit (chapter 05): the same accelerators, times a ``space_premium`` for space-rated
   parts; cold **spares** launched up front so that ``power`` keeps running for the whole
   life at 95 % confidence (:func:`spares_needed` at ``failure_rate``, one pool for the
   whole constellation: a spare on each satellite would need more); the computers weigh
   the row "rack mass per power", and the rest of the scenario's mass (``power /
   specific_power`` minus the computers) is arrays, radiators, batteries and structure in
-  the proportions of :func:`specific_power`'s design, built at ``spacecraft_cost`` per kg;
+  the proportions of :func:`specific_power`'s design, sized for the IT load and then
+  scaled by ``orbit_overhead`` (housekeeping, pumps, arrays sized for their degradation:
+  orbit's counterpart of the PUE, :func:`orbit_overhead`), built at ``spacecraft_cost`` per kg;
   every kilogram (spares included) launched at ``launch_price``; no energy bill;
   operations per IT watt as on the ground. Everything in orbit lasts as long as its accelerators and is paid
   over that life (the constellation is rebuilt, not repaired).
 * Capital is spread over its life as chapter 04 does: straight line, or an annuity with a
-  ``cost_of_capital``.
+  ``cost_of_capital``. Capital that waits to deliver pays interest (the part ``waiting``):
+  the ground's building, power and cooling, spent evenly while it waits
+  ``ground_build_time`` for power; everything orbit launches, paid as it flies, evenly
+  over the launch campaign; either waits half its time on average, and the gigawatt
+  delivers when it is complete (:data:`KINDS` lists what both sides count).
+* ``specific_power`` is IT watts per kilogram of the whole satellite, computers included,
+  power system sized for the IT load alone: a published bus figure (power per bus mass,
+  no computers) converts with :func:`satellite_specific_power`.
 * Time to deliver: the ground waits ``ground_build_time`` for its power; orbit needs its
   mass in launches of ``payload`` at ``launch_cadence`` launches a year.
 
 What this leaves out (each would move the answer): land, grid upgrades and networks on
 the ground; ground stations, debris avoidance, launch insurance and the latency to users
-in orbit; the years orbit's capital is spent before it delivers; the decline of prices
-over the years.
+in orbit; a satellite earning before the whole constellation is up (and a site energised
+in phases); the decline of prices over the years.
 """
 from __future__ import annotations
 
@@ -51,17 +61,19 @@ import pint
 
 from .breakdown import Breakdown, NotANumber
 from .data import accelerator, build_time, constant, constant_record, launch_vehicle, launches
-from .declare import accepts, count, flag
+from .declare import accepts, count, flag, quantity, ratio
 from .orbit import launches_per_year, spares_needed, specific_power
 from .power import annuity_factor, annualized_cost, it_power
 from .units import Q_, as_quantity
 
 __all__ = ["Lever", "Scenario", "scenario", "scenario_names", "parse_scenario", "LEVERS", "GroundCost",
            "OrbitCost", "ground_cost", "orbit_cost", "Breakeven", "breakeven", "breakevens",
-           "MonteCarlo", "monte_carlo", "Sensitivity", "sensitivity"]
+           "MonteCarlo", "monte_carlo", "Sensitivity", "sensitivity", "KINDS",
+           "satellite_specific_power", "orbit_overhead"]
 
 SCENARIOS = resources.files("course_lib._tables") / "scenarios"   # data/scenarios/
 DISTRIBUTIONS = ("uniform", "loguniform", "triangular")
+CENTRE = (0.2, 0.8)          # a value whose position lies outside is off-centre, and said so
 CONFIDENCE = 0.95            # spares: the whole life covered with this probability
 MAX_SAMPLES = 1_000_000      # Monte Carlo: percentiles are steady long before; more only costs memory
 MAX_POINTS = 100_000         # break-even scans: 120 points already find a crossing to about 1 %
@@ -103,7 +115,9 @@ LEVERS: Mapping[str, LeverSpec] = MappingProxyType({     # read-only: every call
     "launch_price": LeverSpec("USD/kg", "orbit", "launch price per kg to orbit", (1, 1e5),
                               "Launch price"),
     # the computers alone weigh the row "rack mass per power": no design can beat 1 / that
-    "specific_power": LeverSpec("W/kg", "orbit", "IT watts per kg launched, the computers included",
+    "specific_power": LeverSpec("W/kg", "orbit",
+                                "IT watts per kg launched, the computers included, the power "
+                                "system sized for the IT load alone (orbit_overhead adds the rest)",
                                 (1, 0.99e3 / constant("rack mass per power").m_as("kg/kW")),
                                 "Watts per kg in orbit"),
     "spacecraft_cost": LeverSpec("USD/kg", "orbit",
@@ -111,12 +125,63 @@ LEVERS: Mapping[str, LeverSpec] = MappingProxyType({     # read-only: every call
                                  (0, 1e5), "Spacecraft build cost"),
     "space_premium": LeverSpec("", "orbit", "cost of space-rated hardware / ground hardware",
                                (1, 10), "Space hardware premium"),
-    "failure_rate": LeverSpec("1/year", "orbit", "permanent accelerator failures per year",
-                              (0, 1), "Failures a year in orbit"),
+    "failure_rate": LeverSpec("1/year", "both",
+                              "permanent accelerator failures per year (ground: bought after the "
+                              "warranty; orbit: spares launched)", (0, 1), "Failures a year"),
     "payload": LeverSpec("t", "orbit", "payload per launch", (1, 1000), "Payload per launch"),
     "launch_cadence": LeverSpec("1/year", "orbit", "launches a year available", (1, 1e5),
                                 "Launches a year"),
+    # added after the first scenarios: a scenario without them gets the kit's defaults
+    "warranty": LeverSpec("year", "ground",
+                          "years the vendor replaces failed accelerators free (ground only: "
+                          "nothing comes back from orbit)", (0, 15), "Warranty"),
+    "orbit_overhead": LeverSpec("", "orbit",
+                                "power the satellites supply and reject per IT watt: housekeeping, "
+                                "pumps, arrays sized for their end of life", (1, 3),
+                                "Power overhead in orbit"),
 })
+
+@accepts(returns="W/kg", bus_specific_power=quantity("W/kg", positive=True),
+         compute_mass=quantity("kg/kW", default="rack mass per power"))
+def satellite_specific_power(bus_specific_power, compute_mass=None) -> pint.Quantity:
+    """A published bus's watts per kilogram on the basis of the lever ``specific_power``:
+    IT watts per kilogram of the whole satellite, the computers included.
+
+    Published figures for satellites (Starlink V2 mini's 49 W/kg in Suncatcher's Table 1,
+    McCalip's 36.5 W/kg) are the bus's power over the bus's mass: no AI computers on
+    board. Carrying them adds ``compute_mass`` per kW of IT power; with the bus supplying
+    the IT load (``orbit_overhead`` adds the rest), ``1 / (1 / bus + compute_mass)``.
+
+    >>> print(f"{satellite_specific_power('36.5 W/kg'):.1f~P}")
+    25.8 W/kg
+    """
+    return 1 / (1 / bus_specific_power + compute_mass)
+
+
+@accepts(housekeeping=ratio(0.0, default="satellite housekeeping power share"),
+         pumps=ratio(0.0, default="pumped loop power share"),
+         degradation=quantity("1/year", default="solar array degradation"),
+         life=quantity("year", default="accelerator life"))
+def orbit_overhead(housekeeping=None, pumps=None, degradation=None, life=None):
+    """Power a satellite's arrays supply (and its radiators reject) per IT watt, at the
+    beginning of its life: orbit's counterpart of the ground's PUE.
+
+    Model: the bus also feeds its ``housekeeping`` (avionics, links, heaters) and its
+    coolant ``pumps``, each a share of the IT power; the arrays lose ``degradation`` of
+    their power a year (continuously) and are sized, as McCalip's model sizes them, to
+    deliver the IT power on average over ``life``: larger by ``x / (1 - exp(-x))`` with
+    ``x = degradation x life`` (about ``1 + x / 2``). In all, ``(1 + housekeeping + pumps)``
+    times that. Sources: spacedc-mdao's defaults (housekeeping; pumps, 2 % of the heat they
+    carry) and McCalip's model (degradation, 2.5 % a year for silicon cells).
+
+    >>> round(orbit_overhead().m, 3)
+    1.191
+    """
+    x = np.asarray((degradation * life).m_as(""), dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sizing = np.where(x == 0, 1.0, x / -np.expm1(-x))
+    return Q_((1 + housekeeping + pumps) * (sizing if sizing.ndim else float(sizing)), "")
+
 
 # Defaults computed by the chapters' models, named in scenario files as ``computed = ...``.
 COMPUTED = {
@@ -129,6 +194,22 @@ COMPUTED = {
     "Starship payload": lambda: launch_vehicle("Starship").payload_leo,
     "Grid interconnection queue (US)": lambda: build_time("Grid interconnection queue (US)").years,
     "Gas turbine (large frame)": lambda: build_time("Gas turbine (large frame)").years,
+    "Starlink V2 mini bus with the computers": lambda: satellite_specific_power(
+        constant("Starlink V2 mini bus specific power")),
+    "McCalip's bus with the computers": lambda: satellite_specific_power(
+        constant("McCalip satellite specific power")),
+    "orbit power overhead": lambda: orbit_overhead(),
+}
+
+# Levers added after the first scenarios were written: a scenario (a file, or one built by
+# a caller) without them gets these, so that every older scenario still loads.
+ADDED = {
+    "warranty": lambda: Lever("warranty", constant("server warranty"),
+                              "kit default (row server warranty)", constant("server warranty"),
+                              constant("server warranty")),
+    "orbit_overhead": lambda: Lever("orbit_overhead", orbit_overhead(),
+                                    "kit default (computed: orbit power overhead)",
+                                    orbit_overhead(), orbit_overhead()),
 }
 
 
@@ -150,6 +231,7 @@ class Lever:
     distribution: str = "uniform"
     range_source: str = ""
     where: dataclasses.InitVar[str] = ""
+    off_centre: str = ""
 
     def __post_init__(self, where: str) -> None:
         """The checks, once per lever built (the fast path of :func:`_quantity` keeps a
@@ -162,7 +244,7 @@ class Lever:
             if np.ndim(q.m):
                 raise ValueError(f"{where}: {end} must be one value, not an array.")
             object.__setattr__(self, end, q)
-        for text in ("source", "range_source"):
+        for text in ("source", "range_source", "off_centre"):
             if not isinstance(getattr(self, text), str):
                 raise TypeError(f"{where}: {text} must be text, got "
                                 f"{type(getattr(self, text)).__name__}.")
@@ -174,6 +256,22 @@ class Lever:
     @property
     def uncertain(self) -> bool:
         return bool(self.high > self.low)
+
+    @property
+    def position(self) -> float:
+        """The share of the lever's draws that fall below its value: 0.5 for a value at the
+        centre of its range (a fixed lever counts as centred), 0 or 1 at one end. A value
+        outside the middle (:data:`CENTRE`) makes the Monte Carlo's median differ from the
+        ratio at the values; the scenario's ``off_centre`` says why."""
+        if not self.uncertain:
+            return 0.5
+        a, b = self.low.m, self.high.m_as(self.low.units)
+        c = self.value.m_as(self.low.units)
+        if self.distribution == "loguniform":
+            return float(np.log(c / a) / np.log(b / a))
+        if self.distribution == "triangular":
+            return 0.5 if c == a == b else float((c - a) / (b - a))   # the CDF at the mode
+        return float((c - a) / (b - a))
 
 
 @dataclass(frozen=True)
@@ -206,6 +304,7 @@ class Scenario:
             if not isinstance(lever, Lever) or lever.name != _known(name):
                 raise TypeError(f"Scenario {self.name!r}: levers[{name!r}] must be a Lever named "
                                 f"{name!r}, got {str(lever)[:60]}.")
+        levers = {**{n: ADDED[n]() for n in ADDED if n not in levers}, **levers}
         missing = [n for n in LEVERS if n not in levers]
         if missing:
             raise ValueError(f"Scenario {self.name!r}: lever(s) {', '.join(missing)} missing.")
@@ -319,10 +418,11 @@ def _checked(lever: Lever, where: str) -> Lever:
 def _lever(name: str, entry: dict, file: str) -> Lever:
     where = f"{file} [{name}]"
     unknown = set(entry) - {"value", "row", "computed", "source", "low", "high",
-                            "distribution", "range_source"}
+                            "distribution", "range_source", "off_centre"}
     if unknown:
         raise ValueError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; known: value, "
-                         f"row, computed, source, low, high, distribution, range_source.")
+                         f"row, computed, source, low, high, distribution, range_source, "
+                         f"off_centre.")
     given = [k for k in ("value", "row", "computed") if k in entry]
     if len(given) != 1:
         raise ValueError(f"{where}: give exactly one of value, row, computed (got "
@@ -340,7 +440,8 @@ def _lever(name: str, entry: dict, file: str) -> Lever:
         if not source:
             raise ValueError(f"{where}: a value needs its source.")
     lever = Lever(name, value, source, entry.get("low", value), entry.get("high", value),
-                  entry.get("distribution", "uniform"), entry.get("range_source", ""), where)
+                  entry.get("distribution", "uniform"), entry.get("range_source", ""), where,
+                  entry.get("off_centre", ""))
     if lever.uncertain and not lever.range_source:
         raise ValueError(f"{where}: a range needs its range_source.")
     return lever
@@ -397,6 +498,8 @@ def parse_scenario(text: str, file: str = "<text>") -> Scenario:
             entries[name] = base.levers[name]
         elif name in doc:
             entries[name] = _lever(name, dict(doc[name]), file)
+        elif name in ADDED:
+            entries[name] = ADDED[name]()
         else:
             raise ValueError(f"{file}: lever [{name}] is missing.")
     return Scenario(file.removesuffix(".toml"), doc.get("description", ""),
@@ -473,8 +576,12 @@ class GroundCost(_Costs):
     gpus: float
     load_factor: float
     years_to_deliver: pint.Quantity
+    spares: pint.Quantity = Q_(0.0, "USD/year")
+    waiting: pint.Quantity = Q_(0.0, "USD/year")
+    replaced_gpus: float = 0.0
 
-    PARTS: ClassVar[tuple[str, ...]] = ("accelerators", "facility", "energy", "operations")
+    PARTS: ClassVar[tuple[str, ...]] = ("accelerators", "spares", "facility", "energy",
+                                        "operations", "waiting")
 
 
 @dataclass(frozen=True)
@@ -497,9 +604,23 @@ class OrbitCost(_Costs):
     mass: pint.Quantity
     launches: float
     years_to_deliver: pint.Quantity
+    waiting: pint.Quantity = Q_(0.0, "USD/year")
 
     PARTS: ClassVar[tuple[str, ...]] = ("accelerators", "spares", "arrays", "radiators",
-                                        "batteries", "structure", "launch", "operations")
+                                        "batteries", "structure", "launch", "operations",
+                                        "waiting")
+
+
+# The kinds of item both stacks count, and the parts of each side that count them: every
+# part of each side is in one kind, and every kind has parts on both sides (tested).
+KINDS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = MappingProxyType({
+    "accelerators": (("accelerators",), ("accelerators",)),
+    "failed accelerators replaced": (("spares",), ("spares",)),
+    "power, cooling, housing and getting there": (
+        ("facility", "energy"), ("arrays", "radiators", "batteries", "structure", "launch")),
+    "operations": (("operations",), ("operations",)),
+    "capital waiting to deliver": (("waiting",), ("waiting",)),
+})
 
 
 def _gpus(acc: str, power) -> float:
@@ -527,13 +648,31 @@ def ground_cost(scn: Scenario, values: dict | None = None) -> GroundCost:
     scn = _scenario(scn, "ground_cost")
     v = _values(scn, values, "ground_cost")
     gpus = _gpus(scn.accelerator, v["power"])
+    rate = v["cost_of_capital"].m_as("")
     c = annualized_cost(gpus, scn.accelerator, v["accelerator_price"], v["accelerator_life"],
                         v["facility_cost"], v["facility_life"], v["pue"],
-                        v["electricity_price"], v["load_factor"], v["other_opex"],
-                        v["cost_of_capital"])
+                        v["electricity_price"], v["load_factor"], v["other_opex"], rate)
+    life = v["accelerator_life"]
+    # failures after the warranty: bought at the accelerator's price as they come (the
+    # expected number: a shop can order more, unlike a constellation)
+    after = np.maximum((life - v["warranty"]).m_as("year"), 0)
+    replaced = gpus * v["failure_rate"].m_as("1/year") * after
+    spares = (replaced * v["accelerator_price"] * annuity_factor(life, rate)).to("USD/year")
+    # the building, power and cooling are paid while the site waits for its power
+    wait = v["ground_build_time"]
+    facility_capex = v["facility_cost"] * c.it_power
+    waiting = (facility_capex * _carry(rate, wait)
+               * annuity_factor(v["facility_life"], rate)).to("USD/year")
     return GroundCost(c.accelerators, c.facility, c.energy, c.other, it_power=c.it_power,
                       gpus=gpus, load_factor=v["load_factor"].m_as(""),
-                      years_to_deliver=v["ground_build_time"])
+                      years_to_deliver=wait, spares=spares, waiting=waiting,
+                      replaced_gpus=replaced if np.ndim(replaced) else float(replaced))
+
+
+def _carry(rate, wait) -> np.ndarray:
+    """What capital spent evenly over ``wait`` costs in interest before the gigawatt
+    delivers, as a share of it: ``(1 + rate)^(wait / 2) - 1`` (half the wait on average)."""
+    return np.expm1(wait.m_as("year") / 2 * np.log1p(np.asarray(rate, dtype=float)))
 
 
 @functools.lru_cache(maxsize=8)
@@ -555,27 +694,34 @@ def orbit_cost(scn: Scenario, values: dict | None = None) -> OrbitCost:
     acc = scn.accelerator
     gpus = _gpus(acc, v["power"])
     life = v["accelerator_life"]
-    per_year = annuity_factor(life, v["cost_of_capital"].m_as(""))
+    rate = v["cost_of_capital"].m_as("")
+    per_year = annuity_factor(life, rate)
     unit_price = v["accelerator_price"] * v["space_premium"].m_as("")
     spares = np.asarray(spares_needed(np.rint(gpus), v["failure_rate"], life, CONFIDENCE), float)
-    design = (v["power"] / v["specific_power"]).to("kg")          # everything but the spares
+    design = (v["power"] / v["specific_power"]).to("kg")   # the design at the IT load alone
     rack = constant("rack mass per power")
     computers = (v["power"] * rack).to("kg")
     spare_mass = (it_power(acc, spares) * rack).to("kg")
+    # the rest (arrays, radiators, batteries, structure) supplies and rejects the IT power
+    # times the overhead: housekeeping, pumps, arrays sized for their end of life
+    bus = (design - computers) * v["orbit_overhead"].m_as("")
     shares = _design_shares()                    # the rest of the design, in its proportions
-    built = {part: ((design - computers) * shares[part] * v["spacecraft_cost"]
-                    * per_year).to("USD/year") for part in shares}
-    mass = design + spare_mass
+    capex = {part: bus * shares[part] * v["spacecraft_cost"] for part in shares}
+    mass = computers + bus + spare_mass
     trips = (launches_per_year(v["power"] / Q_(1, "year"), v["power"] / mass, v["payload"])
              * Q_(1, "year")).m_as("")
+    years = (trips / v["launch_cadence"]).to("year")
+    capex.update(accelerators=gpus * unit_price, spares=spares * unit_price,
+                 launch=mass * v["launch_price"])
+    # everything launched is paid as it flies, evenly over the launch campaign
+    carried = sum(capex.values()) * _carry(rate, years)
     return OrbitCost(
-        accelerators=(gpus * unit_price * per_year).to("USD/year"),
-        spares=(spares * unit_price * per_year).to("USD/year"), **built,
-        launch=(mass * v["launch_price"] * per_year).to("USD/year"),
+        **{part: (cost * per_year).to("USD/year") for part, cost in capex.items()},
         operations=(v["other_opex"] * v["power"]).to("USD/year"),
+        waiting=(carried * per_year).to("USD/year"),
         it_power=v["power"].to("MW"), gpus=gpus, load_factor=v["load_factor"].m_as(""),
         spare_gpus=spares if np.ndim(spares) else float(spares), mass=mass.to("t"),
-        launches=trips, years_to_deliver=(trips / v["launch_cadence"]).to("year"))
+        launches=trips, years_to_deliver=years)
 
 
 # ---- what must be true -------------------------------------------------------------------
@@ -597,9 +743,10 @@ class Breakeven(NotANumber):
     TAKE: ClassVar[tuple[str, ...]] = ("value",)
 
 
-# Levers that change a cost (the others change time, or both sides in proportion).
-COST_LEVERS = tuple(n for n in LEVERS if n not in
-                    ("power", "payload", "launch_cadence", "ground_build_time"))
+# Levers that change a cost (power changes both sides in proportion; the times to deliver,
+# set by payload, launch_cadence and ground_build_time, cost the interest on the capital
+# that waits, so they change a cost whenever the cost of capital is above zero).
+COST_LEVERS = tuple(n for n in LEVERS if n != "power")
 
 
 def _gaps(scn: Scenario, grids: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -644,7 +791,8 @@ def breakevens(scn: Scenario, levers=None, refine: bool = True,
     scans (``points`` values each, at most 100,000) evaluated together. ``refine=False``
     interpolates on the first scan (to about 1 % with 120 points), fast enough for an
     explorer. A lever that changes no cost (``payload``, ``launch_cadence``,
-    ``ground_build_time`` change only the time to deliver) has no break-even, and its note
+    ``ground_build_time`` change only the time to deliver, which costs nothing without a
+    cost of capital) has no break-even, and its note
     says so."""
     scn = _scenario(scn, "breakevens")
     if points > MAX_POINTS:

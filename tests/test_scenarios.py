@@ -25,43 +25,134 @@ def test_every_scenario_loads_and_every_lever_has_a_source():
 
 
 def test_the_ground_by_hand():
-    """1 GW of GB200 servers: 1 GW / (1.2 kW x 1.39 rack overhead) accelerators, 50,000 USD
-    over 5 years; the building 13 USD/W over 14 years; 1.2 GW x 0.8 x 8766 h x 0.0806
-    USD/kWh; 0.3 USD/W a year."""
-    g = ground_cost(BASE)
+    """1 GW of GB200 servers, without financing: 1 GW / (1.2 kW x 1.39 rack overhead)
+    accelerators, 50,000 USD over 5 years; the building 8 USD/W over 14 years; 1.2 GW x 0.8
+    x 8766 h x 0.0806 USD/kWh; 0.3 USD/W a year; failures after the 3-year warranty, 6.1 %
+    a year for 2 years of 600,000 GPUs (73,200), bought at 50,000 USD over 5 years."""
+    g = ground_cost(BASE.replace(cost_of_capital=0))
     gpus = (Q_(1, "GW") / it_power("GB200", 1)).m_as("")
     assert g.gpus == pytest.approx(gpus)
     assert g.accelerators.m_as("USD/year") == pytest.approx(gpus * 50_000 / 5)
-    assert g.facility.m_as("USD/year") == pytest.approx(13e9 / 14)
+    assert g.facility.m_as("USD/year") == pytest.approx(8e9 / 14)
     assert g.energy.m_as("USD/year") == pytest.approx(1.2e6 * 0.8 * 8766 * 0.0806)
     assert g.operations.m_as("USD/year") == pytest.approx(0.3e9)
+    assert g.replaced_gpus == pytest.approx(600_000 * 0.061 * 2)
+    assert g.spares.m_as("USD/year") == pytest.approx(73_200 * 50_000 / 5)
+    assert g.waiting.m_as("USD/year") == 0                 # no interest, nothing to carry
     assert g.per_gpu_hour.m_as("USD/hour") == pytest.approx(
         g.total.m_as("USD/year") / (gpus * 0.8 * 8766))
+    # a warranty as long as the life: the ground buys no spares
+    assert ground_cost(BASE.replace(warranty="5 year")).spares.m_as("USD/year") == 0
+
+
+def test_waiting_is_financed_on_both_sides():
+    """At 5 %: the ground's 8 billion USD of building waits half of its 5.5 years for power,
+    1.05^2.75 - 1 = 14.4 % of it, paid over 14 years (x 0.1010); orbit's capital flies
+    evenly over its launch campaign and waits half of it."""
+    g, o = ground_cost(BASE), orbit_cost(BASE)
+    carry = 1.05 ** 2.75 - 1
+    assert g.waiting.m_as("USD/year") == pytest.approx(8e9 * carry * 0.05 / (1 - 1.05 ** -14))
+    capital = sum(getattr(o, p) for p in ("accelerators", "spares", "arrays", "radiators",
+                                          "batteries", "structure", "launch"))
+    carry_o = 1.05 ** (o.years_to_deliver.m_as("year") / 2) - 1
+    assert o.waiting.m_as("USD/year") == pytest.approx(capital.m_as("USD/year") * carry_o)
+    # the rate drawn from 0 to 10 %: every draw finances both sides
+    assert BASE.levers["cost_of_capital"].low.m == 0 and BASE.levers["cost_of_capital"].high.m == 0.1
 
 
 def test_the_orbit_by_hand():
-    """Baseline 2026 by hand, from the tables' numbers: 1 GW of GB200 at 1.667 kW each is
-    600,000 GPUs; 6.1 % fail a year, so 5 years expect 183,000 failures and the 95th
-    percentile is 183,000 + 1.645 x sqrt(183,000) = 183,704 spares; they weigh 11.3 kg/kW x
-    1.667 kW each (3,460 t); the design at 20.445 W/kg is 48,911 t; 52,370 t in all is
-    523.7 launches of 100 t (3.17 years at 165 a year) and, at 3,986 USD/kg over 5 years,
-    41,747 MUSD a year of launch."""
-    o = orbit_cost(BASE)
+    """Baseline 2026 by hand, from the tables' numbers, without financing: 1 GW of GB200 at
+    1.667 kW each is 600,000 GPUs; 6.1 % fail a year, so 5 years expect 183,000 failures
+    and the 95th percentile is 183,000 + 1.645 x sqrt(183,000) = 183,704 spares; they weigh
+    11.3 kg/kW x 1.667 kW each (3,460 t); the design at 20.445 W/kg is 48,911 t, of which
+    the computers 11,300 t and the rest, 37,611 t, grows by the overhead 1.1915 (44,812 t);
+    59,572 t in all is 595.7 launches of 100 t (3.61 years at 165 a year)."""
+    o = orbit_cost(BASE.replace(cost_of_capital=0))
     assert o.gpus == pytest.approx(600_000)
     assert o.spare_gpus == pytest.approx(183_000 + 1.645 * 183_000 ** 0.5, abs=2)
     spare_kg = 183_704 * 11.3 * 1000 / 600
     design_kg = 1e9 / 20.445
-    assert o.mass.m_as("kg") == pytest.approx(spare_kg + design_kg, rel=1e-4)
-    assert o.launches == pytest.approx(523.7, rel=1e-3)
-    assert o.years_to_deliver.m_as("year") == pytest.approx(523.7 / 165, rel=1e-3)
-    assert o.launch.m_as("MUSD/year") == pytest.approx(52_370_400 * 3985.714 / 5 / 1e6,
+    bus_kg = (design_kg - 11.3e6) * 1.191458
+    assert o.mass.m_as("kg") == pytest.approx(spare_kg + 11.3e6 + bus_kg, rel=1e-4)
+    assert o.launches == pytest.approx(595.7, rel=1e-3)
+    assert o.years_to_deliver.m_as("year") == pytest.approx(595.7 / 165, rel=1e-3)
+    assert o.launch.m_as("MUSD/year") == pytest.approx(o.mass.m_as("kg") * 3985.714 / 5 / 1e6,
                                                        rel=1e-4)
     assert o.accelerators.m_as("USD/year") == pytest.approx(600_000 * 50_000 / 5)
+    # an overhead of 1 is the old model: the arrays sized for the IT load alone
+    flat = orbit_cost(BASE.replace(cost_of_capital=0, orbit_overhead=1))
+    assert flat.mass.m_as("kg") == pytest.approx(spare_kg + design_kg, rel=1e-4)
+
+
+def test_both_sides_count_the_same_kinds_of_item():
+    """Every part of each stack belongs to one kind (scenarios.KINDS), and every kind has
+    parts on both sides: the ground buys failed accelerators after its warranty as orbit
+    launches spares, and both sides pay interest on capital that waits to deliver."""
+    from course_lib.scenarios import KINDS, GroundCost, OrbitCost
+    for side, parts in ((0, GroundCost.PARTS), (1, OrbitCost.PARTS)):
+        counted = [p for kind in KINDS.values() for p in kind[side]]
+        assert sorted(counted) == sorted(parts)
+    for kind, (ground, orbit) in KINDS.items():
+        assert ground and orbit, kind
+    g, o = ground_cost(BASE), orbit_cost(BASE)
+    for kind, (ground, orbit) in KINDS.items():      # each kind costs something on each side
+        assert sum(getattr(g, p).m for p in ground) > 0 and sum(getattr(o, p).m for p in orbit) > 0
+
+
+def test_every_off_centre_range_says_why():
+    """A lever whose value sits outside the middle of its range (its position below 0.2 or
+    above 0.8) moves the Monte Carlo's median away from the ratio at the values: the
+    scenario file must say so (off_centre), and a centred one says nothing."""
+    for name in scenario_names():
+        for lever in scenario(name).levers.values():
+            low, high = scenarios.CENTRE
+            assert bool(lever.off_centre) == (not low <= lever.position <= high), (name, lever.name)
+
+
+def test_published_watts_per_kg_are_converted_to_the_levers_basis():
+    """Suncatcher's 48.7 W/kg and McCalip's 36.5 W/kg are a bus's power over its mass, no
+    computers aboard; carrying GB200 racks (11.3 kg/kW) gives 31.4 and 25.8 W/kg, the basis
+    of the lever specific_power; orbit-optimistic stands on the first, its range on the
+    second."""
+    from course_lib.scenarios import satellite_specific_power
+    assert satellite_specific_power("48.7 W/kg").m_as("W/kg") == pytest.approx(
+        1 / (1 / 48.7 + 0.0113))
+    assert satellite_specific_power("36.5 W/kg").m_as("W/kg") == pytest.approx(25.84, abs=0.01)
+    hopeful = scenario("orbit-optimistic").levers["specific_power"]
+    assert hopeful.value.m_as("W/kg") == pytest.approx(31.41, abs=0.01)
+    assert hopeful.low.m_as("W/kg") == pytest.approx(25.8, abs=0.05)
+    assert BASE.levers["specific_power"].high.m_as("W/kg") == pytest.approx(31.4, abs=0.05)
+
+
+def test_every_watts_per_kg_row_states_its_basis():
+    """Published W/kg figures are on different bases (a component, a bus without computers,
+    a satellite with them): every row in W/kg says which in its notes."""
+    import csv
+    from importlib import resources
+    table = resources.files("course_lib._tables") / "constants.csv"
+    rows = [r for r in csv.DictReader(table.open()) if r["unit"] == "W/kg"]
+    assert len(rows) >= 4
+    for r in rows:
+        assert r["notes"].startswith("Basis: "), r["name"]
+
+
+def test_older_scenarios_without_the_added_levers_still_load():
+    """A scenario written before warranty and orbit_overhead existed gets the kit's
+    defaults for them."""
+    text = "\n".join(line for line in
+                     (scenarios.SCENARIOS / "baseline-2026.toml").read_text().split("[warranty]")[0]
+                     .splitlines())
+    old = scenarios.parse_scenario(text, "old.toml")
+    assert old["warranty"].m_as("year") == 3
+    assert old["orbit_overhead"].m_as("") == pytest.approx(1.1915, abs=1e-4)
+    levers = {n: lv for n, lv in BASE.levers.items() if n not in ("warranty", "orbit_overhead")}
+    built = scenarios.Scenario("mine", "", "GB200", levers)
+    assert set(built.levers) == set(LEVERS)
 
 
 def test_orbit_is_linear_in_launch_price_so_the_break_even_matches_the_closed_form():
     """orbit(p) = a + b p: the break-even is (ground - a) / b."""
-    s = scenario("orbit-optimistic")
+    s = scenario("orbit-optimistic", specific_power="60 W/kg")
     a = orbit_cost(s.replace(launch_price="1 USD/kg")).total.m_as("USD/year")
     b = orbit_cost(s.replace(launch_price="2 USD/kg")).total.m_as("USD/year") - a
     closed = 1 + (ground_cost(s).total.m_as("USD/year") - a) / b
@@ -248,13 +339,16 @@ def test_a_scenario_cannot_be_changed_by_a_caller():
 
 
 def test_levers_that_change_no_cost_have_no_break_even_and_say_so():
+    free = BASE.replace(cost_of_capital=0)         # waiting costs nothing without interest
     for lever in ("payload", "launch_cadence", "ground_build_time"):
-        b = breakeven(BASE, lever)
+        b = breakeven(free, lever)
         assert b.value is None and "changes no cost" in b.note, lever
+        assert ground_cost(BASE.replace(**{lever: BASE.levers[lever].value * 2})).total \
+            != ground_cost(BASE).total or lever != "ground_build_time"
     power = breakeven(BASE, "power")               # the spares pool: not quite proportional
     assert power.value is None and power.orbit_cheaper == "nowhere"
     wide = BASE.with_range("power", "1 GW", "2 GW").with_range("payload", "50 t", "150 t")
-    rows = {r.lever: r for r in sensitivity(wide)}
+    rows = {r.lever: r for r in sensitivity(wide.replace(cost_of_capital=0))}
     assert rows["payload"].swing == 0 and rows["power"].swing < 0.01
     assert monte_carlo(wide, 1000).ratio.shape == (1000,)
 

@@ -14,7 +14,8 @@ from .charts import nice_limit, set_stack, stacked_bar
 # The parts of both stacks, in one palette: shared parts keep their colour on both rows.
 PARTS = tuple(dict.fromkeys(GroundCost.PARTS + OrbitCost.PARTS))
 COLORS = dict(zip(PARTS, ("tab:blue", "tab:gray", "tab:orange", "tab:olive", "tab:purple",
-                          "tab:cyan", "tab:brown", "tab:pink", "tab:red", "tab:green")))
+                          "tab:cyan", "tab:brown", "tab:pink", "tab:red", "tab:green",
+                          "gold", "black")))
 # The board's levers: (lever, stops); each slider starts at the scenario's value and is
 # labelled as the lever is declared (course_lib.scenarios.LEVERS).
 BOARD = (("launch_price", [30, 100, 200, 500, 1000, 2000, 5000]),
@@ -23,7 +24,8 @@ BOARD = (("launch_price", [30, 100, 200, 500, 1000, 2000, 5000]),
          ("space_premium", [1, 1.25, 1.5, 2, 3]),
          ("failure_rate", [0.01, 0.03, 0.1, 0.2]),
          ("electricity_price", [0.02, 0.04, 0.08, 0.15, 0.25]),
-         ("accelerator_life", [3, 4, 5, 6, 7]))
+         ("accelerator_life", [3, 4, 5, 6, 7]),
+         ("cost_of_capital", [0, 0.025, 0.05, 0.075, 0.1]))
 
 def _board_setup(fig):
     ax = fig.add_subplot()
