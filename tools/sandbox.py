@@ -327,7 +327,15 @@ def inside(sandboxed: bool) -> dict:
         (scratch / ".no-masters").mkdir()
         for name, data in cache.items():
             (scratch / ".cache/kit" / name).write_bytes(data)
-        nb = nbformat.reads(spec["notebook"], as_version=4)
+        nb = nbformat.from_dict(json.loads(spec["notebook"]))   # checked outside; code only
+        if not isinstance(nb.get("cells"), list):
+            return {"error": "not a notebook (no list of cells)"}
+        nb.cells = [c for c in nb.cells if isinstance(c, dict) and c.get("cell_type") == "code"
+                    and isinstance(c.get("source"), (str, list))]
+        for c in nb.cells:
+            c.source = "".join(c.source) if isinstance(c.source, list) else c.source
+            c.setdefault("metadata", {})
+            c.setdefault("outputs", [])
         return execute(nb, spec["variables"], spec["limits"], scratch, sandboxed)
     finally:
         if not sandboxed:
@@ -352,6 +360,7 @@ def execute(nb, variables: list[str], limits: list[float], scratch: pathlib.Path
     limits += [default] * (len(cells) - len(limits))
     client = NotebookClient(nb, allow_errors=True, interrupt_on_timeout=True,
                             kernel_name="python3", shutdown_kernel="immediate",
+                            extra_arguments=["--HistoryManager.enabled=False"],
                             error_on_timeout={"ename": "TimeLimit", "evalue": "", "traceback": []},
                             resources={"metadata": {"path": str(scratch)}})
     errors, stopped, interrupted = [], None, 0
