@@ -228,7 +228,7 @@ CHAPTERS: tuple[Chapter, ...] = (
             Exercise("07.3", "build_cost_breakeven", "USD/kg", rtol=0.02),
             Exercise("07.4", "launched_power_price", "USD/kW/year", rtol=0.02),
             Exercise("07.5", "grid_median_ratio", "", rtol=0.01),
-            Exercise("07.6", "years_for_10gw", "year", rtol=0.02),
+            Exercise("07.6", "years_for_30gw", "year", rtol=0.02),
         )),
 )
 
