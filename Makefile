@@ -85,11 +85,11 @@ editions: $(DEV)
 	$(BIN)/python -m tools.editions build
 
 # Grade a class: make grade CHAPTER=00 SUBMISSIONS="submissions/*/*.ipynb" [JOBS=4]
-# [TIME_LIMIT=300] [HAND=hand-scores.csv] [NO_SANDBOX=1] (see INSTRUCTORS.md)
+# [TIME_LIMIT=300] [HAND=hand-scores.csv] [NO_SANDBOX=1] [MERGE_ONLY=1] (see INSTRUCTORS.md)
 grade: $(DEV)
 	$(BIN)/python -m tools.grading "$(CHAPTER)" $(SUBMISSIONS) $(if $(JOBS),--jobs $(JOBS)) \
 		$(if $(TIME_LIMIT),--time-limit $(TIME_LIMIT)) $(if $(HAND),--hand $(HAND)) \
-		$(if $(NO_SANDBOX),--no-sandbox)
+		$(if $(NO_SANDBOX),--no-sandbox) $(if $(MERGE_ONLY),--merge-only)
 
 # Re-run the master notebooks and save their outputs, and rewrite the chapter tables of
 # README.md and INSTRUCTORS.md from course_lib/chapters.py (after editing a chapter).

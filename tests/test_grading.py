@@ -585,3 +585,17 @@ def test_tables_feedback_and_written_answers_are_safe(tmp_path):
     html = markdown_it.MarkdownIt().render(written)
     assert "<script>" not in html and "<h3>other-student</h3>" not in html
     assert html.count("<h3>") == 2
+
+
+def test_merge_only_reuses_the_last_runs_answers(tmp_path, monkeypatch):
+    sub = submit(tmp_path / "subs" / "ann" / MASTER.name, RIGHT)
+    out = tmp_path / "out"
+    grading.grade_class(chapter("00"), [sub], out=out, progress=lambda line: None)
+    hand = tmp_path / "hand.csv"
+    hand.write_text("submission,q00_7,q00_7 comment\nann/00_units_and_estimates.ipynb,1,Clear.\n")
+    monkeypatch.setattr(grading, "run_submission", lambda *a, **k: pytest.fail("ran again"))
+    grading.merge_only(chapter("00"), out=out, hand=hand, progress=lambda line: None)
+    row = table(out)["ann/00_units_and_estimates.ipynb"]
+    assert row["q00_2"] == "1" and row["q00_7 (written)"] == "1" and row["score"] == "2.0"
+    assert "Clear." in (out / "feedback-00" / "ann__00_units_and_estimates.ipynb.md").read_text()
+    assert len(list(out.glob("grades-00.before-*.csv"))) == 1

@@ -462,6 +462,46 @@ def grade_class(chapter, submissions, jobs: int | None = None, time_limit: float
     return results
 
 
+def merge_only(chapter, out: pathlib.Path = OUT, hand: pathlib.Path | None = None,
+               progress=print) -> list[Result]:
+    """Merge hand scores into the last run's rows (``grades-NN.jsonl``) without running any
+    submission again: the table (the earlier one kept beside it), the written answers and
+    the feedback files are written anew."""
+    from course_lib import masters
+
+    saved = out / f"grades-{chapter.number}.jsonl"
+    if not saved.exists():
+        raise SystemExit(f"nothing to merge into: no {saved} (grade the class once first)")
+    results = []
+    for line in saved.read_text(encoding="utf-8").splitlines():
+        with contextlib.suppress(ValueError, KeyError, TypeError):
+            row = json.loads(line)
+            if row.get("chapter") == chapter.number:
+                r = Result(row["key"], pathlib.Path(row["key"]))
+                r.__dict__.update({k: row[k] for k in _SAVED})
+                results.append(r)
+    master = masters.read_master(ROOT / "notebooks" / chapter.notebook)
+    points = {q.name: q.config.get("points", 1) for q in master.questions}
+    manual = [q.name for q in master.questions if q.manual]
+    auto = [q.name for q in master.questions if not q.manual]
+    hand_scores = read_hand_scores(hand, manual, points, {r.key for r in results}) if hand else {}
+    columns = (["submission", "status", "score", "possible"] + auto
+               + [f"{q} (written)" for q in manual] + ["seconds"])
+    table = out / f"grades-{chapter.number}.csv"
+    part = table.with_suffix(".csv.merging")
+    _write_table(part, columns, [_row(r, auto, manual, points,
+                                      hand_scores.get(r.key, {}).get("scores", {}))
+                                 for r in sorted(results, key=lambda r: r.key)])
+    if table.exists():
+        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(table.stat().st_mtime))
+        table.replace(table.with_name(f"grades-{chapter.number}.before-{stamp}.csv"))
+    part.replace(table)
+    _write_written(out / f"written-{chapter.number}.md", master, results, manual)
+    _write_feedback(out / f"feedback-{chapter.number}", results, chapter, points, hand_scores)
+    progress(f"merged {len(hand_scores)} hand-scored rows into {len(results)} rows, nothing re-run")
+    return results
+
+
 def _cell_ids(path: pathlib.Path) -> frozenset:
     with contextlib.suppress(OSError, ValueError):
         return frozenset(c.get("id") for c in json.loads(path.read_text())["cells"] if c.get("id"))
@@ -685,10 +725,18 @@ def main(argv=None) -> int:
                         help="most seconds for any cell (each cell's own limit is 10x the "
                              "master's time for it plus 5 s)")
     parser.add_argument("--hand", type=pathlib.Path, help="CSV of hand-given written scores")
+    parser.add_argument("--merge-only", action="store_true",
+                        help="merge --hand into the last run's rows without grading again")
     parser.add_argument("--no-sandbox", action="store_true",
                         help="grade without the sandbox (trusted submissions only; loud)")
     args = parser.parse_args(argv)
     chapter = chapter_argument(args.chapter or "")
+    if args.merge_only:
+        try:
+            merge_only(chapter, hand=args.hand)
+        except HandScoreError as exc:
+            raise SystemExit(f"nothing merged: {exc}") from None
+        return 0
     if not args.submissions:
         raise SystemExit("no submissions given: SUBMISSIONS=\"submissions/*/*.ipynb\"")
     missing = [str(p) for p in args.submissions if not p.is_file()]
