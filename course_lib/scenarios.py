@@ -657,12 +657,12 @@ def ground_cost(scn: Scenario, values: dict | None = None) -> GroundCost:
     # expected number: a shop can order more, unlike a constellation)
     after = np.maximum((life - v["warranty"]).m_as("year"), 0)
     replaced = gpus * v["failure_rate"].m_as("1/year") * after
-    spares = (replaced * v["accelerator_price"] * annuity_factor(life, rate)).to("USD/year")
-    # the building, power and cooling are paid while the site waits for its power
+    # (the accelerators' line is gpus x price x annuity: the replacements' share of it)
+    spares = (c.accelerators * (replaced / gpus)).to("USD/year")
+    # the building, power and cooling are paid while the site waits for its power: their
+    # interest is paid back over the building's life, as the building is
     wait = v["ground_build_time"]
-    facility_capex = v["facility_cost"] * c.it_power
-    waiting = (facility_capex * _carry(rate, wait)
-               * annuity_factor(v["facility_life"], rate)).to("USD/year")
+    waiting = (c.facility * _carry(rate, wait)).to("USD/year")
     return GroundCost(c.accelerators, c.facility, c.energy, c.other, it_power=c.it_power,
                       gpus=gpus, load_factor=v["load_factor"].m_as(""),
                       years_to_deliver=wait, spares=spares, waiting=waiting,
