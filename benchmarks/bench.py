@@ -250,6 +250,41 @@ def grading(n: int = 20):
     row(f"grade {n} submissions, 2 workers vs 1", times[2], times[1], 0.67, "s")
 
 
+def grading_200(n: int = 200):
+    """Grade a class of ``n`` (200) submissions of chapter 00, each in its sandbox, with the
+    default workers (one per core, plus one): the time for the class against 5 minutes."""
+    import tempfile
+
+    import nbformat
+    from course_lib.chapters import chapter
+    from tools import grading as g
+    from tools.editions import student_edition
+
+    if not g.sandbox_module().available()[0]:
+        print(f"  grading {n}: skipped, no sandbox here ({g.sandbox_module().available()[1]})")
+        return
+    master = ROOT / "notebooks" / "00_units_and_estimates.ipynb"
+    with tempfile.TemporaryDirectory() as tmp:
+        nb = student_edition(master)
+        for cell in nb.cells:
+            if cell.cell_type == "code" and "ssd_gib = ..." in cell.source:
+                cell.source = cell.source.replace("ssd_gib = ...", 'ssd_gib = "931 GiB"')
+        paths = []
+        for k in range(n):
+            p = pathlib.Path(tmp) / "subs" / f"student{k:03d}" / master.name
+            p.parent.mkdir(parents=True)
+            nbformat.write(nb, p)
+            paths.append(p)
+        g.master_times(chapter("00"))                  # measured once, as a class run would
+        start = time.perf_counter()
+        g.grade_class(chapter("00"), paths, out=pathlib.Path(tmp) / "out",
+                      progress=lambda line: None)
+        took = time.perf_counter() - start
+    print(f"  grading {n} submissions in sandboxes, {g.default_jobs()} workers: {took:.0f} s "
+          f"({took / n:.2f} s each)")
+    row(f"grade {n} submissions, sandboxed, vs 5 min", took / 60, 5, 1, "min")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="print the kit's speed figures")
     parser.add_argument("--no-browser", action="store_true")
@@ -264,6 +299,7 @@ def main() -> int:
     argument_checks()
     monte_carlo_samples()
     grading()
+    grading_200()
     missed = [r[0] for r in ROWS if r[1] / r[2] > r[3]]
     print(f"{len(ROWS) - len(missed)} of {len(ROWS)} figures within their goal"
           + (f"; missed: {', '.join(missed)}" if missed else ""))
