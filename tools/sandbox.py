@@ -135,11 +135,15 @@ _probe: tuple[bool, str] | None = None
 
 
 def command(sandboxed: bool) -> list[str]:
+    """The sandbox's command line; ``setpriv --pdeathsig KILL`` ends it (and, through
+    ``--kill-child``, everything inside) if the grader is killed."""
     inner = [sys.executable, "-m", "tools.sandbox", "--inside"]
+    setpriv = shutil.which("setpriv")
+    guard = [setpriv, "--pdeathsig", "KILL"] if setpriv else []
     if not sandboxed:
-        return inner + ["--no-sandbox"]
-    return [shutil.which("unshare") or "unshare", "--mount", "--pid", "--net", "--fork",
-            "--mount-proc", "--kill-child", "--propagation", "private", *inner]
+        return guard + inner + ["--no-sandbox"]
+    return guard + [shutil.which("unshare") or "unshare", "--mount", "--pid", "--net",
+                    "--fork", "--mount-proc", "--kill-child", "--propagation", "private", *inner]
 
 
 def available() -> tuple[bool, str]:
@@ -169,8 +173,7 @@ def run(spec: dict, sandboxed: bool = True, timeout: float = 600) -> dict:
     answer, or ``{"error": ...}``. Everything started inside is gone when this returns."""
     proc = subprocess.Popen(command(sandboxed), cwd=ROOT, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True, preexec_fn=_die_with_parent,
-                            env=_clean_env())
+                            start_new_session=True, env=_clean_env())
     try:
         out, err = proc.communicate(json.dumps(spec).encode(), timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -195,11 +198,6 @@ def _kill(proc: subprocess.Popen) -> None:
     except ProcessLookupError:
         pass
     proc.wait()
-
-
-def _die_with_parent() -> None:
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(1, signal.SIGKILL)                  # PR_SET_PDEATHSIG: a killed grader kills it
 
 
 def _clean_env() -> dict:
