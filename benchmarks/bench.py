@@ -221,23 +221,12 @@ def grading(n: int = 20):
     workers; the row is the 2-worker time against the 1-worker time."""
     import tempfile
 
-    import nbformat
     from course_lib.chapters import chapter
     from tools import grading as g
-    from tools.editions import student_edition
 
     master = ROOT / "notebooks" / "00_units_and_estimates.ipynb"
     with tempfile.TemporaryDirectory() as tmp:
-        nb = student_edition(master)
-        for cell in nb.cells:
-            if cell.cell_type == "code" and "ssd_gib = ..." in cell.source:
-                cell.source = cell.source.replace("ssd_gib = ...", 'ssd_gib = "931 GiB"')
-        paths = []
-        for k in range(n):
-            p = pathlib.Path(tmp) / "subs" / f"student{k:03d}" / master.name
-            p.parent.mkdir(parents=True)
-            nbformat.write(nb, p)
-            paths.append(p)
+        paths = _class_of(master, n, pathlib.Path(tmp))
         times = {}
         for jobs in (1, 2):
             start = time.perf_counter()
@@ -250,31 +239,39 @@ def grading(n: int = 20):
     row(f"grade {n} submissions, 2 workers vs 1", times[2], times[1], 0.67, "s")
 
 
+def _class_of(master: pathlib.Path, n: int, folder: pathlib.Path) -> list[pathlib.Path]:
+    """``n`` copies of ``master``'s student edition with one answer given, one per student
+    folder under ``folder``/subs."""
+    import nbformat
+    from tools.editions import student_edition
+
+    nb = student_edition(master)
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "ssd_gib = ..." in cell.source:
+            cell.source = cell.source.replace("ssd_gib = ...", 'ssd_gib = "931 GiB"')
+    paths = []
+    for k in range(n):
+        p = folder / "subs" / f"student{k:03d}" / master.name
+        p.parent.mkdir(parents=True)
+        nbformat.write(nb, p)
+        paths.append(p)
+    return paths
+
+
 def grading_200(n: int = 200):
     """Grade a class of ``n`` (200) submissions of chapter 00, each in its sandbox, with the
     default workers (one per core, plus one): the time for the class against 5 minutes."""
     import tempfile
 
-    import nbformat
     from course_lib.chapters import chapter
     from tools import grading as g
-    from tools.editions import student_edition
 
     if not g.sandbox_module().available()[0]:
         print(f"  grading {n}: skipped, no sandbox here ({g.sandbox_module().available()[1]})")
         return
     master = ROOT / "notebooks" / "00_units_and_estimates.ipynb"
     with tempfile.TemporaryDirectory() as tmp:
-        nb = student_edition(master)
-        for cell in nb.cells:
-            if cell.cell_type == "code" and "ssd_gib = ..." in cell.source:
-                cell.source = cell.source.replace("ssd_gib = ...", 'ssd_gib = "931 GiB"')
-        paths = []
-        for k in range(n):
-            p = pathlib.Path(tmp) / "subs" / f"student{k:03d}" / master.name
-            p.parent.mkdir(parents=True)
-            nbformat.write(nb, p)
-            paths.append(p)
+        paths = _class_of(master, n, pathlib.Path(tmp))
         g.master_times(chapter("00"))                  # measured once, as a class run would
         start = time.perf_counter()
         g.grade_class(chapter("00"), paths, out=pathlib.Path(tmp) / "out",
