@@ -57,6 +57,12 @@ def _fmt(q) -> str:
 _DATA = Q_(1, "B").dimensionality
 
 
+def _share(expected: pint.Quantity) -> bool:
+    """Whether the expected answer can be a share (a plain number from 0 to 1): only then
+    is "30 % is 0.3" a likely slip; a count or a ratio above one is no percentage."""
+    return bool(expected.dimensionless and np.all(np.abs(expected.m_as("")) <= 1))
+
+
 def _generic_suspects(expected: pint.Quantity):
     """(factor, hint) of the slips the expected quantity's dimension makes possible: bits vs
     bytes wherever bytes appear, binary prefixes for amounts of data (capacities), percent
@@ -69,7 +75,7 @@ def _generic_suspects(expected: pint.Quantity):
                       f"({'kMGT'[k - 1]}B vs {'KMGT'[k - 1]}iB)") for k in (1, 2, 3, 4)]
         suspects += [(8 * 1.024 ** k, "bits vs bytes and GB vs GiB were mixed up at once")
                      for k in (1, 2, 3)]
-    if expected.dimensionless:
+    if _share(expected):
         suspects.append((100, "a share is a fraction: 30 % is 0.3 (or Q_(30, '%')), not 30"))
     suspects += [(1000.0 ** k, "a prefix slip (k, M, G, T, P are a factor 1000 apart)")
                  for k in (1, 2, 3, 4, 5)]
@@ -144,7 +150,7 @@ def _factor_hint(ratio: float, expected, named=(), rtol: float = 0.01) -> str:
         for value, hint in _generic_suspects(expected):
             if math.isclose(r, value, rel_tol=0.005):
                 return f"Your answer is {direction}: {hint}."
-        if expected.dimensionless and ratio > 1 and 30 <= r <= 300:     # a rounded percentage
+        if _share(expected) and ratio > 1 and 30 <= r <= 300:     # a rounded percentage
             return (f"Your answer is {_size(r, rtol)} {direction}: a share is a fraction, "
                     "30 % is 0.3 (or Q_(30, '%')), not 30.")
     return f"Your answer is {_size(r, rtol)} {direction}."

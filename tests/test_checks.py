@@ -188,3 +188,10 @@ def test_compare_estimate_shows_once(capsys):
     quiet = compare_estimate(Q_(3, "GB"), Q_(10, "GB"), quiet=True)
     quiet._ipython_display_()
     assert capsys.readouterr().out.count("Your estimate") == 1 and quiet == said
+
+
+def test_the_percent_hint_is_for_shares_not_counts_or_ratios():
+    """feedback("01.5", 100) heard "a share is a fraction" on a count of GPUs."""
+    assert "fraction" not in run(300, 3)[1]
+    assert "fraction" not in run(3000, 30)[1]
+    assert "fraction" in run(30, 0.3)[1]
