@@ -232,7 +232,11 @@ def _hide_and_confine(scratch: pathlib.Path) -> None:
     keep = _keep()
     fds = [os.open(p, os.O_PATH | os.O_DIRECTORY) for p in keep]
     top = "/" + ROOT.parts[1]
-    hidden = [h for h in (*HIDDEN, top) if h not in SYSTEM and os.path.isdir(h)]
+    # every top-level folder that is not the system's (another checkout in /work or /srv,
+    # a mounted share...), not only the usual private places
+    others = sorted(f"/{d}" for d in os.listdir("/"))
+    hidden = [h for h in (*HIDDEN, top, *others)
+              if h not in SYSTEM and os.path.isdir(h) and not os.path.islink(h)]
     for h in dict.fromkeys(hidden):
         _mount("tmpfs", h, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=1m")
     for p, fd in zip(keep, fds):
