@@ -244,7 +244,8 @@ def _reference(value, name: str) -> pint.Quantity:
     if isinstance(value, (bool, np.bool_)) or not isinstance(
             value, (int, float, np.number, np.ndarray)):
         raise TypeError(f"{name} must be a quantity or a number, got {type(value).__name__}")
-    q = Q_(real_array(value, name) if np.ndim(value) else float(real_array(value, name)))
+    m = real_array(value, name)
+    q = Q_(m if m.ndim else float(m))
     if np.size(q.magnitude) == 0 or not np.all(np.isfinite(q.magnitude)):
         raise ValueError(f"{name} must be finite and not empty, got {q!r}"[:200])
     return q

@@ -393,15 +393,22 @@ def real_array(m, who: str, like: str = "a real number") -> np.ndarray:
         raise TypeError(f"{who} must be {like}, got {describe_value(m)}.") from None
 
 
+def _finite(m, who: str, shown=None) -> np.ndarray:
+    """``m`` as a float array, or an error naming ``who`` (and showing ``shown``, the
+    quantity ``m`` is the magnitude of): complex, empty or not finite."""
+    a = real_array(m, who)
+    if a.size == 0:
+        raise ValueError(f"{who} is empty: give at least one value.")
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"{who} must be a finite number, got "
+                         f"{describe_value(m if shown is None else shown)}.")
+    return a
+
+
 def _require_finite(q, name: str, where: str | None = None):
     """``q`` (a Quantity or numbers) unless it is empty, complex or not finite: an error
     naming ``where(): name``."""
-    who = argument_name(name, where)
-    m = real_array(q.magnitude if isinstance(q, pint.Quantity) else q, who)
-    if m.size == 0:
-        raise ValueError(f"{who} is empty: give at least one value.")
-    if not np.all(np.isfinite(m)):
-        raise ValueError(f"{who} must be a finite number, got {describe_value(q)}.")
+    _finite(q.magnitude if isinstance(q, pint.Quantity) else q, argument_name(name, where), q)
     return q
 
 
@@ -415,7 +422,7 @@ def check_sign(q, name: str, where: str | None, positive: bool, signed: bool = F
                              f"got {describe_value(q)}.")
         bad = not signed and (m <= 0 if positive else m < 0)
     else:
-        a = real_array(_require_finite(q, name, where).magnitude, argument_name(name, where))
+        a = _finite(m, argument_name(name, where), q)
         bad = not signed and (np.any(a <= 0) if positive else np.any(a < 0))
     if bad:
         sign = "zero or negative" if positive else "negative"
@@ -451,8 +458,8 @@ def as_quantity(value, name: str, unit: str, example: str | None = None,
     if not isinstance(value, pint.Quantity):
         number = isinstance(value, (int, float, np.number, np.ndarray))
         what = "the plain number " if number else f"a {type(value).__name__}, "
-        fix = (f"Write it like {example}." if number or not (take := _parts_of(value, expected))
-               else f"Take its {' or '.join('.' + n for n in take)}.")
+        advice = getattr(value, "advice", None)          # a kit record says what to take
+        fix = f"{advice()}." if callable(advice) and not number else f"Write it like {example}."
         raise UnitArgumentError(
             describe_value(value), unit, "dimensionless", expected,
             extra_msg=f"{who} needs {wanted}, like {unit}, but got {what}{describe_value(value)}. "
@@ -465,24 +472,6 @@ def as_quantity(value, name: str, unit: str, example: str | None = None,
             f"{describe_dimension(value)}. Write it like {example}.",
         )
     return value
-
-
-def _parts_of(record, dimensionality) -> list[str]:
-    """The public attributes of ``record`` (a break-even, a breakdown) that are quantities of
-    ``dimensionality``: what a caller who passed the whole record most likely meant."""
-    if isinstance(record, (str, bytes, list, tuple, dict, set, complex)):
-        return []
-    names = []
-    for name in dir(type(record)) + list(getattr(record, "__dict__", ())):
-        if name.startswith("_") or name in names:
-            continue
-        try:
-            value = getattr(record, name)
-        except Exception:            # a property that cannot be computed is not the answer
-            continue
-        if isinstance(value, pint.Quantity) and value.dimensionality == dimensionality:
-            names.append(name)
-    return names[:3]
 
 
 def as_count(value, name: str, unit: str = "", where: str | None = None) -> pint.Quantity:
@@ -515,8 +504,7 @@ def as_count(value, name: str, unit: str = "", where: str | None = None) -> pint
         m = real_array(value, who, f"a number or a count in {unit or 'units'} (write it like "
                   f"{example})")
         q = Q_(m if m.ndim else float(m), unit)
-    _require_finite(q, name, where)
-    if np.any(np.asarray(q.magnitude) < 0):
+    if np.any(_finite(q.magnitude, who, q) < 0):
         raise ValueError(f"{who} must not be negative, got {describe_value(q)}.")
     return q
 
