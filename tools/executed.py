@@ -8,7 +8,8 @@ if set) keyed by everything its outputs depend on: its code cells, the kit's lib
 matplotlib. The next call with the same key reads the file instead of running a kernel:
 a second test, ``make editions`` after ``make test``, or the website after both. A master
 whose prose alone changed keeps its key (markdown is copied from the master at read time,
-so the text is always today's).
+so the text is always today's). Each code cell keeps nbclient's timing of the run
+(``metadata.execution``): the grader sets its time limits from it.
 
 Parallel test workers ask for the same notebook at once: a lock file per key makes the
 second wait for the first rather than run the notebook twice. A notebook that fails to run
@@ -93,10 +94,13 @@ def executed(path: pathlib.Path, cwd: pathlib.Path = NOTEBOOKS, timeout: int = 3
             nbformat.write(nb, part)
             os.replace(part, stored)
     done = nbformat.read(stored, as_version=4)
-    for cell, source in zip(done.cells, nb.cells):     # today's prose, today's metadata
-        if cell.cell_type != "code":
+    for cell, source in zip(done.cells, nb.cells):     # today's prose, today's metadata,
+        if cell.cell_type != "code":                    # and the run's own cell timings
             cell.source = source.source
+        timing = cell.metadata.get("execution")
         cell.metadata = source.metadata
+        if timing:
+            cell.metadata["execution"] = timing
     widgets = done.metadata.get("widgets")
     done.metadata = nb.metadata
     if widgets:

@@ -302,32 +302,18 @@ FACTOR, SLACK = 10.0, 5.0                        # a cell's limit: 10x the maste
 
 
 def master_times(chapter) -> dict[str, float]:
-    """Seconds each code cell of the chapter's master takes, by cell id: measured once by
-    running the master (nbclient's timing metadata) and kept under ``.cache/grading-times``
-    keyed as the executed masters are (its code, the kit, the versions)."""
-    import nbformat
-    from tools.executed import cache_folder, key
+    """Seconds each code cell of the chapter's master takes, by cell id: nbclient's timing
+    of the master's one execution, shared with the editions and the tests
+    (:func:`tools.executed.executed`, cached by its code, the kit and the versions)."""
+    from tools.executed import executed
 
-    path = ROOT / "notebooks" / chapter.notebook
-    nb = nbformat.read(path, as_version=4)
-    stored = cache_folder().parent / "grading-times" / f"{path.stem}-{key(nb)}.json"
-    if stored.exists():
-        with contextlib.suppress(ValueError, OSError):
-            return json.loads(stored.read_text())
-    from nbclient import NotebookClient
-
-    NotebookClient(nb, timeout=600, kernel_name="python3", shutdown_kernel="immediate",
-                   record_timing=True, resources={"metadata": {"path": str(path.parent)}}).execute()
+    nb = executed(ROOT / "notebooks" / chapter.notebook, timeout=600)
     times = {}
     for cell in nb.cells:
         timing = cell.metadata.get("execution", {}) if cell.cell_type == "code" else {}
         if "iopub.execute_input" in timing and "shell.execute_reply" in timing:
             times[cell.get("id")] = max(0.0, (_when(timing["shell.execute_reply"])
                                               - _when(timing["iopub.execute_input"])))
-    stored.parent.mkdir(parents=True, exist_ok=True)
-    part = stored.with_name(stored.name + f".{os.getpid()}.part")
-    part.write_text(json.dumps(times))
-    os.replace(part, stored)
     return times
 
 
