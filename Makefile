@@ -17,13 +17,19 @@ export EDITIONS
 # JupyterLab's news and update prompts fetch from the internet; the kit turns them off.
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 
+# Installs into the venv with uv (from PyPI, into the venv; a minute of pip becomes seconds),
+# or with pip when uv cannot be had: the same requirements either way.
+define pip_install
+($(BIN)/python -m pip install --quiet uv && $(BIN)/uv pip install --quiet --python $(BIN)/python $(1)) \
+	|| ($(BIN)/python -m pip install --quiet --upgrade pip && $(BIN)/python -m pip install --quiet $(1))
+endef
+
 .PHONY: lab lab-masters student present test check bench install editions grade refresh clean
 
 # The kit for students: the library and JupyterLab.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e .
+	$(call pip_install,-e .)
 	@# jsonschema's optional rfc3987-syntax builds a grammar at import and adds 2-3 s to
 	@# every Jupyter process; nothing in the kit validates IRIs, so it is removed.
 	$(BIN)/python -m pip uninstall --quiet --yes rfc3987-syntax 2>/dev/null || true
@@ -33,7 +39,7 @@ $(STAMP): pyproject.toml
 
 # Tests, editions (otter-grader) and browser tests (playwright) on top.
 $(DEV): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[test,instructor,browser,present]"
+	$(call pip_install,-e ".[test,instructor,browser,present]")
 	$(BIN)/python -m pip uninstall --quiet --yes rfc3987-syntax 2>/dev/null || true
 	touch $(DEV)
 
@@ -57,7 +63,7 @@ student: $(STAMP)
 # Lecture mode: explorers as a page without code (Voila on 127.0.0.1, with a token), the
 # capstone's by default; EXPLORERS="queue_explorer ring_explorer" picks any chapter's.
 $(PRESENT): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[present]"
+	$(call pip_install,-e ".[present]")
 	$(BIN)/python -m pip uninstall --quiet --yes rfc3987-syntax 2>/dev/null || true
 	touch $(PRESENT)
 

@@ -2,6 +2,7 @@
 is otter assign's, cell by cell, and grades to zero; the solutions grade to full marks;
 grading works as the README says to run it. Needs the instructor extra (otter-grader).
 What the student edition leaks (nothing) and that it runs: test_student_edition.py."""
+import ast
 import os
 import pathlib
 import shutil
@@ -147,8 +148,40 @@ def test_every_kind_of_solution_line_and_block_as_otter_assign_writes_it(tmp_pat
                       "\n    ...\n...\n...\nw = ...\nfeedback('x', x)", "y = ...  # answer"]
 
 
+def _doctest_code(case: dict) -> str:
+    """The code of an otter doctest case: its ``>>>``/``...`` lines without the prompts
+    and the expected ``True``."""
+    lines = case["code"].splitlines()
+    assert lines[-1] == "True", case["code"]
+    return "\n".join(line[4:] for line in lines[:-1])
+
+
 @pytest.mark.parametrize("master", CHAPTERS, ids=lambda p: p.stem)
-def test_autograder_full_marks_for_solutions(built, master, tmp_path):
+def test_every_chapters_autograder_holds_each_hidden_test_as_the_master_writes_it(built, master):
+    """The zip carries, for every graded question, the master's hidden test (comments
+    aside) and its points. That these tests pass on the worked solutions and fail on the
+    declared mistakes is test_exercises' (it runs the masters' hidden cells); that otter's
+    zip grades a chapter end to end is the two tests below (chapter 07 here, chapter 00 in
+    a clean environment). Running otter on every chapter again would add only time."""
+    import zipfile
+
+    with zipfile.ZipFile(built[master.stem]["autograder"]) as z:
+        files = {pathlib.PurePath(n).stem: z.read(n).decode() for n in z.namelist()
+                 if n.startswith("tests/") and n.endswith(".py")}
+    assert sorted(files) == sorted(q.name for q in _graded(master))
+    for question in _graded(master):
+        scope: dict = {}
+        exec(files[question.name], scope)             # otter's test file: a dict literal
+        test = scope["test"]
+        assert test["points"] == question.config.get("points", 1), question.name
+        hidden = [_doctest_code(c) for s in test["suites"] for c in s["cases"] if c["hidden"]]
+        # otter rewrites the code (quotes, comments): the same program is the same syntax tree
+        assert [ast.dump(ast.parse(code)) for code in hidden] == [
+            ast.dump(ast.parse(cell.source)) for cell in question.hidden_tests], question.name
+
+
+def test_autograder_full_marks_for_the_capstones_solutions(built):
+    master = ROOT / "notebooks" / "07_capstone_earth_or_orbit.ipynb"
     made = built[master.stem]
     n = len(_graded(master))
     solutions = editions.grade(made["autograder"], [made["solutions"]])[0]
@@ -207,11 +240,18 @@ def test_the_autograder_zip_grades_in_a_clean_environment(built, tmp_path):
     requirements = [r.replace(editions.ZIP_SOURCE, str(source)) for r in pip]
     assert any(r.endswith(".whl") and pathlib.Path(r).is_file() for r in requirements)
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
-    install = subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-compile",
-                              *requirements],
-                             capture_output=True, text=True)
+    # uv installs what pip would (the same requirement lines, from the same registry) in
+    # seconds rather than a minute and a half; pip stays the fallback
+    uv = shutil.which("uv", path=str(pathlib.Path(sys.executable).parent))
+    if uv:
+        command = [uv, "pip", "install", "--quiet", "--python", str(python), *requirements]
+    else:
+        subprocess.run([str(python), "-m", "ensurepip", "--default-pip"], check=True,
+                       capture_output=True)
+        command = [str(python), "-m", "pip", "install", "--quiet", "--no-compile", *requirements]
+    install = subprocess.run(command, capture_output=True, text=True)
     assert install.returncode == 0, install.stderr[-2000:]
     row = editions.grade(made["autograder"], [made["solutions"]], python=python)[0]
     n = len(_graded(ROOT / "notebooks" / "00_units_and_estimates.ipynb"))
