@@ -9,6 +9,7 @@ STAMP  := $(VENV)/.installed
 DEV    := $(VENV)/.installed-dev
 PRESENT := $(VENV)/.installed-present
 PORT   ?= 8888
+DEV_EXTRAS := .[test,instructor,browser,present]
 # Jupyter refuses to run as root unless told; classroom servers and containers often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 # Where the editions go (student, solutions, autograder); read by tools/editions.py.
@@ -39,7 +40,7 @@ $(STAMP): pyproject.toml
 
 # Tests, editions (otter-grader) and browser tests (playwright) on top.
 $(DEV): $(STAMP)
-	$(call pip_install,-e ".[test,instructor,browser,present]")
+	$(call pip_install,-e "$(DEV_EXTRAS)")
 	$(BIN)/python -m pip uninstall --quiet --yes rfc3987-syntax 2>/dev/null || true
 	touch $(DEV)
 
