@@ -18,10 +18,11 @@ export EDITIONS
 # JupyterLab's news and update prompts fetch from the internet; the kit turns them off.
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 
-# Installs into the venv with uv (from PyPI, into the venv; a minute of pip becomes seconds),
+# Installs into the venv with uv (from PyPI, into the venv; a minute of pip becomes seconds;
+# compiled as pip compiles: a sandboxed grader cannot write __pycache__ and would recompile),
 # or with pip when uv cannot be had: the same requirements either way.
 define pip_install
-($(BIN)/python -m pip install --quiet uv && $(BIN)/uv pip install --quiet --python $(BIN)/python $(1)) \
+($(BIN)/python -m pip install --quiet uv && $(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python $(1)) \
 	|| ($(BIN)/python -m pip install --quiet --upgrade pip && $(BIN)/python -m pip install --quiet $(1))
 endef
 
