@@ -351,17 +351,25 @@ def max_batch(model, context, accelerator, latency_budget, weights_fmt="BF16", k
     else:                                 # no context, no cache: memory sets no limit
         fits = 10 ** 9
 
-    def meets(batch: int) -> bool:
-        step = decode_step_time(mdl, batch, context, acc, weights_fmt, kv_fmt, devices,
+    def meets(batches: np.ndarray) -> np.ndarray:
+        step = decode_step_time(mdl, batches, context, acc, weights_fmt, kv_fmt, devices,
                                 communication)
-        return step.time.m_as("ms") <= latency_budget.m_as("ms")
+        return np.atleast_1d(step.time.m_as("ms") <= latency_budget.m_as("ms"))
 
-    if fits < 1 or not meets(1):
+    if fits < 1 or not meets(np.array([1]))[0]:
         return 0
-    low, high = 1, fits                  # the step time grows with the batch: bisect
+    # The step time grows with the batch: search [low, high] with one vectorised step per
+    # round over up to 257 batches, each round shrinking the bracket 256-fold (exact once
+    # it holds 257 batches or fewer; two rounds for any batch up to 65,000).
+    low, high = 1, fits
     while low < high:
-        mid = (low + high + 1) // 2
-        low, high = (mid, high) if meets(mid) else (low, mid - 1)
+        candidates = np.unique(np.linspace(low, high, min(high - low + 1, 257)).round()
+                               ).astype(np.int64)
+        ok = meets(candidates)
+        last = int(np.flatnonzero(ok)[-1])                       # candidates[0] == low meets
+        if last == len(candidates) - 1:
+            return int(candidates[-1])
+        low, high = int(candidates[last]), int(candidates[last + 1]) - 1
     return low
 
 
