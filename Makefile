@@ -29,7 +29,7 @@ define pip_install
 	|| ($(BIN)/python -m pip install --quiet --upgrade pip && $(BIN)/python -m pip install --quiet $(1))
 endef
 
-.PHONY: lab lab-masters student present test check bench install editions grade refresh clean
+.PHONY: lab lab-masters student present test check bench bench-class install editions grade refresh clean
 
 # The kit for students: the library and JupyterLab.
 $(STAMP): pyproject.toml
@@ -90,6 +90,10 @@ check: $(DEV)
 # Speed figures (a table; never asserted): widget updates, browser latency, imports, sweeps.
 bench: $(DEV)
 	$(BIN)/python -m benchmarks.bench
+
+# The same figures and a class of 200 graded in sandboxes against 5 minutes.
+bench-class: $(DEV)
+	$(BIN)/python -m benchmarks.bench --class
 
 # Student, solutions and autograder editions under editions/ (git-ignored).
 editions: $(DEV)
