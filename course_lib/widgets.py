@@ -206,6 +206,21 @@ class Explorer:
     def _on_change(self, _change) -> None:
         self.refresh()
 
+    def set(self, **values) -> None:
+        """Move several controls at once, with one update at the end (a state to show, or
+        to test, without drawing the states in between): ``ex.set(fmt="FP8", batch=64)``."""
+        unknown = sorted(set(values) - set(self.controls))
+        if unknown:
+            raise KeyError(f"set(): no control named {', '.join(map(repr, unknown))}; the "
+                           f"controls are {', '.join(self.controls)}")
+        self._busy = True                 # refresh() does nothing until every value is in
+        try:
+            for name, value in values.items():
+                self.controls[name].value = value
+        finally:
+            self._busy = False
+        self.refresh()
+
     def refresh(self, full: bool = False) -> None:
         """Recompute, update the artists, re-render the figure and the readout; ``full``
         redraws the cached background too (a blitted update must give the same picture)."""

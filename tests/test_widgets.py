@@ -34,6 +34,19 @@ def test_setting_a_value_updates_artist_and_readout():
     assert ex.last_update_ms > 0
 
 
+def test_set_moves_several_controls_with_one_update():
+    ex = make_explorer()
+    seen = []
+    update = ex._update
+    ex._update = lambda artists, **values: seen.append(values) or update(artists, **values)
+    ex.set(size=300, fmt="FP8")
+    assert len(seen) == 1 and seen[0]["fmt"] == "FP8" and "300 GB in FP8" in ex.readout.value
+    with pytest.raises(KeyError, match="no control named 'batch'; the controls are size, fmt"):
+        ex.set(batch=3)
+    ex.controls["size"].value = 400                      # one at a time still updates
+    assert len(seen) == 2
+
+
 def test_callback_errors_are_shown_not_lost():
     ex = make_explorer()
     ex.controls["size"].value = 950
