@@ -35,10 +35,11 @@ def test_a_wheel_works_outside_the_source_tree_and_holds_no_answers(tmp_path):
     import subprocess
     import sys
 
+    from tools.editions import kit_wheel
+
     wheels, target = tmp_path / "wheels", tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w",
-                    str(wheels), str(ROOT)], check=True, capture_output=True)
-    (wheel,) = wheels.glob("course_lib-*.whl")
+    wheel = kit_wheel(wheels)                  # as the editions build it for the autograder
+    assert list(wheels.glob("course_lib-*.whl")) == [wheel]
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
                     "--target", str(target), str(wheel)], check=True, capture_output=True)
     code = ("import course_lib, pathlib; from course_lib.exercises import answer_key, feedback;"

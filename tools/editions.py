@@ -42,6 +42,7 @@ import json
 import os
 import pathlib
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -535,8 +536,12 @@ def kit_wheel(folder: pathlib.Path) -> pathlib.Path:
     name = f"course_lib-{version('course-lib')}-py3-none-any.whl"
     if not (folder / name).is_file():
         folder.mkdir(parents=True, exist_ok=True)
-        _run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(folder),
-              str(ROOT)], cwd=ROOT, what="building the kit's wheel")
+        # uv builds the same wheel with the same backend in half the time; pip otherwise
+        uv = shutil.which("uv", path=str(pathlib.Path(sys.executable).parent))
+        command = ([uv, "build", "--quiet", "--wheel", "--out-dir", str(folder), str(ROOT)]
+                   if uv else [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
+                               "-w", str(folder), str(ROOT)])
+        _run(command, cwd=ROOT, what="building the kit's wheel")
     return folder / name
 
 
