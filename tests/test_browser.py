@@ -42,20 +42,39 @@ def library_readout(chapter, slider_text: str) -> str:
     return plain(explorer.readout.value)
 
 
-@pytest.fixture(scope="module")
+# The chapters in two halves, each a class with its own JupyterLab server and browser: the
+# suite's workers take a class whole (--dist loadscope), so the halves run side by side.
+HALVES = (WRITTEN[:len(WRITTEN) // 2], WRITTEN[len(WRITTEN) // 2:])
+
+
+@pytest.fixture(scope="class")
 def lab():
     with lab_driver.lab_server() as server:
         yield server
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="class")
 def page():
     with lab_driver.browser() as p:
         yield p
 
 
-@pytest.mark.parametrize("chapter", WRITTEN, ids=lambda c: c.number)
-def test_chapter_in_the_browser(lab, page, chapter):
+class TestFirstHalf:
+    @pytest.mark.parametrize("chapter", HALVES[0], ids=lambda c: c.number)
+    def test_chapter_in_the_browser(self, lab, page, chapter):
+        chapter_in_the_browser(lab, page, chapter)
+
+
+class TestSecondHalf:
+    @pytest.mark.parametrize("chapter", HALVES[1], ids=lambda c: c.number)
+    def test_chapter_in_the_browser(self, lab, page, chapter):
+        chapter_in_the_browser(lab, page, chapter)
+
+    def test_lecture_mode_shows_the_capstone_explorers_without_code_and_a_lever_moves(self, page):
+        lecture_mode(page)
+
+
+def chapter_in_the_browser(lab, page, chapter):
     base, token, _ = lab
     lab_driver.open_and_run_all(page, base, token, chapter.notebook)
     assert lab_driver.error_outputs(page) == []
@@ -76,7 +95,7 @@ def test_chapter_in_the_browser(lab, page, chapter):
     page.screenshot(path=str(SHOTS / f"{chapter.notebook[:-6]}.png"))
 
 
-def test_lecture_mode_shows_the_capstone_explorers_without_code_and_a_lever_moves(page):
+def lecture_mode(page):
     """``make present``: Voila on 127.0.0.1 with a token; the page shows the explorers and
     no code; moving the lever board's launch price changes its readout to the library's."""
     from course_lib.chapters import chapter

@@ -1,5 +1,5 @@
 """One source, three editions: the student edition (the kit's own, as `make lab` serves it)
-is otter assign's, cell by cell, and grades to zero; the solutions grade to full marks;
+is otter assign's, cell by cell, and its blanks score nothing; the solutions grade to full marks;
 grading works as the README says to run it. Needs the instructor extra (otter-grader).
 What the student edition leaks (nothing) and that it runs: test_student_edition.py."""
 import ast
@@ -188,15 +188,6 @@ def test_autograder_full_marks_for_the_capstones_solutions(built):
     assert (solutions["score"], solutions["possible"]) == (n, n)
 
 
-def test_autograder_zero_for_a_blank_edition(built):
-    """One chapter through otter: a blank answer fails its hidden tests. Every chapter's
-    blank student edition is run by test_student_edition, which counts its unanswered
-    questions; the hidden tests' rule on a blank (``...``) is test_checks'."""
-    master = ROOT / "notebooks" / "00_units_and_estimates.ipynb"
-    blank = editions.grade(built[master.stem]["autograder"], [built[master.stem]["student"]])[0]
-    assert (blank["score"], blank["possible"]) == (0, len(_graded(master)))
-
-
 def _submission(student: pathlib.Path, answers: dict, target: pathlib.Path) -> pathlib.Path:
     nb = nbformat.read(student, as_version=4)
     for cell in nb.cells:
@@ -209,6 +200,8 @@ def _submission(student: pathlib.Path, answers: dict, target: pathlib.Path) -> p
 
 
 def test_a_partly_right_submission_gets_partial_marks_and_unit_feedback(built, tmp_path):
+    """One chapter through otter: one right answer scores, a wrong dimension and the blanks
+    do not, and the student sees the unit feedback."""
     made = built["00_units_and_estimates"]
     submission = _submission(made["student"], {
         "send_time = ...": 'send_time = Q_(500, "GB")',                # wrong dimension
@@ -220,6 +213,13 @@ def test_a_partly_right_submission_gets_partial_marks_and_unit_feedback(built, t
     assert "Wrong dimension: you gave 500 GB, an amount of data (bytes)" in text
     row = editions.grade(made["autograder"], [submission])[0]
     assert row["q00_2"] == 1 and row["q00_1"] == 0
+    # the questions left blank (``...``) fail their hidden tests: one point in all. Every
+    # chapter's blank edition is run by test_student_edition, which counts its unanswered
+    # questions; the hidden tests' rule on a blank is test_checks'.
+    blank = [q.name for q in _graded(ROOT / "notebooks" / "00_units_and_estimates.ipynb")
+             if q.name not in ("q00_1", "q00_2")]
+    assert blank and all(row[name] == 0 for name in blank), row
+    assert row["score"] == 1, row
 
 
 
