@@ -29,7 +29,7 @@ define pip_install
 	|| ($(BIN)/python -m pip install --quiet --upgrade pip && $(BIN)/python -m pip install --quiet $(1))
 endef
 
-.PHONY: lab lab-masters student present test check bench bench-class install editions grade refresh clean
+.PHONY: lab lab-masters student present test check bench bench-class hub collect install editions grade refresh clean
 
 # The kit for students: the library and JupyterLab.
 $(STAMP): pyproject.toml
@@ -98,6 +98,19 @@ bench-class: $(DEV)
 # Student, solutions and autograder editions under editions/ (git-ignored).
 editions: $(DEV)
 	$(BIN)/python -m tools.editions build
+
+# A class on this server (INSTRUCTORS.md, "Running a class on a hub"): JupyterHub as root on
+# 127.0.0.1:8000 (HUB_IP=0.0.0.0 opens it), students as Unix users, the hub's environment
+# in HUB_DIR. `make collect CHAPTER=00` copies each student's chapter to submissions/<user>/.
+HUB_DIR ?= /srv/kit-hub
+HUB_IP  ?= 127.0.0.1
+HUB_PORT ?= 8000
+hub: $(STAMP)
+	KIT_HUB_DIR=$(HUB_DIR) $(BIN)/python -m tools.hub setup
+	KIT_HUB_DIR=$(HUB_DIR) KIT_HUB_IP=$(HUB_IP) KIT_HUB_PORT=$(HUB_PORT) $(BIN)/python -m tools.hub start
+
+collect: $(STAMP)
+	KIT_HUB_DIR=$(HUB_DIR) $(BIN)/python -m tools.hub collect "$(CHAPTER)"
 
 # Grade a class: make grade CHAPTER=00 SUBMISSIONS="submissions/*/*.ipynb" [JOBS=4]
 # [TIME_LIMIT=300] [HAND=hand-scores.csv] [NO_SANDBOX=1] [MERGE_ONLY=1] (see INSTRUCTORS.md)

@@ -433,26 +433,33 @@ def update_student(master: pathlib.Path, out: pathlib.Path = OUT,
     is merged into it, and the old file is first copied to ``backups/`` beside it, under a
     new name each time. Only a copy known to hold nothing of the student's goes without a
     backup. A copy that cannot be read is left as it is."""
-    target = edition_path(master, "student", out)
     new = student_edition(master) if edition is None else edition
+    target = edition_path(master, "student", out)
+    return target, merge_into(target, new, master.stat().st_mtime)
+
+
+def merge_into(target: pathlib.Path, new, master_mtime: float) -> str:
+    """:func:`update_student`'s work on one file, given the new edition and the time its
+    master was saved (what a process that cannot read the masters needs: a hub merges as
+    the student); returns what was done."""
     if not target.exists():
         _write(new, target)
-        return target, "new"
+        return "new"
     try:
         old = nbformat.read(target, as_version=4)
     except Exception as error:          # a broken file is still the student's
-        return target, (f"left as it is: it cannot be read ({type(error).__name__}); rename "
-                        "it to get the new edition")
+        return (f"left as it is: it cannot be read ({type(error).__name__}); rename it to get "
+                "the new edition")
     record = old.metadata.get(RECORD)
     if record == new.metadata[RECORD] or (
-            record is None and target.stat().st_mtime >= master.stat().st_mtime):
-        return target, "unchanged"
+            record is None and target.stat().st_mtime >= master_mtime):
+        return "unchanged"
     merged, report = merge_student_edition(old, new)
     said = f"{report}, new lesson text merged"
     if report.kept or record is None:
         said += f", backup at {_shown(backup(target))}"
     _write(merged, target)
-    return target, said
+    return said
 
 
 def backup(path: pathlib.Path) -> pathlib.Path:

@@ -1,0 +1,212 @@
+"""A class on the hub: JupyterHub as ``make hub`` runs it (a test password instead of
+sign-ups), three students as Unix users. Each logs in and gets the chapters in a home the
+others cannot read; one answers and saves; the instructor corrects a master; at the next
+login the correction arrives and the answer stays; the chapter is collected as read-only
+copies and graded. Needs root (students are Unix users) and npm (the proxy)."""
+import json
+import os
+import pathlib
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+import nbformat
+import pytest
+
+from tools import hub
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+CHAPTER = "00_units_and_estimates.ipynb"
+ANSWER = ('ssd_gib = ...', 'ssd_gib = "931.3 GiB"')        # a right answer to 00.2
+
+_missing = ("needs root (students are Unix users)" if os.geteuid() != 0 else
+            "needs npm (JupyterHub's proxy)" if not shutil.which("npm") else
+            "needs useradd" if not shutil.which("useradd") else None)
+if _missing:
+    if os.environ.get("CI"):
+        raise RuntimeError(f"the hub test cannot run in CI: {_missing}")
+    pytest.skip(_missing, allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Hub:
+    """A running hub and its admin token; ``api(method, path, body)`` calls its REST API,
+    ``server(user, method, path, body)`` a student's server through the proxy."""
+
+    def __init__(self, url: str, token: str):
+        self.url, self.token = url, token
+
+    def _call(self, method, url, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(url, data=data, method=method, headers={
+            "Authorization": f"token {self.token}", "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as reply:
+            text = reply.read()
+        return json.loads(text) if text else None
+
+    def api(self, method, path, body=None):
+        return self._call(method, f"{self.url}/hub/api/{path}", body)
+
+    def server(self, user, method, path, body=None):
+        return self._call(method, f"{self.url}/user/{user}/api/{path}", body)
+
+    def start(self, user, timeout=120):
+        self.api("POST", f"users/{user}/server")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.api("GET", f"users/{user}")["servers"].get("", {}).get("ready"):
+                return
+            time.sleep(0.5)
+        raise TimeoutError(f"{user}'s server did not start")
+
+    def stop(self, user, timeout=60):
+        self.api("DELETE", f"users/{user}/server")
+        deadline = time.monotonic() + timeout
+        while self.api("GET", f"users/{user}")["servers"] and time.monotonic() < deadline:
+            time.sleep(0.5)
+
+
+@pytest.fixture(scope="module")
+def hub_class(tmp_path_factory):
+    where = pathlib.Path(tempfile.mkdtemp(prefix="kit-hub-"))
+    where.chmod(0o755)                           # students reach the environment, not state/
+    masters = tmp_path_factory.mktemp("masters")
+    for path in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"):
+        shutil.copy2(path, masters / path.name)
+    hub.setup(where)
+    port = _free_port()
+    env = dict(os.environ, KIT_ROOT=str(ROOT), KIT_HUB_DIR=str(where), KIT_HUB_PORT=str(port),
+               KIT_HUB_API_PORT=str(_free_port()), KIT_HUB_PROXY_PORT=str(_free_port()),
+               KIT_HUB_AUTH="dummy", KIT_HUB_PASSWORD=os.urandom(8).hex(),
+               KIT_HUB_MASTERS=str(masters))
+    log = open(where / "hub.log", "w")
+    proc = subprocess.Popen([str(where / "venv" / "bin" / "jupyterhub"), "-f",
+                             str(ROOT / "hub" / "jupyterhub_config.py")],
+                            cwd=where / "state", env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    running = Hub(f"http://127.0.0.1:{port}", (where / "state" / "admin_token").read_text())
+    students = [f"kit{os.getpid() % 100000}{who}" for who in "abc"]
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                running.api("GET", "")
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the hub did not start:\n"
+                                       + (where / "hub.log").read_text()[-3000:])
+                time.sleep(0.5)
+        try:
+            for name in students:
+                running.api("POST", f"users/{name}")
+                running.start(name)
+        except Exception as error:
+            raise RuntimeError(f"{error}; the hub's log ends:\n"
+                               + (where / "hub.log").read_text()[-4000:]) from error
+        yield {"hub": running, "students": students, "masters": masters, "where": where}
+    finally:
+        for name in students:
+            subprocess.run(["pkill", "-KILL", "-u", name], capture_output=True)
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+        for name in students:
+            subprocess.run(["pkill", "-KILL", "-u", name], capture_output=True)
+            subprocess.run(["userdel", "--remove", name], capture_output=True)
+        shutil.rmtree(where, ignore_errors=True)
+
+
+def _home(name) -> pathlib.Path:
+    import pwd
+    return pathlib.Path(pwd.getpwnam(name).pw_dir)
+
+
+def test_each_student_gets_the_chapters_in_a_home_no_other_student_reads(hub_class):
+    a, b, _ = hub_class["students"]
+    for name in hub_class["students"]:
+        home = _home(name)
+        assert (home.stat().st_mode & 0o777) == 0o700
+        chapter = home / hub.COURSE / CHAPTER
+        assert chapter.is_file() and chapter.stat().st_uid == home.stat().st_uid
+    import pwd
+    other = pwd.getpwnam(b)
+    peek = subprocess.run(["cat", str(_home(a) / hub.COURSE / CHAPTER)], user=other.pw_uid,
+                          group=other.pw_gid, extra_groups=[], capture_output=True)
+    assert peek.returncode != 0 and b"Permission denied" in peek.stderr
+    state = subprocess.run(["ls", str(hub_class["where"] / "state")], user=other.pw_uid,
+                           group=other.pw_gid, extra_groups=[], capture_output=True)
+    assert state.returncode != 0                 # the admin token is root's
+
+
+def test_a_correction_arrives_at_the_next_login_and_the_answer_stays(hub_class):
+    running, (a, _, _) = hub_class["hub"], hub_class["students"]
+    path = f"contents/{hub.COURSE}/{CHAPTER}"
+    saved = running.server(a, "GET", path)
+    nb = nbformat.from_dict(saved["content"])
+    (cell,) = [c for c in nb.cells if c.cell_type == "code" and c.source.startswith(ANSWER[0])]
+    cell.source = cell.source.replace(*ANSWER, 1)
+    running.server(a, "PUT", path, {"type": "notebook", "format": "json", "content": nb})
+
+    master = hub_class["masters"] / CHAPTER
+    corrected = nbformat.read(master, as_version=4)
+    first = next(c for c in corrected.cells if c.cell_type == "markdown")
+    first.source += "\n\nCorrected: a sentence the instructor added."
+    nbformat.write(corrected, master)
+
+    running.stop(a)
+    running.start(a)
+    merged = nbformat.read(_home(a) / hub.COURSE / CHAPTER, as_version=4)
+    text = "\n".join(c.source for c in merged.cells)
+    assert "Corrected: a sentence the instructor added." in text
+    assert ANSWER[1] in text
+    assert list((_home(a) / hub.COURSE / "backups").glob("00_units_and_estimates.*.ipynb"))
+
+
+def test_collect_makes_read_only_copies_that_grade(hub_class, tmp_path):
+    from course_lib.chapters import chapter
+    from tools import grading
+
+    students = hub_class["students"]
+    before = {n: (_home(n) / hub.COURSE / CHAPTER).read_bytes() for n in students}
+    found = hub.collect("00", tmp_path / "submissions", students, hub_class["where"])
+    assert all(said.startswith("collected") for said in found.values()), found
+    copies = sorted((tmp_path / "submissions").glob(f"*/{CHAPTER}"))
+    assert [c.parent.name for c in copies] == sorted(students)
+    assert all((c.stat().st_mode & 0o777) == 0o444 for c in copies)
+    assert {n: (_home(n) / hub.COURSE / CHAPTER).read_bytes() for n in students} == before
+    sandbox = grading.sandbox_module().available()[0]
+    results = grading.grade_class(chapter("00"), copies, jobs=2, out=tmp_path / "grades",
+                                  progress=lambda line: None, sandbox=sandbox)
+    scores = {r.key.split("/")[0]: r.scores.get("q00_2") for r in results}
+    assert scores == {students[0]: 1, students[1]: 0, students[2]: 0}, scores
+
+
+def test_collect_reads_with_the_students_rights(hub_class, tmp_path):
+    """A link in a home to another student's notebook is not followed: nothing of the
+    classmate's reaches the submissions."""
+    a, b, c = hub_class["students"]
+    own = _home(c) / hub.COURSE / CHAPTER
+    saved = own.read_bytes()
+    try:
+        own.unlink()
+        own.symlink_to(_home(a) / hub.COURSE / CHAPTER)
+        found = hub.collect("00", tmp_path / "submissions", [c], hub_class["where"])
+        assert found[c].startswith("not collected"), found
+        assert not (tmp_path / "submissions" / c / CHAPTER).exists()
+    finally:
+        own.unlink()
+        own.write_bytes(saved)
+        shutil.chown(own, c, c)
