@@ -41,7 +41,15 @@ c.Spawner.cmd = [str(where / "venv" / "bin" / "jupyterhub-singleuser")]
 c.Spawner.default_url = f"/lab/tree/{hub.COURSE}"
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 120
-c.Spawner.pre_spawn_hook = lambda spawner: hub.prepare_home(spawner.user.name, where)
+
+
+async def _prepare(spawner):
+    """The student's user and chapters, off the hub's event loop (logins come together)."""
+    import asyncio
+    await asyncio.to_thread(hub.prepare_home, spawner.user.name, where)
+
+
+c.Spawner.pre_spawn_hook = _prepare
 
 admin = os.environ.get("KIT_HUB_ADMIN", "instructor")
 if os.environ.get("KIT_HUB_AUTH", "native") == "dummy":

@@ -443,7 +443,7 @@ def merge_into(target: pathlib.Path, new, master_mtime: float) -> str:
     master was saved (what a process that cannot read the masters needs: a hub merges as
     the student); returns what was done."""
     if not target.exists():
-        _write(new, target)
+        write_whole(new, target)
         return "new"
     try:
         old = nbformat.read(target, as_version=4)
@@ -458,7 +458,7 @@ def merge_into(target: pathlib.Path, new, master_mtime: float) -> str:
     said = f"{report}, new lesson text merged"
     if report.kept or record is None:
         said += f", backup at {_shown(backup(target))}"
-    _write(merged, target)
+    write_whole(merged, target)
     return said
 
 
@@ -479,7 +479,7 @@ def backup(path: pathlib.Path) -> pathlib.Path:
     raise SystemExit(f"too many backups of {path.name} in {folder}")
 
 
-def _write(nb, target: pathlib.Path) -> None:
+def write_whole(nb, target: pathlib.Path) -> None:
     """Write a notebook whole or not at all (a crash midway leaves the old file)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     part = target.with_name(target.name + ".part")

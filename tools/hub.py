@@ -32,6 +32,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 # Unix and JupyterHub names alike: a letter, then letters, digits, "_" or "-" (32 at most)
@@ -42,6 +43,7 @@ MAX_NOTEBOOK = 50 * 2 ** 20               # a submission larger than this is not
 HUB_PACKAGES = ("jupyterlab", "jupyterhub", "jupyterhub-nativeauthenticator",
                 "jupyterhub-idle-culler")
 PROXY = "configurable-http-proxy@4"       # JupyterHub's own proxy (Node), from npm
+_STAGING, _USERS = threading.Lock(), threading.Lock()    # logins run in threads
 
 
 def hub_dir() -> pathlib.Path:
@@ -50,8 +52,8 @@ def hub_dir() -> pathlib.Path:
 
 def _run(cmd, **kwargs) -> subprocess.CompletedProcess:
     done = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, **kwargs)
-    if done.returncode:
-        raise SystemExit(f"{' '.join(map(str, cmd[:3]))} failed:\n{done.stderr[-2000:]}")
+    if done.returncode:             # an error, not an exit: the hub calls this for a login
+        raise RuntimeError(f"{' '.join(map(str, cmd[:3]))} failed:\n{done.stderr[-2000:]}")
     return done
 
 
@@ -110,11 +112,12 @@ def check_name(name: str) -> str:
 def ensure_user(name: str) -> pwd.struct_passwd:
     """The student's Unix user, created with a home only they can read if missing."""
     check_name(name)
-    try:
-        user = pwd.getpwnam(name)
-    except KeyError:
-        _run(["useradd", "--create-home", "--user-group", "--shell", "/bin/bash", name])
-        user = pwd.getpwnam(name)
+    with _USERS:                         # useradd locks /etc/passwd: one at a time
+        try:
+            user = pwd.getpwnam(name)
+        except KeyError:
+            _run(["useradd", "--create-home", "--user-group", "--shell", "/bin/bash", name])
+            user = pwd.getpwnam(name)
     os.chmod(user.pw_dir, 0o700)
     return user
 
@@ -125,18 +128,24 @@ def stage_editions(where: pathlib.Path | None = None) -> pathlib.Path:
     from tools import editions
 
     folder = (where or hub_dir()) / "editions"
-    folder.mkdir(parents=True, exist_ok=True)
-    folder.chmod(0o755)
-    times = {}
     masters = os.environ.get("KIT_HUB_MASTERS")       # another folder of masters (tests)
-    for master in (sorted(pathlib.Path(masters).glob("[0-9][0-9]_*.ipynb")) if masters
-                   else editions.chapters()):
-        target = folder / f"{master.stem}.ipynb"
-        editions._write(editions.student_edition(master), target)
-        target.chmod(0o644)
-        times[target.name] = master.stat().st_mtime
-    (folder / "times.json").write_text(json.dumps(times))
-    (folder / "times.json").chmod(0o644)
+    masters = (sorted(pathlib.Path(masters).glob("[0-9][0-9]_*.ipynb")) if masters
+               else editions.chapters())
+    times = {f"{m.stem}.ipynb": m.stat().st_mtime for m in masters}
+    with _STAGING:                       # logins run side by side; the masters rarely change
+        if (folder / "times.json").exists() and \
+                json.loads((folder / "times.json").read_text()) == times:
+            return folder
+        folder.mkdir(parents=True, exist_ok=True)
+        folder.chmod(0o755)
+        for master in masters:
+            target = folder / f"{master.stem}.ipynb"
+            editions.write_whole(editions.student_edition(master), target)
+            target.chmod(0o644)
+        part = folder / "times.json.part"                  # written last: the stamp
+        part.write_text(json.dumps(times))
+        part.chmod(0o644)
+        os.replace(part, folder / "times.json")
     return folder
 
 
@@ -145,9 +154,10 @@ def _as_student(user: pwd.struct_passwd, args: list, where: pathlib.Path, **kwar
     environment and the staged tools (their rights, not root's)."""
     env = {"HOME": user.pw_dir, "USER": user.pw_name, "PATH": "/usr/bin:/bin",
            "PYTHONPATH": str(where / "kit"), "KIT_HUB_DIR": str(where)}
-    return subprocess.run([str(where / "venv" / "bin" / "python"), "-m", "tools.hub", *args],
-                          user=user.pw_uid, group=user.pw_gid, extra_groups=[], env=env,
-                          cwd=user.pw_dir, capture_output=True, timeout=120, **kwargs)
+    # -P and a working folder outside the home: the kit's tools run, not a file of the home
+    return subprocess.run([str(where / "venv" / "bin" / "python"), "-P", "-m", "tools.hub",
+                           *args], user=user.pw_uid, group=user.pw_gid, extra_groups=[],
+                          env=env, cwd=where / "kit", capture_output=True, timeout=120, **kwargs)
 
 
 def prepare_home(name: str, where: pathlib.Path | None = None) -> str:
