@@ -88,24 +88,36 @@ def hub_class(tmp_path_factory):
                KIT_HUB_API_PORT=str(_free_port()), KIT_HUB_PROXY_PORT=str(_free_port()),
                KIT_HUB_AUTH="dummy", KIT_HUB_PASSWORD=os.urandom(8).hex(),
                KIT_HUB_MASTERS=str(masters))
-    log = open(where / "hub.log", "w")
-    proc = subprocess.Popen([str(where / "venv" / "bin" / "jupyterhub"), "-f",
-                             str(ROOT / "hub" / "jupyterhub_config.py")],
-                            cwd=where / "state", env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    log = open(where / "hub.log", "a")
     running = Hub(f"http://127.0.0.1:{port}", (where / "state" / "admin_token").read_text())
-    students = [f"kit{os.getpid() % 100000}{who}" for who in "abc"]
-    try:
+    procs = []
+
+    def launch():
+        """Start the hub (again) on the same state; return when its API answers."""
+        procs.append(subprocess.Popen(
+            [str(where / "venv" / "bin" / "jupyterhub"), "-f",
+             str(ROOT / "hub" / "jupyterhub_config.py")], cwd=where / "state", env=env,
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
         deadline = time.monotonic() + 60
         while True:
             try:
                 running.api("GET", "")
-                break
+                return
             except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
+                if procs[-1].poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("the hub did not start:\n"
                                        + (where / "hub.log").read_text()[-3000:])
                 time.sleep(0.5)
+
+    def restart():
+        """Stop the hub the way a reboot of its service would (SIGTERM), start it again."""
+        procs[-1].terminate()
+        procs[-1].wait(timeout=30)
+        launch()
+
+    students = [f"kit{os.getpid() % 100000}{who}" for who in "abc"]
+    try:
+        launch()
         try:
             for name in students:
                 running.api("POST", f"users/{name}")
@@ -113,15 +125,19 @@ def hub_class(tmp_path_factory):
         except Exception as error:
             raise RuntimeError(f"{error}; the hub's log ends:\n"
                                + (where / "hub.log").read_text()[-4000:]) from error
-        yield {"hub": running, "students": students, "masters": masters, "where": where}
+        yield {"hub": running, "students": students, "masters": masters, "where": where,
+               "restart": restart}
     finally:
         for name in students:
             subprocess.run(["pkill", "-KILL", "-u", name], capture_output=True)
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        for proc in procs:
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(timeout=20)
+            except ProcessLookupError:
+                pass
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
         log.close()
         for name in students:
             subprocess.run(["pkill", "-KILL", "-u", name], capture_output=True)
@@ -173,6 +189,20 @@ def test_a_correction_arrives_at_the_next_login_and_the_answer_stays(hub_class):
     assert "Corrected: a sentence the instructor added." in text
     assert ANSWER[1] in text
     assert list((_home(a) / hub.COURSE / "backups").glob("00_units_and_estimates.*.ipynb"))
+
+
+def test_a_hub_restart_loses_no_saved_work_and_the_student_goes_on(hub_class):
+    """The hub restarts while students are logged in: the answer saved before is there, and
+    the student's server answers again (the same one, or a new one started on request)."""
+    running, (a, _, _) = hub_class["hub"], hub_class["students"]
+    path = f"contents/{hub.COURSE}/{CHAPTER}"
+    before = (_home(a) / hub.COURSE / CHAPTER).read_bytes()
+    hub_class["restart"]()
+    if not running.api("GET", f"users/{a}")["servers"].get("", {}).get("ready"):
+        running.start(a)
+    saved = nbformat.from_dict(running.server(a, "GET", path)["content"])
+    assert ANSWER[1] in "\n".join(c.source for c in saved.cells)
+    assert (_home(a) / hub.COURSE / CHAPTER).read_bytes() == before
 
 
 def test_collect_makes_read_only_copies_that_grade(hub_class, tmp_path):
