@@ -7,6 +7,8 @@
 #   KIT_HUB_ADMIN              the instructor's user name (default "instructor"): approves
 #                              sign-ups at /hub/authorize and sees every server at /hub/admin
 #   KIT_HUB_IDLE               seconds before an idle server is stopped (default 3600)
+#   KIT_HUB_MEMORY             address space of each process of a student (default 4G)
+#   KIT_HUB_PROCESSES          processes per student (default 256)
 #   KIT_HUB_AUTH               "native" (default: students sign up, the instructor approves)
 #                              or "dummy" (any password given in KIT_HUB_PASSWORD; tests only)
 import os
@@ -37,7 +39,12 @@ c.JupyterHub.cleanup_servers = False
 
 # Students: Unix users, one process tree each, in their own home.
 c.JupyterHub.spawner_class = "jupyterhub.spawner.LocalProcessSpawner"
-c.Spawner.cmd = [str(where / "venv" / "bin" / "jupyterhub-singleuser")]
+# Limits per process of a student's server and kernels: address space (a kernel that asks
+# for more gets a MemoryError, not the machine's out-of-memory killer) and the student's
+# process count (a fork bomb stops at it).
+c.Spawner.cmd = ["prlimit", f"--as={hub.size_in_bytes(os.environ.get('KIT_HUB_MEMORY', '4G'))}",
+                 f"--nproc={int(os.environ.get('KIT_HUB_PROCESSES', '256'))}", "--",
+                 str(where / "venv" / "bin" / "jupyterhub-singleuser")]
 c.Spawner.default_url = f"/lab/tree/{hub.COURSE}"
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 120

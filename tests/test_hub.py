@@ -6,6 +6,7 @@ copies and graded. Needs root (students are Unix users) and npm (the proxy)."""
 import json
 import os
 import pathlib
+import re
 import shutil
 import signal
 import socket
@@ -165,6 +166,25 @@ def test_each_student_gets_the_chapters_in_a_home_no_other_student_reads(hub_cla
     state = subprocess.run(["ls", str(hub_class["where"] / "state")], user=other.pw_uid,
                            group=other.pw_gid, extra_groups=[], capture_output=True)
     assert state.returncode != 0                 # the admin token is root's
+
+
+def test_a_students_processes_have_the_hubs_limits(hub_class):
+    """Each student's server runs under the address-space and process limits (4 GiB, 256
+    by default), and under that limit a kernel asking for more memory gets a MemoryError."""
+    import pwd
+
+    student = pwd.getpwnam(hub_class["students"][1])
+    found = subprocess.run(["pgrep", "-u", student.pw_name, "-f", "jupyterhub-singleuser"],
+                           capture_output=True, text=True).stdout.split()
+    assert found, "no server process for the student"
+    limits = pathlib.Path(f"/proc/{found[0]}/limits").read_text()
+    assert re.search(r"Max address space\s+4294967296\s+4294967296", limits), limits
+    assert re.search(r"Max processes\s+256\s+256", limits), limits
+    python = hub_class["where"] / "venv" / "bin" / "python"
+    ask = subprocess.run(["prlimit", f"--as={hub.size_in_bytes('4G')}", "--", str(python), "-c",
+                          "bytearray(5 * 2**30)"], user=student.pw_uid, group=student.pw_gid,
+                         extra_groups=[], capture_output=True, text=True, cwd="/")
+    assert ask.returncode == 1 and "MemoryError" in ask.stderr, ask.stderr[-500:]
 
 
 def test_a_correction_arrives_at_the_next_login_and_the_answer_stays(hub_class):

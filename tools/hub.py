@@ -102,6 +102,15 @@ def copy_tools(where: pathlib.Path) -> None:
         path.chmod(0o755 if path.is_dir() else 0o644)
 
 
+def size_in_bytes(text: str) -> int:
+    """``"4G"`` -> 4 GiB in bytes (K, M, G, T are powers of 1024, as ``prlimit`` and the
+    kernel count memory); a positive whole number of bytes otherwise."""
+    match = re.fullmatch(r"\s*(\d+)\s*([KMGT]?)i?B?\s*", str(text), re.IGNORECASE)
+    if not match or int(match[1]) == 0:
+        raise ValueError(f"a memory size like 4G or 512M, got {text!r}")
+    return int(match[1]) * 1024 ** " KMGT".index(match[2].upper() or " ")
+
+
 def check_name(name: str) -> str:
     if not isinstance(name, str) or not NAME.fullmatch(name):
         raise ValueError(f"{name!r} cannot be a student's name here: a lowercase letter, then "
