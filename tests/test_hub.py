@@ -110,10 +110,12 @@ def hub_class(tmp_path_factory):
                                        + (where / "hub.log").read_text()[-3000:])
                 time.sleep(0.5)
 
-    def restart():
-        """Stop the hub the way a reboot of its service would (SIGTERM), start it again."""
+    def restart(**changes):
+        """Stop the hub the way a restart of its service would (SIGTERM), start it again
+        (with ``changes`` to its environment)."""
         procs[-1].terminate()
         procs[-1].wait(timeout=30)
+        env.update(changes)
         launch()
 
     students = [f"kit{os.getpid() % 100000}{who}" for who in "abc"]
@@ -260,3 +262,34 @@ def test_collect_reads_with_the_students_rights(hub_class, tmp_path):
         own.unlink()
         own.write_bytes(saved)
         shutil.chown(own, c, c)
+
+
+def test_with_the_real_authenticator_a_sign_up_waits_for_the_instructor(hub_class):
+    """The hub as ``make hub`` runs it (NativeAuthenticator): a student signs up, and cannot
+    log in until the instructor approves."""
+    import http.cookiejar
+    import urllib.parse
+
+    hub_class["restart"](KIT_HUB_AUTH="native")
+    url = hub_class["hub"].url
+    jar = http.cookiejar.CookieJar()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+
+    def post(path, **fields):
+        xsrf = next(c.value for c in jar if c.name == "_xsrf")
+        data = urllib.parse.urlencode({**fields, "_xsrf": xsrf}).encode()
+        try:
+            with browser.open(f"{url}/hub/{path}", data=data, timeout=60) as reply:
+                return reply.geturl(), reply.read().decode()
+        except urllib.error.HTTPError as error:
+            raise AssertionError((hub_class["where"] / "hub.log").read_text()[-3000:]) from error
+
+    browser.open(f"{url}/hub/signup", timeout=60).read()          # sets the _xsrf cookie
+    name, password = f"kit{os.getpid() % 100000}d", "a long enough passphrase 7"
+    _, page = post("signup", username=name, signup_password=password,
+                   signup_password_confirmation=password)
+    assert "sent to the admin" in page, page[-2000:]
+    where, page = post("login", username=name, password=password)
+    assert urllib.parse.urlparse(where).path.endswith("/hub/login"), where
+    assert name not in [u["name"] for u in hub_class["hub"].api("GET", "users")
+                        if u["servers"]]

@@ -40,7 +40,9 @@ NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 COURSE = "course"                         # the folder of the chapters in each home
 MAX_NOTEBOOK = 50 * 2 ** 20               # a submission larger than this is not collected
 # what the hub's environment installs beside the kit's wheel (which brings its own needs)
-HUB_PACKAGES = ("jupyterlab", "jupyterhub", "jupyterhub-nativeauthenticator",
+# (NativeAuthenticator 1.3.0's login handler times itself with JupyterHub's statsd, which
+# JupyterHub 6 removed: every login failed with a 500 until the hub was held below 6.)
+HUB_PACKAGES = ("jupyterlab", "jupyterhub>=5,<6", "jupyterhub-nativeauthenticator",
                 "jupyterhub-idle-culler")
 PROXY = "configurable-http-proxy@4"       # JupyterHub's own proxy (Node), from npm
 _STAGING, _USERS = threading.Lock(), threading.Lock()    # logins run in threads
