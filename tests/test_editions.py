@@ -3,9 +3,7 @@ is otter assign's, cell by cell, and its blanks score nothing; the solutions gra
 grading works as the README says to run it. Needs the instructor extra (otter-grader).
 What the student edition leaks (nothing) and that it runs: test_student_edition.py."""
 import ast
-import os
 import pathlib
-import shutil
 import subprocess
 import sys
 
@@ -244,7 +242,7 @@ def test_the_autograder_zip_grades_in_a_clean_environment(built, tmp_path):
     python = venv / "bin" / "python"
     # uv installs what pip would (the same requirement lines, from the same registry) in
     # seconds rather than a minute and a half; pip stays the fallback
-    uv = shutil.which("uv", path=str(pathlib.Path(sys.executable).parent))
+    uv = editions.uv()
     if uv:
         command = [uv, "pip", "install", "--quiet", "--python", str(python), *requirements]
     else:

@@ -124,8 +124,8 @@ def graded(tmp_path_factory):
     bare.metadata.pop("otter")
     (subs / "new" / "nometa").mkdir(parents=True)
     nbformat.write(bare, subs / "new" / "nometa" / name)
-    loop = submit(subs / "new" / "loop" / name, {"ssd_gib = ...": 'ssd_gib = Q_(1, "TB").to("GiB")'},
-                  before="import time\nwhile True:\n    time.sleep(0.05)")   # asleep: see KI_PROOF_ASLEEP
+    submit(subs / "new" / "loop" / name, {"ssd_gib = ...": 'ssd_gib = Q_(1, "TB").to("GiB")'},
+           before="import time\nwhile True:\n    time.sleep(0.05)")   # asleep: see KI_PROOF_ASLEEP
     paths = sorted(subs.rglob("*.ipynb")) + [made[0]]                # one file twice
     lines = []
     results = grading.grade_class(chapter("00"), paths, jobs=2, time_limit=8, out=out,

@@ -63,24 +63,24 @@ def setup(where: pathlib.Path | None = None) -> pathlib.Path:
     """Build (or bring up to date) the hub's folder: a Python environment with JupyterLab,
     JupyterHub, its native authenticator and idle culler, and the kit's wheel; the proxy
     from npm; the kit's ``tools``; a private ``state/`` with an admin token."""
-    from tools.editions import kit_wheel
+    from tools.editions import kit_wheel, uv
 
     where = where or hub_dir()
     where.mkdir(parents=True, exist_ok=True)
     where.chmod(0o755)
     python = where / "venv" / "bin" / "python"
     wheel = kit_wheel(where / "wheel")
-    uv = shutil.which("uv", path=str(pathlib.Path(sys.executable).parent))
+    fast = uv()
     if not python.exists():
         # on an interpreter every student may run (the kit's own may sit in root's home)
         base = os.environ.get("KIT_HUB_PYTHON", "/usr/bin/python3")
-        _run([uv, "venv", "--quiet", "--python", base, where / "venv"] if uv else
+        _run([fast, "venv", "--quiet", "--python", base, where / "venv"] if fast else
              [base, "-m", "venv", where / "venv"])
-    install = ([uv, "pip", "install", "--quiet", "--compile-bytecode", "--python", python]
-               if uv else [python, "-m", "pip", "install", "--quiet"])
+    install = ([fast, "pip", "install", "--quiet", "--compile-bytecode", "--python", python]
+               if fast else [python, "-m", "pip", "install", "--quiet"])
     _run([*install, wheel, *HUB_PACKAGES])
     # the same version number may hold a newer kit: its wheel is always put in again
-    _run([*install, "--reinstall" if uv else "--force-reinstall", "--no-deps", wheel])
+    _run([*install, "--reinstall" if fast else "--force-reinstall", "--no-deps", wheel])
     if not (where / "proxy" / "node_modules" / ".bin" / "configurable-http-proxy").exists():
         _run(["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix",
               where / "proxy", PROXY])
