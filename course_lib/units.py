@@ -105,8 +105,18 @@ def _build_registry() -> pint.UnitRegistry:
         folder, cache = pathlib.Path(tempfile.mkdtemp(prefix="course_lib-")), None
     path = folder / f"units-pint-{pint.__version__}.txt"
     if not path.exists() or path.read_text(encoding="utf-8") != text:
-        path.write_text(text, encoding="utf-8")
-    registry = pint.UnitRegistry(str(path), cache_folder=cache)
+        # whole or not at all: kernels starting together read it while one writes it
+        part = path.with_name(f"{path.name}.{os.getpid()}.part")
+        part.write_text(text, encoding="utf-8")
+        os.replace(part, path)
+    try:
+        registry = pint.UnitRegistry(str(path), cache_folder=cache)
+    except Exception:
+        if cache is None:
+            raise
+        # pint writes its cache file in place: a process that reads it while another
+        # writes it finds half a pickle (EOFError and kin). The cache only saves time.
+        registry = pint.UnitRegistry(str(path), cache_folder=None)
     # pint re-parses a unit string at every q.to("kW") (its own cache covers only deltas):
     # 170 us against 30 us with a parsed unit. Unit strings are few, so remember them; the
     # containers pint returns are never mutated.

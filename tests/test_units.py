@@ -201,3 +201,21 @@ def _table_units() -> set[str]:
     return units | {c.unit for c in _constants() if c.unit}
 
 
+
+
+def test_a_half_written_unit_cache_costs_time_not_the_import(tmp_path):
+    """Kernels that start together share pint's disk cache, which pint writes in place: one
+    may read another's half-written file. The import then builds the registry without it."""
+    import subprocess
+    import sys
+
+    code = "from course_lib import Q_; print(Q_(1, 'GiB').to('B').m)"
+    env = {**__import__("os").environ, "COURSE_LIB_CACHE": str(tmp_path)}
+    first = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert first.returncode == 0 and first.stdout.strip() == "1073741824", first.stderr[-1000:]
+    cached = [p for p in tmp_path.rglob("*") if p.is_file() and not p.name.endswith(".txt")]
+    assert cached, "pint wrote no cache"
+    for p in cached:
+        p.write_bytes(p.read_bytes()[:10])                 # cut short, as mid-write
+    again = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert again.returncode == 0 and again.stdout.strip() == "1073741824", again.stderr[-1000:]
