@@ -136,8 +136,9 @@ def _synthetic_master() -> nbformat.NotebookNode:
 def test_every_kind_of_solution_line_and_block_as_otter_assign_writes_it(tmp_path):
     master = tmp_path / "90_synthetic.ipynb"
     nbformat.write(_synthetic_master(), master)
-    editions._run([sys.executable, "-m", "otter", "assign", "--no-pdfs", "--no-run-tests",
-                   str(master), str(tmp_path / "dist")], cwd=tmp_path, what="otter assign")
+    editions.run_checked([sys.executable, "-m", "otter", "assign", "--no-pdfs",
+                          "--no-run-tests", master, tmp_path / "dist"], cwd=tmp_path,
+                         what="otter assign")
     otters = nbformat.read(tmp_path / "dist" / "student" / master.name, as_version=4)
     ours = editions.student_edition(master)
     assert _differences(ours, otters) == []

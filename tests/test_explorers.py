@@ -170,7 +170,7 @@ def test_every_state_of_chapters_03_and_06_gives_a_fresh_readout_without_error(c
             (name, control, value, ex.error)
         for pattern, what in NUMBER_STYLE:
             assert not re.search(pattern, text), (name, control, value, what, text)
-        twin.set(**{other: ex.controls[other].value for other in reversed(list(ex.controls))})
+        twin.set(**{other: control.value for other, control in ex.controls.items()})
         assert twin.readout.value == ex.readout.value, (name, control, value)
         picture = ex.image.value
         ex.refresh(full=True)                          # a stale background would differ

@@ -9,7 +9,6 @@ import pathlib
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -19,6 +18,7 @@ import nbformat
 import pytest
 
 from tools import hub
+from tools.lab_driver import free_port
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CHAPTER = "00_units_and_estimates.ipynb"
@@ -31,12 +31,6 @@ if _missing:
     if os.environ.get("CI"):
         raise RuntimeError(f"the hub test cannot run in CI: {_missing}")
     pytest.skip(_missing, allow_module_level=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Hub:
@@ -84,9 +78,9 @@ def hub_class(tmp_path_factory):
     for path in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"):
         shutil.copy2(path, masters / path.name)
     hub.setup(where)
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, KIT_ROOT=str(ROOT), KIT_HUB_DIR=str(where), KIT_HUB_PORT=str(port),
-               KIT_HUB_API_PORT=str(_free_port()), KIT_HUB_PROXY_PORT=str(_free_port()),
+               KIT_HUB_API_PORT=str(free_port()), KIT_HUB_PROXY_PORT=str(free_port()),
                KIT_HUB_AUTH="dummy", KIT_HUB_PASSWORD=os.urandom(8).hex(),
                KIT_HUB_MASTERS=str(masters))
     log = open(where / "hub.log", "a")

@@ -506,9 +506,9 @@ def build_one(master: pathlib.Path, out: pathlib.Path = OUT,
         nbformat.write(execute(master), work / master.name)
         # --no-run-tests: otter would execute the master again to check that its solutions
         # pass; the tests grade the solutions edition with the autograder instead
-        _run([sys.executable, "-m", "otter", "assign", "--no-pdfs", "--no-run-tests",
-              str(work / master.name), str(work / "dist")], cwd=NOTEBOOKS,
-             what=f"otter assign {master.name}")
+        run_checked([sys.executable, "-m", "otter", "assign", "--no-pdfs", "--no-run-tests",
+                     work / master.name, work / "dist"], cwd=NOTEBOOKS,
+                    what=f"otter assign {master.name}")
         made = {"student": update_student(master, out, student)[0]}   # keeps answers
         _warn_if_answered(made["student"], student)
         target = made["solutions"] = edition_path(master, "solutions", out)
@@ -553,7 +553,7 @@ def kit_wheel(folder: pathlib.Path) -> pathlib.Path:
         command = ([uv(), "build", "--quiet", "--wheel", "--out-dir", str(folder), str(ROOT)]
                    if uv() else [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
                                "-w", str(folder), str(ROOT)])
-        _run(command, cwd=ROOT, what="building the kit's wheel")
+        run_checked(command, cwd=ROOT, what="building the kit's wheel")
     return folder / name
 
 
@@ -579,12 +579,15 @@ def with_wheel(autograder: pathlib.Path, wheel: pathlib.Path, target: pathlib.Pa
 ZIP_SOURCE = "/autograder/source"        # where Gradescope unpacks an autograder zip
 
 
-def _run(command: list[str], cwd: pathlib.Path, what: str):
-    """Run a command; on failure, stop with the command's own error output."""
+def run_checked(command: list, cwd: pathlib.Path | None = None, what: str | None = None,
+                error: type[BaseException] = SystemExit):
+    """Run a command (paths allowed); on failure, raise ``error`` (stop, for a command
+    line; a ``RuntimeError`` where a server calls it) with the command's own error output."""
+    command = [str(c) for c in command]
     done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
     if done.returncode:
         tail = (done.stderr or done.stdout).strip().splitlines()[-25:]
-        raise SystemExit(f"{what} failed:\n" + "\n".join(tail))
+        raise error(f"{what or ' '.join(command[:3])} failed:\n" + "\n".join(tail))
     return done
 
 
@@ -604,8 +607,8 @@ def otter_grade(autograder: pathlib.Path, submissions: list[pathlib.Path],
         if not sub.is_file():
             raise SystemExit(f"no submission at {sub}")
         with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
-            _run([str(python), "-m", "otter", "run", "--no-logo", "-a", str(autograder),
-                  "-o", tmp, str(sub)], cwd=sub.parent, what=f"grading {sub}")
+            run_checked([python, "-m", "otter", "run", "--no-logo", "-a", autograder,
+                         "-o", tmp, sub], cwd=sub.parent, what=f"grading {sub}")
             results = json.loads((pathlib.Path(tmp) / "results.json").read_text())
         scores = {t["name"]: t["score"] for t in results["tests"] if "score" in t}
         possible = {t["name"]: t["max_score"] for t in results["tests"] if "max_score" in t}

@@ -52,11 +52,11 @@ def hub_dir() -> pathlib.Path:
     return pathlib.Path(os.environ.get("KIT_HUB_DIR", "/srv/kit-hub")).resolve()
 
 
-def _run(cmd, **kwargs) -> subprocess.CompletedProcess:
-    done = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, **kwargs)
-    if done.returncode:             # an error, not an exit: the hub calls this for a login
-        raise RuntimeError(f"{' '.join(map(str, cmd[:3]))} failed:\n{done.stderr[-2000:]}")
-    return done
+def _run(command: list) -> None:
+    from tools.editions import run_checked
+
+    # an error, not an exit: the hub calls this while a student logs in
+    run_checked(command, error=RuntimeError)
 
 
 def setup(where: pathlib.Path | None = None) -> pathlib.Path:

@@ -41,7 +41,8 @@ def missing() -> str | None:
     return None
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now (for a server the kit starts)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -101,7 +102,7 @@ def lab_server(notebooks: pathlib.Path = ROOT / "notebooks"):
     work = scratch / "notebooks"
     shutil.copytree(notebooks, work, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     env = _scratch_env(scratch)
-    port, token = _free_port(), secrets.token_hex(16)
+    port, token = free_port(), secrets.token_hex(16)
     cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
            f"--ServerApp.port={port}", f"--IdentityProvider.token={token}",
            f"--ServerApp.root_dir={work}", "--LabApp.news_url=None",
@@ -122,7 +123,7 @@ def present_server(names: list[str]):
     scratch = pathlib.Path(tempfile.mkdtemp(prefix="kit-present-"))
     env = _scratch_env(scratch)
     page = present.write_page(names, scratch / "editions" / "present")
-    port, token = _free_port(), secrets.token_hex(16)
+    port, token = free_port(), secrets.token_hex(16)
     url = f"http://127.0.0.1:{port}/?token={token}"
     with _server(present.voila_command(page, port, token), scratch, env, scratch,
                  f"http://127.0.0.1:{port}/voila/static/", "Voila"):

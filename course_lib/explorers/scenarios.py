@@ -160,8 +160,8 @@ def _mc_stops(name, **_) -> dict[str, list[float]]:
 def monte_carlo_explorer() -> Explorer:
     """The distribution of the cost ratio (:func:`course_lib.scenarios.monte_carlo`,
     ``VIEW_SAMPLES`` draws) for a scenario, as the range of three orbit levers moves: the
-    cheapest launch, the lightest design, the cheapest spacecraft. Each end's stops follow the scenario's
-    other end, so that a range never runs backwards."""
+    cheapest launch, the lightest design, the cheapest spacecraft. Each end's stops follow
+    the scenario's other end, so that a range never runs backwards."""
     scn = scenario()
     controls = {"name": choice("Scenario", scenario_names(), scn.name)}
     for control, (label, lever, end, stops) in RANGE_ENDS.items():
