@@ -56,8 +56,8 @@ import pint
 from .breakdown import NotANumber
 from .data import constant, constant_record, normalize
 from .units import (UnitArgumentError, argument_name, as_count, as_quantity, check_sign,
-                    describe_value, dimensionality_of, on_offset_scale, plain_number,
-                    require_fraction, ureg)
+                    describe_value, dimensionality_of, on_offset_scale, plain_count,
+                    plain_number, require_fraction, ureg)
 
 __all__ = ["accepts", "quantity", "count", "fraction", "ratio", "flag", "choice", "Declared"]
 
@@ -144,8 +144,12 @@ class Declared:
                                  f'unit, like {name + "=" if name.isidentifier() else ""}"30 deg"; got {got}.')
 
     def _count(self, value, name, where):
-        q = as_count(value, name, self.unit, where)
-        m = q.m_as(self.unit) if self.unit else q.magnitude
+        if isinstance(value, (str, pint.Quantity)) or value is None or \
+                isinstance(value, (bool, np.bool_)):
+            q = as_count(value, name, self.unit, where)
+            m = q.m_as(self.unit) if self.unit else q.magnitude
+        else:                                   # a number or an array: no Quantity to build
+            m = plain_count(value, name, self.unit, where)
         if self.whole and np.any(np.asarray(m) != np.round(m)):
             raise ValueError(f"{argument_name(name, where)} must be a whole number, "
                              f"got {describe_value(value)}.")

@@ -498,7 +498,7 @@ def as_count(value, name: str, unit: str = "", where: str | None = None) -> pint
         raise TypeError(f"as_count(): unit must be a unit's name, like 'param', got "
                         f"{describe_value(unit)}")
     who = argument_name(name, where)
-    example = f'{name}=70e9 or {name}="70 G{unit}"' if unit else f"{name}=8"
+    example = _count_example(name, unit)
     if isinstance(value, (bool, np.bool_)) or value is None:
         raise TypeError(f"{who} must be a count, got {value!r}. Write it like {example}.")
     if isinstance(value, (str, pint.Quantity)):
@@ -511,12 +511,30 @@ def as_count(value, name: str, unit: str = "", where: str | None = None) -> pint
                 extra_msg=f"{who} must be a count{' of ' + unit if unit else ' (a plain number)'},"
                 f" but {describe_value(q)} is {describe_dimension(q)}. Write it like {example}.")
     else:
-        m = real_array(value, who, f"a number or a count in {unit or 'units'} (write it like "
-                  f"{example})")
-        q = Q_(m if m.ndim else float(m), unit)
+        return Q_(plain_count(value, name, unit, where), unit)
     if np.any(_finite(q.magnitude, who, q) < 0):
         raise ValueError(f"{who} must not be negative, got {describe_value(q)}.")
     return q
+
+
+def plain_count(value, name: str, unit: str = "", where: str | None = None):
+    """A count given as a plain number or array (not a string or a Quantity), checked as
+    :func:`as_count` checks it, as its magnitude in ``unit`` (a float or a float array):
+    a model's inner loop passes its counts this way, and a Quantity built only to be taken
+    apart again would cost more than the model."""
+    who = argument_name(name, where)
+    m = real_array(value, who, f"a number or a count in {unit or 'units'} (write it like "
+                   f"{_count_example(name, unit)})")
+    a = m if m.ndim else float(m)
+    if not np.all(np.isfinite(m)) or m.size == 0 or np.any(m < 0):
+        q = Q_(a, unit)
+        _finite(m, who, q)
+        raise ValueError(f"{who} must not be negative, got {describe_value(q)}.")
+    return a
+
+
+def _count_example(name: str, unit: str) -> str:
+    return f'{name}=70e9 or {name}="70 G{unit}"' if unit else f"{name}=8"
 
 
 def _read_count(text: str, who: str, example: str) -> pint.Quantity:
