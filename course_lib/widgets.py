@@ -9,7 +9,8 @@ Design (why it is fast and testable):
 * Blitting: the artists that ``setup`` returns are the moving parts. Everything else
   (axes, ticks, labels, legend) is drawn once into a cached background; an update redraws
   only the moving artists on top of it. Axis limits and legend texts are watched: when an
-  update changes them, the background is redrawn once. The layout is computed once, then frozen.
+  update changes them, the background is redrawn, and kept with the last few others, so
+  that coming back to a state does not redraw it. The layout is computed once, then frozen.
 * The readout is an ``ipywidgets.HTML`` of fixed height. A callback that raises shows the
   error there, in red, instead of losing it in a log.
 * Controls know their unit: ``explorer.values()`` hands quantities to the model.
@@ -186,8 +187,7 @@ class Explorer:
         self._inactive = inactive
         self._stops = stops
         self._busy = False                # moving a slider's stops must not recurse
-        self._background = None
-        self._limits = None
+        self._backgrounds: dict = {}      # state of the static parts -> their pixels
         width, height = int(figsize[0] * dpi), int(figsize[1] * dpi)
         self.image = W.Image(format="png", width=width, height=height)
         self.readout = W.HTML(layout=W.Layout(min_height="4.5em", width=f"{width}px"))
@@ -227,7 +227,7 @@ class Explorer:
         if self._busy:
             return
         if full:
-            self._background = None
+            self._backgrounds.clear()
         self._busy = True
         start = time.perf_counter()
         try:
@@ -257,16 +257,23 @@ class Explorer:
         from PIL import Image
 
         canvas, axes = self._canvas, self.figure.axes
-        limits = [(ax.get_xlim(), ax.get_ylim(),
-                   [t.get_text() for t in ax.get_legend().get_texts()] if ax.get_legend() else [])
-                  for ax in axes]
-        if self._background is None or limits != self._limits:
+        # what the background shows: axis limits and legend texts (tuples, to be a key)
+        state = tuple((ax.get_xlim(), ax.get_ylim(),
+                       tuple(t.get_text() for t in ax.get_legend().get_texts())
+                       if ax.get_legend() else ()) for ax in axes)
+        background = self._backgrounds.pop(state, None)
+        if background is None:
             canvas.draw()                                   # static parts, full layout
             self.figure.set_layout_engine("none")           # keep that layout from now on
-            self._background = canvas.copy_from_bbox(self.figure.bbox)
-            self._limits = limits
+            background = canvas.copy_from_bbox(self.figure.bbox)
         else:
-            canvas.restore_region(self._background)
+            canvas.restore_region(background)
+        # the last few backgrounds are kept (0.5 MB each): a slider moved back and forth
+        # across a change of limits or labels redraws the figure (about 90 ms) once, not
+        # at every crossing
+        self._backgrounds[state] = background
+        while len(self._backgrounds) > _BACKGROUNDS:
+            self._backgrounds.pop(next(iter(self._backgrounds)))
         for artist in self._moving:
             if artist.get_visible():
                 self.figure.draw_artist(artist)
@@ -285,6 +292,9 @@ class Explorer:
         # ("model not found") but this line still says what to do.
         display(HTML(f'<span style="color:#666;font-size:90%">{REOPEN_NOTE}</span>'))
         display(self.widget)
+
+
+_BACKGROUNDS = 8                          # backgrounds an explorer keeps
 
 
 REOPEN_NOTE = ("Interactive explorer. After reopening the notebook, run this cell again "

@@ -18,6 +18,7 @@ ACCELERATORS = ["H100 SXM", "H200 SXM", "B200", "L20", "MI300X"]
 MODELS = ["Llama-3-8B", "Llama-3-70B"]
 _INTENSITY = np.logspace(-1, 4, 120)                    # FLOP per byte
 BATCHES = [2 ** k for k in range(11)]                   # 1 to 1024 sequences
+LATENCY_CONTEXTS = [512.0, 1024.0, 2048.0, 4096.0, 8192.0, 16384.0]     # tokens
 
 
 def _roofline_setup(fig):
@@ -99,13 +100,18 @@ def _latency_setup(fig):
     return curves, budget, ax
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=64)
+def _operating_points(name, fmt, acc_name):
+    """:func:`_operating` at every stop of the context slider, computed when a choice
+    changes (about 12 ms a stop): dragging the slider then only redraws, within a frame."""
+    return {tokens: _operating(name, fmt, acc_name, tokens) for tokens in LATENCY_CONTEXTS}
+
+
 def _operating(name, fmt, acc_name, tokens):
     """For one accelerator: the devices that hold the model, the largest batch memory
     holds, the largest within the per-user budget, and the steps of the batches drawn:
     powers of two up to what memory holds, and those two batches, so that the points reach
-    the batch the readout names (cached: the sweep is the same whenever the same four
-    choices come back)."""
+    the batch the readout names."""
     acc, context = accelerator(acc_name), Q_(tokens, "token")
     budget = (Q_(1, "token") / _per_user_target()).to("ms")
     devices = devices_needed(name, context, acc, Q_(1, "hour"), fmt, fmt) or 1
@@ -117,7 +123,7 @@ def _operating(name, fmt, acc_name, tokens):
     if not best:
         return acc, devices, step, fits, best, None, None
     # the rate each user gets at that batch, not the budget: batch x rate = total
-    per_user = decode_step_time(name, best, context, acc, fmt, fmt, devices).per_sequence
+    per_user = step.per_sequence[batches.index(best)]
     tpj = tokens_per_joule(name, best, context, acc, fmt, fmt, devices)
     return acc, devices, step, fits, best, per_user, tpj
 
@@ -128,11 +134,13 @@ def _latency_update(artists, name, fmt, first, second, context):
     budget = (Q_(1, "token") / target).to("ms")
     lines = []
     for curve, text, acc_name in zip(curves, ax.get_legend().get_texts(), (first, second)):
-        acc, devices, step, fits, best, per_user, tpj = _operating(
-            name, fmt, acc_name, float(context.m_as("token")))
+        acc, devices, step, fits, best, per_user, tpj = _operating_points(
+            name, fmt, acc_name)[float(context.m_as("token"))]
         curve.set_data(step.per_sequence.m_as("token/s"), step.tokens_per_second.m_as("token/s"))
+        # the legend names the accelerator, the readout the count: a count that changes with
+        # the context would redraw the whole figure (about 100 ms) at every slider step
+        text.set_text(acc.name)
         label = f"{devices} x {acc.name}"
-        text.set_text(label)
         if fits < 1:
             lines.append(f"{label}: does not hold the model and one sequence.")
             continue
@@ -157,8 +165,7 @@ def latency_explorer() -> Explorer:
          "fmt": choice("Format", ["FP8", "BF16"], "FP8"),
          "first": choice("Accelerator A", ACCELERATORS, "H200 SXM"),
          "second": choice("Accelerator B", ACCELERATORS, "L20"),
-         "context": slider("Context", "token", value=4096,
-                           values=[512, 1024, 2048, 4096, 8192, 16384])},
+         "context": slider("Context", "token", value=4096, values=LATENCY_CONTEXTS)},
         _latency_setup, _latency_update, figsize=(6.4, 3.4),
         title="Latency against throughput, two accelerators")
 
