@@ -47,6 +47,9 @@ c.Spawner.cmd = ["prlimit", f"--as={hub.size_in_bytes(os.environ.get('KIT_HUB_ME
                  str(where / "venv" / "bin" / "jupyterhub-singleuser")]
 c.Spawner.default_url = f"/lab/tree/{hub.COURSE}"
 c.Spawner.start_timeout = 120
+# A server that died (killed, out of memory) is noticed within 10 s, and the student's next
+# Start begins a new one (polling a local process is one signal; 200 servers cost nothing)
+c.Spawner.poll_interval = 10
 c.Spawner.http_timeout = 120
 
 
