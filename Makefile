@@ -29,7 +29,7 @@ define pip_install
 	|| ($(BIN)/python -m pip install --quiet --upgrade pip && $(BIN)/python -m pip install --quiet $(1))
 endef
 
-.PHONY: lab lab-masters student present test check bench bench-class hub collect install editions grade refresh clean
+.PHONY: lab lab-masters student present test check bench bench-class bench-hub hub hub-image collect install editions grade refresh clean
 
 # The kit for students: the library and JupyterLab.
 $(STAMP): pyproject.toml
@@ -111,6 +111,19 @@ hub: $(STAMP)
 
 collect: $(STAMP)
 	KIT_HUB_DIR=$(HUB_DIR) $(BIN)/python -m tools.hub collect "$(CHAPTER)"
+
+# Kubernetes (hub/config.yaml): the students' image's build folder in build/hub-image/,
+# built with docker where a container engine runs.
+hub-image: $(STAMP)
+	$(BIN)/python -m tools.hub image --out build/hub-image
+	if docker info >/dev/null 2>&1; then docker build -t compute-kit build/hub-image; \
+	else echo "no container engine here: build build/hub-image with docker elsewhere"; fi
+
+# A class on a hub of its own (as root): SIZES students at once through the proxy, each
+# running chapter 07; stops at the first size that misses a target (tools/hub_class.py).
+SIZES ?= 5 10 20 40
+bench-hub: $(DEV)
+	$(BIN)/python -m tools.hub_class $(SIZES)
 
 # Grade a class: make grade CHAPTER=00 SUBMISSIONS="submissions/*/*.ipynb" [JOBS=4]
 # [TIME_LIMIT=300] [HAND=hand-scores.csv] [NO_SANDBOX=1] [MERGE_ONLY=1] (see INSTRUCTORS.md)

@@ -39,11 +39,14 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 COURSE = "course"                         # the folder of the chapters in each home
 MAX_NOTEBOOK = 50 * 2 ** 20               # a submission larger than this is not collected
-# what the hub's environment installs beside the kit's wheel (which brings its own needs)
+# What a student's server runs beside the kit's wheel (which brings its own needs), here
+# and in the Kubernetes image (hub/Dockerfile); the hub's environment adds its own parts.
 # (NativeAuthenticator 1.3.0's login handler times itself with JupyterHub's statsd, which
-# JupyterHub 6 removed: every login failed with a 500 until the hub was held below 6.)
-HUB_PACKAGES = ("jupyterlab", "jupyterhub>=5,<6", "jupyterhub-nativeauthenticator",
-                "jupyterhub-idle-culler")
+# JupyterHub 6 removed: every login failed with a 500 until the hub was held below 6. The
+# server's JupyterHub must be the hub's major version: Zero to JupyterHub 4.4 runs 5.5.)
+SERVER_PACKAGES = ("jupyterlab", "jupyterhub>=5,<6")
+HUB_PACKAGES = SERVER_PACKAGES + ("jupyterhub-nativeauthenticator", "jupyterhub-idle-culler")
+IMAGE_KIT = "/opt/kit"                    # where the image keeps the wheel, editions, tools
 PROXY = "configurable-http-proxy@4"       # JupyterHub's own proxy (Node), from npm
 _STAGING, _USERS = threading.Lock(), threading.Lock()    # logins run in threads
 
@@ -93,6 +96,27 @@ def setup(where: pathlib.Path | None = None) -> pathlib.Path:
         token.write_text(os.urandom(32).hex())
         token.chmod(0o600)
     return where
+
+
+def image_context(out: pathlib.Path) -> pathlib.Path:
+    """The folder ``docker build`` needs for the students' image (``hub/Dockerfile``): the
+    kit's wheel, ``requirements.txt`` (that wheel and :data:`SERVER_PACKAGES`), the staged
+    student editions, the kit's tools and the entry point. Nothing of the masters'
+    solutions is in it."""
+    from tools.editions import kit_wheel
+
+    out.mkdir(parents=True, exist_ok=True)
+    wheel = kit_wheel(out / "wheel")
+    for old in (out / "wheel").glob("*.whl"):
+        if old != wheel:
+            old.unlink()
+    (out / "requirements.txt").write_text(
+        "\n".join([f"{IMAGE_KIT}/wheel/{wheel.name}", *SERVER_PACKAGES]) + "\n")
+    stage_editions(out)
+    copy_tools(out)
+    for name in ("Dockerfile", "start.sh"):
+        shutil.copy2(ROOT / "hub" / name, out / name)
+    return out
 
 
 def copy_tools(where: pathlib.Path) -> None:
@@ -259,6 +283,8 @@ def main(argv=None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("setup", help="build the hub's environment in $KIT_HUB_DIR")
     sub.add_parser("start", help="run JupyterHub (hub/jupyterhub_config.py)")
+    i = sub.add_parser("image", help="write the build folder of the students' image")
+    i.add_argument("--out", type=pathlib.Path, default=ROOT / "build" / "hub-image")
     c = sub.add_parser("collect", help="copy each student's chapter to submissions/<user>/")
     c.add_argument("chapter")
     c.add_argument("--out", type=pathlib.Path, default=ROOT / "submissions")
@@ -271,6 +297,8 @@ def main(argv=None) -> int:
         print(f"hub environment ready in {setup()}")
     elif args.command == "start":
         start()
+    elif args.command == "image":
+        print(f"build folder of the students' image: {image_context(args.out.resolve())}")
     elif args.command == "collect":
         for user, said in collect(args.chapter, args.out.resolve(), args.students).items():
             print(f"{user}: {said}")
