@@ -46,6 +46,7 @@ MAX_NOTEBOOK = 50 * 2 ** 20               # a submission larger than this is not
 # server's JupyterHub must be the hub's major version: Zero to JupyterHub 4.4 runs 5.5.)
 SERVER_PACKAGES = ("jupyterlab", "jupyterhub>=5,<6")
 HUB_PACKAGES = SERVER_PACKAGES + ("jupyterhub-nativeauthenticator", "jupyterhub-idle-culler")
+UNNEEDED = "rfc3987-syntax"                # removed from the hub's environment and image
 IMAGE_KIT = "/opt/kit"                    # where the image keeps the wheel, editions, tools
 PROXY = "configurable-http-proxy@4"       # JupyterHub's own proxy (Node), from npm
 _STAGING, _USERS = threading.Lock(), threading.Lock()    # logins run in threads
@@ -82,6 +83,10 @@ def setup(where: pathlib.Path | None = None) -> pathlib.Path:
     install = ([fast, "pip", "install", "--quiet", "--compile-bytecode", "--python", python]
                if fast else [python, "-m", "pip", "install", "--quiet"])
     _run([*install, wheel, *HUB_PACKAGES])
+    # jsonschema's optional rfc3987-syntax builds a grammar at import: 1.3 s of CPU in every
+    # server start and every merge at login (as the Makefile does for the kit's own venv)
+    _run([fast, "pip", "uninstall", "--quiet", "--python", python, UNNEEDED] if fast else
+         [python, "-m", "pip", "uninstall", "--quiet", "--yes", UNNEEDED])
     # the same version number may hold a newer kit: its wheel is always put in again
     _run([*install, "--reinstall" if fast else "--force-reinstall", "--no-deps", wheel])
     if not (where / "proxy" / "node_modules" / ".bin" / "configurable-http-proxy").exists():

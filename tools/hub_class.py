@@ -17,6 +17,7 @@
 """
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime
 import http.cookiejar
@@ -257,8 +258,8 @@ class Student:
         self._connect(websocket)
 
     def _connect(self, websocket) -> None:
-        cookies = "; ".join(f"{c.name}={c.value}" for c in self.jar
-                            if c.path in ("/", f"/user/{self.name}/") or c.path.startswith(f"/user/{self.name}"))
+        cookies = "; ".join(f"{c.name}={c.value}" for c in self.jar    # what the browser
+                            if c.path == "/" or c.path.startswith(f"/user/{self.name}/"))  # sends
         ws_url = self.url.replace("http", "ws", 1)
         self.socket = websocket.create_connection(
             f"{ws_url}/user/{self.name}/api/kernels/{self.kernel}/channels"
@@ -310,12 +311,11 @@ class Student:
         except (websocket.WebSocketConnectionClosedException, ConnectionError, OSError) as error:
             raise KernelDied(f"the kernel's connection closed ({error})") from None
         msg = _decode(frame)
-        if msg.get("msg_type") == "comm_open" or msg.get("header", {}).get("msg_type") == "comm_open":
-            content = msg["content"]
+        kind, content = msg.get("header", {}).get("msg_type"), msg.get("content", {})
+        if kind == "comm_open":                        # a widget: its state, by comm id
             self.widgets[content["comm_id"]] = content.get("data", {}).get("state", {})
-        if msg.get("header", {}).get("msg_type") == "status" and \
-                msg["content"].get("execution_state") in ("dead", "restarting"):
-            raise KernelDied(f"the kernel is {msg['content']['execution_state']}")
+        if kind == "status" and content.get("execution_state") in ("dead", "restarting"):
+            raise KernelDied(f"the kernel is {content['execution_state']}")
         return msg
 
     def execute(self, code: str, timeout: float = 120) -> list[dict]:
@@ -498,11 +498,15 @@ def main(argv=None) -> int:
     with ClassHub() as classroom:
         for size in sizes:
             students = [classroom.student(f"n{size}x{k}") for k in range(size)]
-            figures = summary(load(students))
+            results = load(students)
+            figures = summary(results)
             print(f"{size:8d} {figures.get('ready_s p50', 0):7.1f}/{figures.get('ready_s p95', 0):<8.1f}"
                   f" {figures.get('run_all_s p50', 0):8.1f}/{figures.get('run_all_s p95', 0):<9.1f}"
                   f" {figures.get('slider_ms p95', 0):13.0f} {figures.get('feedback_ms p95', 0):15.0f}"
                   f" {figures.get('memory_mib mean', 0):9.0f} {figures['errors']}", flush=True)
+            errors = collections.Counter(e[:160] for r in results for e in r["errors"])
+            for error, count in errors.most_common(5):
+                print(f"  {count} x {error}")
             for name in [s.name for s in students]:
                 with contextlib.suppress(Exception):
                     classroom.client.stop(name)

@@ -144,9 +144,10 @@ def browser():
             b.close()
 
 
-def open_and_run_all(page, base: str, token: str, notebook: str, timeout_s: float = 120):
-    """Open a notebook, run all cells, wait until the kernel is idle with every cell run."""
-    page.goto(f"{base}/lab/tree/{notebook}?token={token}")
+def open_and_run_all(page, base: str, token: str | None, notebook: str, timeout_s: float = 120):
+    """Open a notebook, run all cells, wait until the kernel is idle with every cell run.
+    ``token``: the server's token, or None where a login cookie serves (a hub)."""
+    page.goto(f"{base}/lab/tree/{notebook}" + (f"?token={token}" if token else ""))
     page.wait_for_selector(f"{CURRENT} .jp-Cell", timeout=60_000)
     page.wait_for_function(
         """(path) => {
@@ -170,6 +171,39 @@ def open_and_run_all(page, base: str, token: str, notebook: str, timeout_s: floa
 
 
 CURRENT = ".jp-NotebookPanel:not(.lm-mod-hidden)"   # the notebook tab in front
+
+
+def type_into_cell(page, starts: str, text: str) -> str:
+    """Replace the code cell of the notebook in front whose source starts with ``starts``
+    by ``text``, typed on the keyboard as a student would, run it (Shift+Enter), wait until
+    it has run; returns its output's text."""
+    index = page.evaluate(
+        """([start]) => window.jupyterapp.shell.currentWidget.content.widgets
+               .findIndex(c => c.model.type === 'code' && c.model.sharedModel.getSource().startsWith(start))""",
+        [starts])
+    if index < 0:
+        raise LookupError(f"no code cell starts with {starts!r}")
+    cell = page.locator(f"{CURRENT} .jp-Cell").nth(index)
+    cell.scroll_into_view_if_needed()
+    editor = cell.locator(".cm-content")
+    editor.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(text)
+    page.keyboard.press("Shift+Enter")
+    page.wait_for_function(
+        """([i, want]) => {
+            const c = window.jupyterapp.shell.currentWidget.content.widgets[i];
+            return c.model.sharedModel.getSource() === want && c.model.executionCount !== null &&
+                   window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle';
+        }""", arg=[index, text], timeout=30_000, polling=100)
+    return cell.locator(".jp-OutputArea").inner_text()
+
+
+def save(page) -> None:
+    """Save the notebook in front (Ctrl+S) and wait until it is saved."""
+    page.keyboard.press("Control+S")
+    page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.context.model.dirty",
+                           timeout=30_000, polling=100)
 
 
 def error_outputs(page) -> list[str]:
