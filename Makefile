@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 DEV    := $(VENV)/.installed-dev
 PRESENT := $(VENV)/.installed-present
 PORT   ?= 8888
-DEV_EXTRAS := .[test,instructor,browser,present]
+DEV_EXTRAS := .[test,instructor,browser,present,book]
 # One pytest worker more than cores: kernels, Chromium and time limits leave a core idle
 # at times (on 2 cores, one clean-clone suite: pytest 322 s with 3 workers, 345 s with 2).
 WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
@@ -29,7 +29,7 @@ define pip_install
 	|| ($(BIN)/python -m pip install --quiet --upgrade pip && $(BIN)/python -m pip install --quiet $(1))
 endef
 
-.PHONY: lab lab-masters student present test check bench bench-class bench-hub hub hub-image collect install editions grade refresh clean
+.PHONY: lab lab-masters student present test check bench bench-class bench-hub hub hub-image book book-serve collect install editions grade refresh clean
 
 # The kit for students: the library and JupyterLab.
 $(STAMP): pyproject.toml
@@ -94,6 +94,19 @@ bench: $(DEV)
 # The same figures and a class of 200 graded in sandboxes against 5 minutes.
 bench-class: $(DEV)
 	$(BIN)/python -m benchmarks.bench --class
+
+# The course as a static website (tools/book.py): the student site in build/book/student/html,
+# INSTRUCTOR=1 the instructor's (worked solutions folded); `make book-serve` on 127.0.0.1.
+BOOK_STAMP := $(VENV)/.installed-book
+$(BOOK_STAMP): $(STAMP)
+	$(call pip_install,-e ".[book]")
+	touch $(BOOK_STAMP)
+
+book: $(BOOK_STAMP)
+	$(BIN)/python -m tools.book $(if $(INSTRUCTOR),--instructor)
+
+book-serve: book
+	$(BIN)/python -m http.server --bind 127.0.0.1 --directory build/book/$(if $(INSTRUCTOR),instructor,student)/html $(PORT)
 
 # Student, solutions and autograder editions under editions/ (git-ignored).
 editions: $(DEV)

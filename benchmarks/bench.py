@@ -282,6 +282,24 @@ def grading_200(n: int = 200):
     row(f"grade {n} submissions, sandboxed, vs 5 min", took / 60, 5, 1, "min")
 
 
+def website():
+    """The student site built from the execution cache (a figure, no goal): what a change
+    of prose costs before it can be read."""
+    import tempfile
+
+    from tools import book
+
+    with tempfile.TemporaryDirectory() as tmp:
+        book.build(False, pathlib.Path(tmp))                     # the cache, warm
+        start = time.perf_counter()
+        built = book.build(False, pathlib.Path(tmp))
+        took = time.perf_counter() - start
+        pages = len(list(built.rglob("*.html")))
+        size = sum(p.stat().st_size for p in built.rglob("*") if p.is_file())
+    print(f"  {'website build (student site, cache warm)':44} {took:9.1f} s   "
+          f"{pages} pages, {size / 2**20:.1f} MiB", flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="print the kit's speed figures")
     parser.add_argument("--no-browser", action="store_true")
@@ -298,6 +316,7 @@ def main() -> int:
     argument_checks()
     monte_carlo_samples()
     grading()
+    website()
     if args.whole_class:                 # five minutes of its own: make bench-class
         grading_200()
     missed = [r[0] for r in ROWS if r[1] / r[2] > r[3]]

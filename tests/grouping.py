@@ -15,16 +15,16 @@ import pathlib
 import pytest
 
 # What `make check` leaves out: notebooks, otter, a browser, fresh environments, a class
-# graded in kernels, a hub, and the explorers driven through every state.
+# graded in kernels, a hub, the website, and the explorers driven through every state.
 _SLOW = {"test_browser", "test_grading", "test_student_edition", "test_editions",
-         "test_notebooks", "test_packaging", "test_explorers", "test_hub"}
+         "test_notebooks", "test_packaging", "test_explorers", "test_hub", "test_book"}
 
 
 # The longest modules, longest first (seconds of one worker in a clean run: grading 145,
 # editions 135, browser 147 in two halves, hub 60, explorers 66, student edition 36); the
 # rest keep their order.
-_LONGEST = ("test_browser", "test_grading", "test_editions", "test_hub", "test_explorers",
-            "test_student_edition", "test_packaging", "test_exercises")
+_LONGEST = ("test_browser", "test_grading", "test_editions", "test_hub", "test_book",
+            "test_explorers", "test_student_edition", "test_packaging", "test_exercises")
 
 
 def _rank(item) -> int:
