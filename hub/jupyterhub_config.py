@@ -9,6 +9,7 @@
 #   KIT_HUB_IDLE               seconds before an idle server is stopped (default 3600)
 #   KIT_HUB_MEMORY             address space of each process of a student (default 4G)
 #   KIT_HUB_PROCESSES          processes per student (default 256)
+#   KIT_HUB_SERVER_ARGS        more arguments for each student's server (tests)
 #   KIT_HUB_AUTH               "native" (default: students sign up, the instructor approves)
 #                              or "dummy" (any password given in KIT_HUB_PASSWORD; tests only)
 import os
@@ -46,6 +47,9 @@ c.Spawner.cmd = ["prlimit", f"--as={hub.size_in_bytes(os.environ.get('KIT_HUB_ME
                  f"--nproc={int(os.environ.get('KIT_HUB_PROCESSES', '256'))}", "--",
                  str(where / "venv" / "bin" / "jupyterhub-singleuser")]
 c.Spawner.default_url = f"/lab/tree/{hub.COURSE}"
+# More arguments for each student's server, e.g. "--LabApp.expose_app_in_browser=True",
+# which the browser tests use to read JupyterLab's state
+c.Spawner.args = os.environ.get("KIT_HUB_SERVER_ARGS", "").split()
 c.Spawner.start_timeout = 120
 # A server that died (killed, out of memory) is noticed within 10 s, and the student's next
 # Start begins a new one (polling a local process is one signal; 200 servers cost nothing)

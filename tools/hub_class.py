@@ -108,7 +108,9 @@ class ClassHub:
         self.env = dict(os.environ, KIT_ROOT=str(ROOT), KIT_HUB_DIR=str(self.where),
                         KIT_HUB_PORT=str(port), KIT_HUB_API_PORT=str(free_port()),
                         KIT_HUB_PROXY_PORT=str(free_port()), KIT_HUB_AUTH="dummy",
-                        KIT_HUB_PASSWORD=self.password)
+                        KIT_HUB_PASSWORD=self.password,
+                        # JupyterLab's state for the browser tests (tools/lab_driver.py)
+                        KIT_HUB_SERVER_ARGS="--LabApp.expose_app_in_browser=True")
         if masters:
             self.env["KIT_HUB_MASTERS"] = str(masters)
         self.students: list[str] = []
