@@ -29,7 +29,7 @@ define pip_install
 	|| ($(BIN)/python -m pip install --quiet --upgrade pip && $(BIN)/python -m pip install --quiet $(1))
 endef
 
-.PHONY: lab lab-masters student present test check bench bench-class bench-hub hub hub-image book book-serve collect install editions grade refresh clean
+.PHONY: lab lab-masters student present test check bench bench-class bench-hub hub hub-image book book-serve collect return install editions grade refresh clean
 
 # The kit for students: the library and JupyterLab.
 $(STAMP): pyproject.toml
@@ -124,6 +124,10 @@ hub: $(STAMP)
 
 collect: $(STAMP)
 	KIT_HUB_DIR=$(HUB_DIR) $(BIN)/python -m tools.hub collect "$(CHAPTER)"
+
+# After `make grade`: each student's feedback file into ~/course/feedback/ (as the student).
+return: $(STAMP)
+	KIT_HUB_DIR=$(HUB_DIR) $(BIN)/python -m tools.hub return "$(CHAPTER)" --feedback $(EDITIONS)/feedback-$(CHAPTER)
 
 # Kubernetes (hub/config.yaml): the students' image's build folder in build/hub-image/,
 # built with docker where a container engine runs.

@@ -118,6 +118,18 @@ def test_the_instructors_guide_is_on_the_instructor_site_only(sites):
     assert not (sites["student"] / "instructors.html").exists()
 
 
+def test_every_page_says_the_version_and_date_and_every_figure_has_alt_text(sites):
+    import course_lib
+
+    for site in sites.values():
+        for page in site.rglob("*.html"):
+            text = page.read_text()
+            assert course_lib.__version__ in text and "Last updated on" in text, page.name
+            for img in re.findall(r"<img\b[^>]*>", text):
+                alt = re.search(r'alt="([^"]*)"', img)
+                assert alt and len(alt.group(1)) > 20, (page.name, img[:120])
+
+
 def test_every_internal_link_and_image_resolves(sites):
     for site in sites.values():
         for page in site.rglob("*.html"):
@@ -174,6 +186,19 @@ def test_every_page_loads_in_chromium_offline_and_fits_a_phone(served):
         assert outside == [] and errors == [], (outside, errors)
         page.goto(f"{url}/chapters/02_interconnect_bandwidth.html", wait_until="load")
         page.wait_for_selector("mjx-container", timeout=20_000)
+
+
+@pytest.mark.browser
+def test_a_chapter_prints_as_a_handout_without_the_navigation(served):
+    url, _ = served
+    with lab_driver.browser() as page:
+        page.goto(f"{url}/chapters/04_datacenter_power.html", wait_until="load")
+        assert page.locator(".sidebar-drawer").is_visible()
+        page.emulate_media(media="print")
+        assert not page.locator(".sidebar-drawer").is_visible()
+        assert page.locator(".kit-explorer").first.is_visible()
+        handout = page.pdf(format="A4")
+        assert handout.startswith(b"%PDF") and len(handout) > 50_000
 
 
 @pytest.mark.browser

@@ -659,6 +659,12 @@ def _write_written(path: pathlib.Path, master, results, manual) -> None:
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
+def feedback_name(key: str) -> str:
+    """The file of a submission's feedback in ``feedback-NN/``, from its row's key (its
+    path below the submissions' common folder): ``ann/00_x.ipynb`` -> ``ann__00_x.ipynb.md``."""
+    return re.sub(r"[^\w.-]+", "__", key) + ".md"
+
+
 def _write_feedback(folder: pathlib.Path, results, chapter=None, points=None,
                     hand=None) -> None:
     """One file per student of this run (files of earlier runs are removed): the status,
@@ -668,7 +674,7 @@ def _write_feedback(folder: pathlib.Path, results, chapter=None, points=None,
         old.unlink()
     points, hand = points or {}, hand or {}
     for r in results:
-        name = re.sub(r"[^\w.-]+", "__", r.key) + ".md"
+        name = feedback_name(r.key)
         lines = [f"# Feedback: {_plain_name(r.key)}", ""]
         if not r.status.startswith("graded"):
             lines += [f"Not graded: {r.status}.", ""]

@@ -240,6 +240,42 @@ def _read_own(limit: int = MAX_NOTEBOOK) -> None:
         sys.stdout.buffer.write(f.read(limit + 1))
 
 
+def _write_own(path: pathlib.Path) -> None:
+    """As the student: stdin to ``path`` in their home (its folder made if missing),
+    replacing the file whole; a link is replaced, never followed."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    part = path.with_name(path.name + ".part")
+    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(sys.stdin.buffer.read(MAX_NOTEBOOK))
+    os.replace(part, path)
+
+
+def return_feedback(chapter_number: str, feedback: pathlib.Path,
+                    students: list[str] | None = None,
+                    where: pathlib.Path | None = None) -> dict[str, str]:
+    """Put each student's feedback file of chapter ``NN`` (``make grade``'s
+    ``feedback-NN/``, graded from :func:`collect`'s folder) in their
+    ``~/course/feedback/``, written with the student's rights. Returns user -> what
+    happened."""
+    from course_lib.chapters import chapter
+    from tools.grading import feedback_name
+
+    where = where or hub_dir()
+    name = f"{pathlib.Path(chapter(chapter_number).notebook).stem}.ipynb"
+    said = {}
+    for user in _students(students):
+        source = feedback / feedback_name(f"{user.pw_name}/{name}")
+        if not source.is_file():
+            said[user.pw_name] = "no feedback file (not collected or not graded)"
+            continue
+        target = pathlib.Path(user.pw_dir) / COURSE / "feedback" / f"{pathlib.Path(name).stem}.md"
+        done = _as_student(user, ["write-own", str(target)], where, input=source.read_bytes())
+        said[user.pw_name] = (f"returned to ~/{COURSE}/feedback/{target.name}" if not done.returncode
+                              else "not returned: " + done.stderr.decode()[-300:].strip())
+    return said
+
+
 def collect(chapter_number: str, out: pathlib.Path, students: list[str] | None = None,
             where: pathlib.Path | None = None) -> dict[str, str]:
     """Copy chapter ``NN`` from each student's ``~/course`` to ``out/<user>/`` (read-only
@@ -297,6 +333,13 @@ def main(argv=None) -> int:
     m = sub.add_parser("merge", help=argparse.SUPPRESS)      # run as a student by the hub
     m.add_argument("staged", type=pathlib.Path)
     sub.add_parser("read-own", help=argparse.SUPPRESS)       # run as a student by collect
+    w = sub.add_parser("write-own", help=argparse.SUPPRESS)  # as a student: feedback
+    w.add_argument("path", type=pathlib.Path)
+    r = sub.add_parser("return", help="put each student's feedback in ~/course/feedback/")
+    r.add_argument("chapter")
+    r.add_argument("--feedback", type=pathlib.Path, required=True,
+                   help="make grade's feedback-NN folder")
+    r.add_argument("--students", nargs="*")
     args = parser.parse_args(argv)
     if args.command == "setup":
         print(f"hub environment ready in {setup()}")
@@ -311,6 +354,12 @@ def main(argv=None) -> int:
         print("\n".join(merge(args.staged)))
     elif args.command == "read-own":
         _read_own()
+    elif args.command == "write-own":
+        _write_own(args.path)
+    elif args.command == "return":
+        for user, said in return_feedback(args.chapter, args.feedback.resolve(),
+                                          args.students).items():
+            print(f"{user}: {said}")
     return 0
 
 
