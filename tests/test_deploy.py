@@ -10,6 +10,7 @@ import tomllib
 
 import jsonschema
 import nbformat
+import pytest
 import yaml
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
@@ -78,3 +79,13 @@ def test_the_image_runs_what_a_students_server_runs_on_one_server(tmp_path):
     assert (out / "kit" / "tools" / "hub.py").is_file()
     assert (out / "start.sh").stat().st_mode & 0o111
 
+
+
+def test_a_hub_folder_students_cannot_reach_is_refused_before_anything_is_installed(tmp_path):
+    """Students' servers run the hub's Python: under a folder closed to other users (a
+    home, pytest's own temporary folder) every login would fail; setup says so first."""
+    closed = tmp_path / "private"
+    closed.mkdir(mode=0o700)
+    with pytest.raises(SystemExit, match="closed to other users"):
+        hub.setup(closed / "kit-hub")
+    assert not (closed / "kit-hub" / "venv").exists()

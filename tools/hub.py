@@ -69,9 +69,14 @@ def setup(where: pathlib.Path | None = None) -> pathlib.Path:
     from npm; the kit's ``tools``; a private ``state/`` with an admin token."""
     from tools.editions import kit_wheel, uv
 
-    where = where or hub_dir()
+    where = (where or hub_dir()).resolve()
     where.mkdir(parents=True, exist_ok=True)
     where.chmod(0o755)
+    closed = [p for p in where.parents if not p.stat().st_mode & 0o001]
+    if closed:            # students run the hub's Python: every folder above must let them
+        raise SystemExit(f"students could not reach the hub's environment in {where}: "
+                         f"{closed[0]} is closed to other users. Choose a HUB_DIR under an "
+                         f"open folder (the default is /srv/kit-hub), or chmod o+x {closed[0]}.")
     python = where / "venv" / "bin" / "python"
     wheel = kit_wheel(where / "wheel")
     fast = uv()
