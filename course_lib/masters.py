@@ -147,12 +147,14 @@ class Master:
 @dataclass(frozen=True)
 class ClaimVerdict:
     """A chapter's verdict on a claim of the seeds: the ``claim`` ("C8"), the ``chapter``
-    ("04"), the verdict's bold lead (``verdict``) and its whole paragraph (``text``)."""
+    ("04"), the verdict's bold lead (``verdict``), its whole paragraph (``text``) and the
+    heading of its section (``heading``, without the ``#``)."""
 
     claim: str
     chapter: str
     verdict: str
     text: str
+    heading: str = ""
 
 
 _CLAIM = re.compile(r"\bC(\d+)\b")
@@ -170,6 +172,7 @@ def claim_verdicts(folder: pathlib.Path | str | None = None) -> list[ClaimVerdic
     found = []
     for path in master_paths(folder):
         claims: list[str] = []
+        heading = ""
         for cell in read_master(path).cells:
             if cell.cell_type != "markdown":
                 continue
@@ -177,11 +180,12 @@ def claim_verdicts(folder: pathlib.Path | str | None = None) -> list[ClaimVerdic
                 for line in paragraph.splitlines():
                     if line.startswith("#") and _CLAIM.search(line):
                         claims = [f"C{n}" for n in _CLAIM.findall(line)]
+                        heading = line.lstrip("#").strip()
                 if paragraph.startswith("**Verdict"):
                     lead = " ".join(paragraph.split("**")[1].removeprefix("Verdict")
                                     .lstrip(":. ").split())
-                    found += [ClaimVerdict(c, path.name[:2], lead, " ".join(paragraph.split()))
-                              for c in claims]
+                    found += [ClaimVerdict(c, path.name[:2], lead, " ".join(paragraph.split()),
+                                           heading) for c in claims]
     return sorted(found, key=lambda v: int(v.claim[1:]))
 
 

@@ -87,10 +87,12 @@ def test_the_claims_page_gives_every_claims_verdict_and_its_chapter(sites):
     page = (sites["student"] / "claims.html").read_text()
     verdicts = claim_verdicts()
     assert {v.claim for v in verdicts} == {f"C{n}" for n in range(1, 20)}
-    rows = re.findall(r"<tr[^>]*>\s*<td[^>]*><p>(C\d+)</p></td>\s*<td[^>]*><p><a[^>]*"
-                      r'href="chapters/(\d\d)_', page)
-    assert sorted(set(rows), key=lambda r: int(r[0][1:])) == sorted(
+    rows = re.findall(r"<tr[^>]*>\s*<td[^>]*><p>(C\d+)</p></td>\s*<td[^>]*><p><a "
+                      r'href="(chapters/(\d\d)_[^"#]+)#([^"]+)"', page)
+    assert sorted({(c, n) for c, _, n, _ in rows}, key=lambda r: int(r[0][1:])) == sorted(
         {(v.claim, v.chapter) for v in verdicts}, key=lambda r: int(r[0][1:]))
+    for claim, target, _, anchor in rows:          # each link lands on its section
+        assert f'id="{anchor}"' in (sites["student"] / target).read_text(), (claim, anchor)
 
 
 def test_the_data_page_holds_every_row_of_every_table(sites):

@@ -118,18 +118,23 @@ def _shown(control) -> str:
 
 def claims_page() -> str:
     """Every claim's verdict, as the chapters wrote it, with a link to its chapter."""
+    from docutils.nodes import make_id              # the id Sphinx gives a section
+
     from course_lib.chapters import chapter
     from course_lib.masters import claim_verdicts
 
     rows = ["# The claims and their verdicts", "",
             "Each claim of the original texts, checked in a chapter: the verdict as the "
-            "chapter states it, with the condition that decides it. Generated from the "
-            "chapters.", "",
+            "chapter states it, with the condition that decides it, and a link to the "
+            "section that checks it. Generated from the chapters.", "",
             "| Claim | Chapter | Verdict |", "|---|---|---|"]
     for v in claim_verdicts():
         page = f"chapters/{pathlib.Path(chapter(v.chapter).notebook).stem}"
         text = v.text.replace("|", "\\|")
-        rows.append(f"| {v.claim} | [{v.chapter}]({page}.ipynb) | {text} |")
+        # a plain link: the id is the one Sphinx gives the section (MyST's own anchors
+        # are another slug)
+        rows.append(f'| {v.claim} | <a href="{page}.html#{make_id(v.heading)}">{v.chapter}</a> '
+                    f"| {text} |")
     return "\n".join(rows) + "\n"
 
 
