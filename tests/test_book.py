@@ -80,19 +80,41 @@ def test_every_explorer_is_its_figure_and_controls_never_a_widget(sites, master)
         page = (site / "chapters" / f"{master.stem}.html").read_text()
         assert page.count('class="kit-explorer"') == explorers
         assert "widget-view" not in page and "jupyter-widgets" not in page
-        assert f"notebooks/{master.name}" in page
+        assert f"{master.stem}_student.ipynb" in page and "get-the-notebooks" in page
+
+
+def test_every_figure_of_every_chapter_is_on_its_page(sites):
+    """The lesson's plots (drawn inline, as in JupyterLab, even where the tests' own
+    process draws with Agg) and the explorers' figures: as many images as the run made."""
+    from tools.executed import executed
+
+    drawn = 0
+    for master in MASTERS:
+        run = executed(master)
+        plots = sum(any("image/png" in o.get("data", {}) for o in c.outputs)
+                    for c in run.cells if c.cell_type == "code" and "_explorer(" not in c.source)
+        explorers = sum("_explorer(" in c.source for c in run.cells if c.cell_type == "code")
+        drawn += plots
+        for site in sites.values():
+            page = (site / "chapters" / f"{master.stem}.html").read_text()
+            assert len(re.findall(r"<img\b", page)) == plots + explorers, (master.name, plots)
+    assert drawn >= 10, "the chapters' plots are missing: were they run without inline figures?"
 
 
 def test_the_claims_page_gives_every_claims_verdict_and_its_chapter(sites):
     page = (sites["student"] / "claims.html").read_text()
     verdicts = claim_verdicts()
     assert {v.claim for v in verdicts} == {f"C{n}" for n in range(1, 20)}
-    rows = re.findall(r"<tr[^>]*>\s*<td[^>]*><p>(C\d+)</p></td>\s*<td[^>]*><p><a "
-                      r'href="(chapters/(\d\d)_[^"#]+)#([^"]+)"', page)
+    rows = re.findall(r"<tr[^>]*>\s*<td[^>]*><p>[^<]*?\b(C\d+)\b[^<]*</p></td>\s*<td[^>]*>"
+                      r'<p><a href="(chapters/(\d\d)_[^"#]+)#([^"]+)"', page)
     assert sorted({(c, n) for c, _, n, _ in rows}, key=lambda r: int(r[0][1:])) == sorted(
         {(v.claim, v.chapter) for v in verdicts}, key=lambda r: int(r[0][1:]))
     for claim, target, _, anchor in rows:          # each link lands on its section
         assert f'id="{anchor}"' in (sites["student"] / target).read_text(), (claim, anchor)
+    text = _Page(page).text.translate(str.maketrans("“”‘’", "\"\"''"))   # Sphinx's quotes
+    missing = [v.heading for v in verdicts if " ".join(v.heading.split()) not in text]
+    assert missing == []                                        # the claims' own words
+    assert 'id="get-the-notebooks"' in (sites["student"] / "index.html").read_text()
 
 
 def test_the_data_page_holds_every_row_of_every_table(sites):

@@ -99,9 +99,11 @@ def _static_explorer(cell, notebook: str) -> None:
         nbformat.v4.new_output("display_data", data={"text/html": (
             f'<div class="kit-explorer"><p>{explorer.readout.value}</p>'
             f"<p>Controls, at their default values:</p><ul>{controls}</ul>"
-            f"<p><i>To move them, open <code>notebooks/{notebook}</code> in JupyterLab "
-            f"(<code>make lab</code>) and run the chapter: this page shows the explorer "
-            f"as it starts.</i></p></div>"), "text/plain": alt})]
+            f"<p><i>This page shows the explorer as it starts. To move its controls, run "
+            f"the chapter in JupyterLab: in the kit's folder, <code>make lab</code> opens "
+            f"<code>{pathlib.Path(notebook).stem}_student.ipynb</code> (see "
+            f'<a href="../index.html#get-the-notebooks">Get the notebooks</a>).</i></p></div>'),
+            "text/plain": alt})]
     cell.metadata.setdefault("mystnb", {})["image"] = {"alt": alt}
 
 
@@ -133,7 +135,8 @@ def claims_page() -> str:
         text = v.text.replace("|", "\\|")
         # a plain link: the id is the one Sphinx gives the section (MyST's own anchors
         # are another slug)
-        rows.append(f'| {v.claim} | <a href="{page}.html#{make_id(v.heading)}">{v.chapter}</a> '
+        claim = v.heading.replace("|", "\\|")
+        rows.append(f'| {claim} | <a href="{page}.html#{make_id(v.heading)}">{v.chapter}</a> '
                     f"| {text} |")
     return "\n".join(rows) + "\n"
 
@@ -201,6 +204,33 @@ def library_page() -> str:
 
 
 # ---- the build -----------------------------------------------------------------------------
+
+INTRODUCTION = """\
+# Compute scaling and energy limits
+
+Claims about AI computing fly every day: "FP4 lets the same memory hold a model twice as
+large", "in space you get free solar power and cooling near absolute zero", "AI uses
+20 GW", "orbital compute will need thousands of launches a year". This course checks such
+claims, step by step, with numbers that carry their units: bytes, FLOP/s, watts, dollars,
+kilograms, launches. Each chapter ends with a verdict and the condition that decides it.
+
+Each chapter is a Jupyter notebook: short explanations, code cells that compute with a
+small unit-aware library (`course_lib`), exercises that check your answer and its unit,
+and **explorers**, figures with sliders and menus that recompute as you move them. This
+site shows every chapter as it runs, each explorer at its default values.
+
+## Get the notebooks
+
+To run the chapters, move the explorers and answer the exercises, get the kit's folder
+(its repository, or the copy your instructor hands out) and, with Python 3.11 or newer:
+
+```bash
+make lab      # installs the kit in .venv (about a minute), opens the chapters in JupyterLab
+```
+
+Your instructor may instead give you a link to a course server where everything is
+installed.
+"""
 
 CONF = '''\
 project = "Compute scaling and energy limits"
@@ -279,13 +309,10 @@ def sources(site: pathlib.Path, instructor: bool) -> pathlib.Path:
     if instructor:
         shutil.copy2(ROOT / "INSTRUCTORS.md", src / "instructors.md")
         extra = ["instructors"]
-    readme = (ROOT / "README.md").read_text().split("\n## ", 1)[0]
     edition = "instructor edition (worked solutions folded under each exercise)" \
         if instructor else "student edition"
-    index = [readme, "",
-             f"*Version {course_lib.__version__}, built {today}; {edition}. The notebooks "
-             "run in JupyterLab with `make lab`; this site shows them as they run, "
-             "explorers at their default values.*", "",
+    index = [INTRODUCTION, "",
+             f"*Version {course_lib.__version__}, built {today}; {edition}.*", "",
              "```{toctree}", ":maxdepth: 1", ":caption: Chapters", "", *chapters, "```", "",
              "```{toctree}", ":maxdepth: 1", ":caption: Reference", "",
              "claims", "data", "library", *extra, "```", ""]

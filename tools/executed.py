@@ -31,6 +31,7 @@ import nbformat
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 _INPUTS = ("course_lib", "data")          # what a chapter's outputs are computed from
+_HOW = "inline figures"                   # how a master is run: a change keys anew
 
 
 def cache_folder() -> pathlib.Path:
@@ -57,7 +58,7 @@ def _kit_digest() -> str:
 def key(nb) -> str:
     """The cache key of a notebook node: its cells' kinds in order, its code, the kit."""
     cells = [(c.cell_type, c.source if c.cell_type == "code" else "") for c in nb.cells]
-    return hashlib.sha256(json.dumps([cells, _kit_digest()]).encode()).hexdigest()[:24]
+    return hashlib.sha256(json.dumps([cells, _kit_digest(), _HOW]).encode()).hexdigest()[:24]
 
 
 @contextlib.contextmanager
@@ -76,9 +77,12 @@ def run(nb, cwd: pathlib.Path = NOTEBOOKS, timeout: int = 300):
     from nbclient import NotebookClient
 
     # every output is in ``nb`` when execute() returns: stop the kernel at once rather than
-    # wait up to a second for a graceful exit that has nothing left to flush
+    # wait up to a second for a graceful exit that has nothing left to flush. The kernel
+    # draws as in JupyterLab (inline): a caller's MPLBACKEND=Agg (the tests') would leave
+    # every figure out of the outputs, and out of the website built from them.
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
     NotebookClient(nb, timeout=timeout, kernel_name="python3", shutdown_kernel="immediate",
-                   resources={"metadata": {"path": str(cwd)}}).execute()
+                   resources={"metadata": {"path": str(cwd)}}).execute(env=env)
     return nb
 
 
