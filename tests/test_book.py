@@ -70,6 +70,7 @@ def test_the_student_site_shows_no_answer_and_the_instructors_does(sites, master
     assert leaks(master, student, student) == []
     instructor = _chapter_page(sites["instructor"], master).text
     assert leaks(master, instructor, instructor)
+    assert "# SOLUTION" not in instructor and "# HIDDEN" not in instructor   # otter's marks
 
 
 @pytest.mark.parametrize("master", MASTERS, ids=lambda p: p.stem)

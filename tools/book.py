@@ -40,6 +40,9 @@ OUT = ROOT / "build" / "book"
 MATHJAX = "mathjax@3"                      # npm package: its es5 build serves the site's math
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 _EXPLORER = re.compile(r"from (course_lib\.explorers\.\w+) import (\w+_explorer)")
+# otter's solution markers: "  # SOLUTION", "# SOLUTION NO PROMPT", "# BEGIN/END SOLUTION"
+_SOLUTION_MARK = re.compile(r"[ \t]*#[ \t]*(?:SOLUTION(?: NO PROMPT)?|(?:BEGIN|END) SOLUTION.*)[ \t]*$",
+                            re.MULTILINE)
 
 
 def chapter_notebook(master: pathlib.Path, instructor: bool = False):
@@ -53,8 +56,9 @@ def chapter_notebook(master: pathlib.Path, instructor: bool = False):
         nb = run
         nb.cells = [c for c in nb.cells if not _test_or_marker(c)]
         for cell in nb.cells:
-            if cell.metadata.get("jupyter", {}).get("source_hidden"):   # worked solutions
-                cell.metadata.setdefault("tags", []).append("hide-cell")
+            if cell.metadata.get("jupyter", {}).get("source_hidden"):   # worked solutions,
+                cell.metadata.setdefault("tags", []).append("hide-cell")  # folded, without
+                cell.source = _SOLUTION_MARK.sub("", cell.source)         # otter's markers
     else:
         nb = editions.student_edition(master)
         outputs = {c.id: c for c in run.cells if c.cell_type == "code"}
@@ -245,6 +249,7 @@ html_title = f"Compute scaling and energy limits {{release}}"
 html_static_path = ["_static"]
 html_css_files = ["kit.css"]
 html_last_updated_fmt = {today!r}
+html_use_index = False                   # no index entries: an empty page otherwise
 html_copy_source = False
 html_show_sourcelink = False
 mathjax_path = "mathjax/tex-chtml.js"    # a copy in the site: nothing fetched when read
