@@ -159,13 +159,21 @@ def data_page() -> str:
         if not rows:
             continue
         header, body = rows[0], rows[1:]
-        parts += [f"## `{path.name}`", "", "| " + " | ".join(header) + " |",
-                  "|" + "---|" * len(header)]
-        for row in body:
-            cells = [_cell(v) for v in row + [""] * (len(header) - len(row))]
-            parts.append("| " + " | ".join(cells) + " |")
+        parts += [f"## `{path.name}`", ""]
+        if len(header) <= _TABLE_COLUMNS:               # a table that fits a page's width
+            parts += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+            for row in body:
+                cells = [_cell(v) for v in row + [""] * (len(header) - len(row))]
+                parts.append("| " + " | ".join(cells) + " |")
+        else:                                           # wide: one entry per row
+            for row in body:
+                fields = [f"{h} = {_cell(v)}" for h, v in zip(header[1:], row[1:]) if v.strip()]
+                parts.append(f"- **{_cell(row[0])}**: " + "; ".join(fields))
         parts.append("")
     return "\n".join(parts)
+
+
+_TABLE_COLUMNS = 7          # wider tables (accelerators: 19 columns) read better as lists
 
 
 def _cell(value: str) -> str:
