@@ -8,7 +8,9 @@ Conventions
 * One decoding step produces one token for each of ``batch`` sequences. It reads every
   weight once and each sequence's KV cache once, and does ``2 x active params + 2 x layers
   x context x (heads x head_dim)`` FLOPs per token (Kaplan et al., arXiv:2001.08361,
-  Table 1: the forward pass, attention over ``context`` cached tokens included).
+  Table 1: the forward pass, attention over ``context`` cached tokens included). Counting
+  the scores (QK) and the weighted sum of values (AV) each as a multiply-add doubles the
+  attention term: the times here stay lower bounds, a little looser at long context.
 * Mixture-of-experts models: FLOPs from the active parameters; weights read are the
   active parameters only, exact at batch 1 and a lower bound for larger batches, which
   route tokens to more experts.
