@@ -144,9 +144,8 @@ class Declared:
                                  f'unit, like {name + "=" if name.isidentifier() else ""}"30 deg"; got {got}.')
 
     def _count(self, value, name, where):
-        if isinstance(value, (str, pint.Quantity)) or value is None or \
-                isinstance(value, (bool, np.bool_)):
-            q = as_count(value, name, self.unit, where)
+        if value is None or isinstance(value, (str, pint.Quantity, bool, np.bool_)):
+            q = as_count(value, name, self.unit, where)     # read, or refused with its words
             m = q.m_as(self.unit) if self.unit else q.magnitude
         else:                                   # a number or an array: no Quantity to build
             m = plain_count(value, name, self.unit, where)

@@ -297,29 +297,18 @@ def test_collect_reads_with_the_students_rights(hub_class, tmp_path):
 def test_with_the_real_authenticator_a_sign_up_waits_for_the_instructor(hub_class):
     """The hub as ``make hub`` runs it (NativeAuthenticator): a student signs up, and cannot
     log in until the instructor approves."""
-    import http.cookiejar
     import urllib.parse
 
     hub_class["restart"](KIT_HUB_AUTH="native")
-    url = hub_class["hub"].url
-    jar = http.cookiejar.CookieJar()
-    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-
-    def post(path, **fields):
-        xsrf = next(c.value for c in jar if c.name == "_xsrf")
-        data = urllib.parse.urlencode({**fields, "_xsrf": xsrf}).encode()
-        try:
-            with browser.open(f"{url}/hub/{path}", data=data, timeout=60) as reply:
-                return reply.geturl(), reply.read().decode()
-        except urllib.error.HTTPError as error:
-            raise AssertionError((hub_class["where"] / "hub.log").read_text()[-3000:]) from error
-
-    browser.open(f"{url}/hub/signup", timeout=60).read()          # sets the _xsrf cookie
-    name, password = f"kit{os.getpid() % 100000}d", "a long enough passphrase 7"
-    _, page = post("signup", username=name, signup_password=password,
-                   signup_password_confirmation=password)
-    assert "sent to the admin" in page, page[-2000:]
-    where, page = post("login", username=name, password=password)
+    student = hub_class["classroom"].student("d")
+    password = "a long enough passphrase 7"
+    try:
+        _, page = student.form("/hub/signup", username=student.name, signup_password=password,
+                               signup_password_confirmation=password)
+        assert "sent to the admin" in page, page[-2000:]
+        where, page = student.form("/hub/login", username=student.name, password=password)
+    except urllib.error.HTTPError as error:
+        raise AssertionError(hub_class["classroom"].log(3000)) from error
     assert urllib.parse.urlparse(where).path.endswith("/hub/login"), where
-    assert name not in [u["name"] for u in hub_class["hub"].api("GET", "users")
-                        if u["servers"]]
+    assert student.name not in [u["name"] for u in hub_class["hub"].api("GET", "users")
+                                if u["servers"]]

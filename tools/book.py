@@ -40,9 +40,6 @@ OUT = ROOT / "build" / "book"
 MATHJAX = "mathjax@3"                      # npm package: its es5 build serves the site's math
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 _EXPLORER = re.compile(r"from (course_lib\.explorers\.\w+) import (\w+_explorer)")
-# otter's solution markers: "  # SOLUTION", "# SOLUTION NO PROMPT", "# BEGIN/END SOLUTION"
-_SOLUTION_MARK = re.compile(r"[ \t]*#[ \t]*(?:SOLUTION(?: NO PROMPT)?|(?:BEGIN|END) SOLUTION.*)[ \t]*$",
-                            re.MULTILINE)
 
 
 def chapter_notebook(master: pathlib.Path, instructor: bool = False):
@@ -58,7 +55,7 @@ def chapter_notebook(master: pathlib.Path, instructor: bool = False):
         for cell in nb.cells:
             if cell.metadata.get("jupyter", {}).get("source_hidden"):   # worked solutions,
                 cell.metadata.setdefault("tags", []).append("hide-cell")  # folded, without
-                cell.source = _SOLUTION_MARK.sub("", cell.source)         # otter's markers
+                cell.source = editions.solution_source(cell.source)       # otter's markers
     else:
         nb = editions.student_edition(master)
         outputs = {c.id: c for c in run.cells if c.cell_type == "code"}

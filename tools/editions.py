@@ -127,6 +127,22 @@ def _fingerprint(source: str) -> str:
     return hashlib.sha256(source.encode()).hexdigest()[:12]
 
 
+# otter's solution markers, as the solutions edition drops them: "  # SOLUTION",
+# "# SOLUTION NO PROMPT", "# BEGIN SOLUTION" and "# END SOLUTION" (with NO PROMPT)
+_SOLUTION_MARK = re.compile(r"[ \t]*#[ \t]*(?:SOLUTION(?: NO PROMPT)?|(?:BEGIN|END) SOLUTION.*)[ \t]*$",
+                            re.MULTILINE)
+
+
+def solution_source(source: str) -> str:
+    """A solution cell's code without otter's markers: the worked solution as a reader of
+    the solutions (the instructor's site) sees it.
+
+    >>> solution_source("x = f(1)  # SOLUTION\\n# BEGIN SOLUTION\\ny = 2\\n# END SOLUTION")
+    'x = f(1)\\n\\ny = 2\\n'
+    """
+    return _SOLUTION_MARK.sub("", source)
+
+
 def prompt_source(source: str) -> str:
     """A solution cell's code as the student edition shows it (otter assign's rules)."""
     lines, inside = [], False

@@ -267,7 +267,7 @@ def return_feedback(chapter_number: str, feedback: pathlib.Path,
     from tools.grading import feedback_name
 
     where = where or hub_dir()
-    name = f"{pathlib.Path(chapter(chapter_number).notebook).stem}.ipynb"
+    name = chapter(chapter_number).notebook
     said = {}
     for user in _students(students):
         source = feedback / feedback_name(f"{user.pw_name}/{name}")
@@ -289,7 +289,7 @@ def collect(chapter_number: str, out: pathlib.Path, students: list[str] | None =
     from course_lib.chapters import chapter
 
     where = where or hub_dir()
-    name = f"{pathlib.Path(chapter(chapter_number).notebook).stem}.ipynb"
+    name = chapter(chapter_number).notebook
     found = {}
     for user in _students(students):
         source = pathlib.Path(user.pw_dir) / COURSE / name

@@ -228,14 +228,20 @@ class Student:
         text = self._request(method, f"/user/{self.name}/api/{path}", body)[1]
         return json.loads(text) if text else None
 
+    def form(self, path: str, **fields) -> tuple[str, str]:
+        """Fill in and send one of the hub's forms (``/hub/login``, ``/hub/signup``) as the
+        browser does, with the ``_xsrf`` the form's page set; returns the page reached
+        (after redirects) and its text."""
+        self._request("GET", path.split("?")[0])                 # sets the form's _xsrf
+        url, page = self._request("POST", path, form={
+            **fields, "_xsrf": self._cookie("_xsrf", "/hub") or ""})
+        return url, page.decode()
+
     def login(self, timeout: float = 120) -> float:
         """Log in with the class password; the hub starts the server. Returns the seconds
         until the server is ready and its JupyterLab page loads."""
         start = time.perf_counter()
-        self._request("GET", "/hub/login")                      # the login form's _xsrf
-        self._request("POST", "/hub/login?next=", form={
-            "username": self.name, "password": self.classroom.password,
-            "_xsrf": self._cookie("_xsrf", "/hub") or ""})
+        self.form("/hub/login?next=", username=self.name, password=self.classroom.password)
         self.classroom.client.wait_ready(self.name, timeout)
         self._request("GET", f"/user/{self.name}/lab")          # the server's own cookie
         return time.perf_counter() - start
@@ -341,10 +347,7 @@ class Student:
         errors = []
         for cell in nb["cells"]:
             if cell["cell_type"] == "code":
-                source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-                errors += [f"{m['content']['ename']}: {m['content']['evalue']}"
-                           for m in self.execute(source, timeout)
-                           if m["header"]["msg_type"] == "error"]
+                errors += _errors(self.execute(_source(cell), timeout))
         return errors
 
     def move_slider(self, label: str = SLIDER, timeout: float = 60) -> float:
@@ -382,8 +385,7 @@ class Student:
         start = time.perf_counter()
         outputs = self.execute(cell["source"], timeout)
         took = time.perf_counter() - start
-        errors = [f"{m['content']['ename']}: {m['content']['evalue']}" for m in outputs
-                  if m["header"]["msg_type"] == "error"]
+        errors = _errors(outputs)
         if errors:
             raise RuntimeError(f"the answer's cell failed: {errors[0]}")
         text = " ".join(m["content"].get("text") or m["content"].get("data", {}).get("text/plain", "")
@@ -406,6 +408,12 @@ class Student:
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self.socket.close()
+
+
+def _errors(outputs: list[dict]) -> list[str]:
+    """The errors among a request's outputs, as ``ename: evalue``."""
+    return [f"{m['content']['ename']}: {m['content']['evalue']}" for m in outputs
+            if m["header"]["msg_type"] == "error"]
 
 
 def _source(cell) -> str:

@@ -177,10 +177,13 @@ def type_into_cell(page, starts: str, text: str) -> str:
     """Replace the code cell of the notebook in front whose source starts with ``starts``
     by ``text``, typed on the keyboard as a student would, run it (Shift+Enter), wait until
     it has run; returns its output's text."""
-    index = page.evaluate(
-        """([start]) => window.jupyterapp.shell.currentWidget.content.widgets
-               .findIndex(c => c.model.type === 'code' && c.model.sharedModel.getSource().startsWith(start))""",
-        [starts])
+    index, ran = page.evaluate(
+        """([start]) => {
+            const cells = window.jupyterapp.shell.currentWidget.content.widgets;
+            const i = cells.findIndex(c => c.model.type === 'code' &&
+                                           c.model.sharedModel.getSource().startsWith(start));
+            return [i, i < 0 ? null : cells[i].model.executionCount];
+        }""", [starts])
     if index < 0:
         raise LookupError(f"no code cell starts with {starts!r}")
     cell = page.locator(f"{CURRENT} .jp-Cell").nth(index)
@@ -190,12 +193,15 @@ def type_into_cell(page, starts: str, text: str) -> str:
     page.keyboard.press("Control+A")
     page.keyboard.type(text)
     page.keyboard.press("Shift+Enter")
+    # until this run is done: a new execution count (the cell may have run before, in Run
+    # All), the kernel idle again
     page.wait_for_function(
-        """([i, want]) => {
+        """([i, want, before]) => {
             const c = window.jupyterapp.shell.currentWidget.content.widgets[i];
             return c.model.sharedModel.getSource() === want && c.model.executionCount !== null &&
+                   c.model.executionCount !== before &&
                    window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle';
-        }""", arg=[index, text], timeout=30_000, polling=100)
+        }""", arg=[index, text, ran], timeout=30_000, polling=100)
     return cell.locator(".jp-OutputArea").inner_text()
 
 
