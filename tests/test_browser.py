@@ -1,20 +1,24 @@
 """The kit in a real browser: JupyterLab in Debian's Chromium, driven by Playwright.
 
-For every declared chapter: open it, run all cells, check that no cell shows an error and
-that each explorer renders; then move the chapter's main slider with the keyboard and check
-that the browser's readout is what the library's own explorer shows for the value the
-slider displays (so the page, the kernel and the library agree). Screenshots go to
-screenshots/ (git-ignored). Skips, saying why, where Chromium or Playwright is missing.
+For every declared chapter, the student edition as `make lab` serves it: open it, run all
+cells, check that no cell shows an error, that each graded question says it is not answered
+yet, and that each explorer renders; then move the chapter's main slider with the keyboard
+and check that the browser's readout is what the library's own explorer shows for the value
+the slider displays (so the page, the kernel and the library agree). Screenshots go to
+screenshots/ (git-ignored). Skips, saying why, where Chromium or Playwright is missing
+(test_student_edition then runs the editions in a kernel instead).
 """
 import os
 import pathlib
 import html
 import re
 
+import nbformat
 import pytest
 
 from course_lib.chapters import CHAPTERS
-from tools import lab_driver
+from course_lib.masters import read_master
+from tools import editions, lab_driver
 
 WRITTEN = [c for c in CHAPTERS if not c.planned]
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -47,9 +51,18 @@ def library_readout(chapter, slider_text: str) -> str:
 HALVES = (WRITTEN[:len(WRITTEN) // 2], WRITTEN[len(WRITTEN) // 2:])
 
 
+def student_name(chapter) -> str:
+    return editions.edition_path(ROOT / "notebooks" / chapter.notebook, "student").name
+
+
 @pytest.fixture(scope="class")
-def lab():
-    with lab_driver.lab_server() as server:
+def lab(tmp_path_factory):
+    """A JupyterLab server on the student editions (built as `make lab` builds them)."""
+    served = tmp_path_factory.mktemp("student")
+    for chapter in WRITTEN:
+        master = ROOT / "notebooks" / chapter.notebook
+        nbformat.write(editions.student_edition(master), served / student_name(chapter))
+    with lab_driver.lab_server(served) as server:
         yield server
 
 
@@ -76,8 +89,11 @@ class TestSecondHalf:
 
 def chapter_in_the_browser(lab, page, chapter):
     base, token, _ = lab
-    lab_driver.open_and_run_all(page, base, token, chapter.notebook)
+    lab_driver.open_and_run_all(page, base, token, student_name(chapter))
     assert lab_driver.error_outputs(page) == []
+    graded = [q for q in read_master(ROOT / "notebooks" / chapter.notebook).questions
+              if q.hidden_tests]
+    assert lab_driver.output_text(page).count("Not answered yet") == len(graded) > 0
     explorers = lab_driver.explorers(page, len(chapter.explorers))
     assert explorers.count() == len(chapter.explorers)
     for i in range(explorers.count()):

@@ -1,7 +1,8 @@
 """What `make lab` serves: the student edition, built with the kit's own reader of the
 masters (no otter, nothing executed), leaks no solution and no hidden test, runs top to
-bottom unanswered, and a newer master never costs a student an answer (it is merged into
-their copy by question name, the old copy kept). Needs no developer extra to build; the
+bottom unanswered (in JupyterLab, test_browser.py; here, in a kernel, where there is no
+browser), and a newer master never costs a student an answer (it is merged into their copy
+by question name, the old copy kept). Needs no developer extra to build; the
 equality with otter assign's edition is in test_editions.py."""
 import json
 import os
@@ -94,6 +95,13 @@ def _readable_text(path: pathlib.Path) -> str:
     return "\n".join(parts)
 
 
+def _browser_runs_them() -> bool:
+    from tools import lab_driver
+    return not lab_driver.missing()
+
+
+# test_browser runs every student edition in JupyterLab, with these two checks: run once
+@pytest.mark.skipif(_browser_runs_them(), reason="test_browser runs the student editions")
 @pytest.mark.parametrize("master", MASTERS, ids=lambda p: p.stem)
 def test_student_edition_runs_top_to_bottom_unanswered(served, master):
     nb = editions.execute(served[master.stem])

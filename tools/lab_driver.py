@@ -212,13 +212,37 @@ def save(page) -> None:
                            timeout=30_000, polling=100)
 
 
+# The outputs of the notebook in front, read from JupyterLab's model of it: the page draws
+# only the cells near the viewport, so a long notebook's other outputs are not in the DOM.
+_OUTPUTS = """() => window.jupyterapp.shell.currentWidget.content.widgets
+    .filter(c => c.model.type === 'code')
+    .flatMap(c => c.model.outputs.toJSON())"""
+
+
+def outputs(page) -> list[dict]:
+    """Every output of the notebook in front, as nbformat dicts."""
+    return page.evaluate(_OUTPUTS)
+
+
 def error_outputs(page) -> list[str]:
-    """Texts of error outputs (tracebacks) shown in the notebook in front."""
-    return page.evaluate(
-        """(current) => Array.from(document.querySelectorAll(current + ' .jp-OutputArea-output'))
-                 .filter(e => (e.getAttribute('data-mime-type') || '').includes('stderr') ||
-                              e.querySelector('.jp-RenderedText[data-mime-type*="error"]'))
-                 .map(e => e.innerText).filter(t => /Error|Traceback/.test(t))""", CURRENT)
+    """Texts of the error outputs (tracebacks, errors on stderr) of the notebook in front."""
+    found = []
+    for out in outputs(page):
+        if out.get("output_type") == "error":
+            found.append(f"{out.get('ename')}: {out.get('evalue')}")
+        elif out.get("name") == "stderr" and any(w in _text(out) for w in ("Error", "Traceback")):
+            found.append(_text(out))
+    return found
+
+
+def output_text(page) -> str:
+    """The text of every output of the notebook in front (streams and text/plain)."""
+    return "\n".join(_text(out) for out in outputs(page))
+
+
+def _text(out: dict) -> str:
+    text = out.get("text", out.get("data", {}).get("text/plain", ""))
+    return "".join(text) if isinstance(text, list) else str(text)
 
 
 EXPLORER = f"{CURRENT} .jp-OutputArea-output .widget-vbox:has(.widget-image)"
