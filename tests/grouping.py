@@ -6,9 +6,12 @@ notebook, runs whole on one worker, so a module-scoped JupyterLab server, a grad
 a built edition starts once, and a notebook's cells run in order in one kernel. (xdist's
 ``loadgroup`` splits nbval's cells across workers, and a cell then misses its imports.)
 
-xdist hands the modules out in collection order; the longest go first (longest processing
-time first), so that no worker starts a two-minute module when the others are done. The
-order of the tests inside a module is kept.
+xdist hands the modules out in collection order (its own reordering, by number of tests,
+is turned off here: it sent the fuzz's 2,000 quick tests first and the browser's 9 long ones
+last). The longest go first (longest processing time first), so that no worker starts a
+two-minute module when the others are done; the masters come right after the browser, so
+that nbval's run of each fills the execution cache (tests/nbval_cache.py) before the tests
+that read it ask. The order of the tests inside a module is kept.
 """
 import pathlib
 
@@ -20,19 +23,23 @@ _SLOW = {"test_browser", "test_grading", "test_student_edition", "test_editions"
          "test_notebooks", "test_packaging", "test_explorers", "test_hub", "test_book"}
 
 
-# The longest modules, longest first (seconds of one worker in a clean run: grading 145,
-# editions 135, browser 147 in two halves, hub 60, explorers 66, student edition 36); the
-# rest keep their order.
-_LONGEST = ("test_browser", "test_grading", "test_editions", "test_hub", "test_book",
-            "test_explorers", "test_student_edition", "test_packaging", "test_exercises")
+# The longest modules, longest first (seconds of one worker in a clean run: browser 320 in
+# two halves, grading 235, hub 220, editions 120, book 115, explorers 80), the masters
+# (nbval) after the browser; the rest keep their order.
+_LONGEST = ("test_browser", "*.ipynb", "test_grading", "test_hub", "test_editions",
+            "test_book", "test_explorers", "test_student_edition", "test_exercises",
+            "test_deploy", "test_packaging")
 
 
 def _rank(item) -> int:
-    stem = pathlib.Path(str(item.fspath)).stem
+    path = pathlib.Path(str(item.fspath))
+    stem = "*.ipynb" if path.suffix == ".ipynb" else path.stem
     return _LONGEST.index(stem) if stem in _LONGEST else len(_LONGEST)
 
 
 def pytest_configure(config):
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
     config.addinivalue_line("markers", "slow: executes notebooks, otter, a browser or a "
                             "fresh environment (left out by make check)")
 

@@ -82,7 +82,10 @@ def test_nbval_catches_a_changed_lesson_output(tmp_path):
     import sys
 
     nb = nbformat.read(NOTEBOOKS[0], as_version=4)
-    cell = next(c for c in nb.cells if "nbval-check-output" in c.metadata.get("tags", []))
+    tagged = next(i for i, c in enumerate(nb.cells)
+                  if "nbval-check-output" in c.metadata.get("tags", []))
+    nb.cells = nb.cells[:tagged + 1]             # what the tagged cell needs, no more
+    cell = nb.cells[tagged]
     cell.outputs[0].text = cell.outputs[0].text.replace("0", "1", 1)
     nbformat.write(nb, tmp_path / "changed.ipynb")
     root = NOTEBOOKS[0].parent.parent
@@ -91,6 +94,54 @@ def test_nbval_catches_a_changed_lesson_output(tmp_path):
                           str(tmp_path / "changed.ipynb")], capture_output=True, text=True,
                          cwd=root)
     assert run.returncode == 1 and "1 failed" in run.stdout, run.stdout[-2000:]
+
+
+def test_nbval_fills_the_execution_cache_as_nbclient_would(tmp_path, monkeypatch):
+    """nbval's run of a master is the suite's execution of it (tests/nbval_cache.py): what
+    it stores is what nbclient's run (tools.executed.run) gives, inline figures included,
+    with each cell's timing; a run with a failing cell stores nothing and frees the lock."""
+    import fcntl
+    import os
+    import subprocess
+    import sys
+
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from tools import executed
+
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    cells = [new_code_cell("print('a')\nprint('b')"), new_code_cell("6 * 7"),
+             new_code_cell("import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()")]
+    kernel = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+    good, bad = folder / "good.ipynb", folder / "bad.ipynb"
+    nbformat.write(new_notebook(cells=cells, metadata=kernel), good)
+    nbformat.write(new_notebook(cells=[*cells, new_code_cell("1 / 0")], metadata=kernel), bad)
+    root = NOTEBOOKS[0].parent.parent
+    code = ("import sys, pytest\nfrom tests import nbval_cache\n"
+            f"nbval_cache.NOTEBOOKS = {str(folder.resolve())!r}\n"
+            f"sys.exit(pytest.main(['-q', '-c', {str(root / 'pyproject.toml')!r}, "
+            f"'--rootdir', {str(tmp_path)!r}, {str(good)!r}, {str(bad)!r}]))")
+    env = {**os.environ, "COURSE_LIB_CACHE": str(tmp_path / "cache" / "kit"), "MPLBACKEND": "Agg"}
+    run = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True,
+                         text=True)
+    assert run.returncode == 1 and "1 failed, 6 passed" in run.stdout, run.stdout[-2000:]
+    monkeypatch.setenv("COURSE_LIB_CACHE", env["COURSE_LIB_CACHE"])
+    stored, failed = executed.stored_path(good), executed.stored_path(bad)
+    assert stored.is_file() and not failed.exists()
+    with open(failed.with_suffix(".lock"), "w") as lock:              # free, not held
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    ours = nbformat.read(stored, as_version=4)
+    theirs = executed.run(nbformat.read(good, as_version=4), cwd=folder)
+
+    def shown(nb):
+        return [(c.execution_count, [(o.output_type, o.get("name"), o.get("text"),
+                                      sorted(o.get("data", {}))) for o in c.outputs])
+                for c in nb.cells]
+    assert shown(ours) == shown(theirs)
+    assert "image/png" in shown(ours)[2][1][0][3]
+    timing = ours.cells[1].metadata["execution"]
+    assert timing["iopub.execute_input"] <= timing["shell.execute_reply"]
 
 
 @pytest.mark.parametrize("chapter", [c for c in CHAPTERS if not c.planned], ids=lambda c: c.number)

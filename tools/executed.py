@@ -13,7 +13,8 @@ so the text is always today's). Each code cell keeps nbclient's timing of the ru
 
 Parallel test workers ask for the same notebook at once: a lock file per key makes the
 second wait for the first rather than run the notebook twice. A notebook that fails to run
-raises nbclient's error and stores nothing.
+raises nbclient's error and stores nothing. The test suite's nbval run of a master stores
+its execution here too (tests/nbval_cache.py), so that a master runs once per suite.
 """
 from __future__ import annotations
 
@@ -62,7 +63,7 @@ def key(nb) -> str:
 
 
 @contextlib.contextmanager
-def _locked(path: pathlib.Path):
+def locked(path: pathlib.Path):
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_suffix(".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -86,17 +87,29 @@ def run(nb, cwd: pathlib.Path = NOTEBOOKS, timeout: int = 300):
     return nb
 
 
+def stored_path(path: pathlib.Path, nb=None) -> pathlib.Path:
+    """Where the execution of the notebook at ``path`` (its node ``nb``, read if not given)
+    is kept."""
+    nb = nb if nb is not None else nbformat.read(path, as_version=4)
+    return cache_folder() / f"{pathlib.Path(path).stem}-{key(nb)}.ipynb"
+
+
+def store(stored: pathlib.Path, nb) -> None:
+    """Keep an executed notebook at ``stored`` (whole or not at all: a reader never sees
+    half a file). The caller holds ``locked(stored)``."""
+    part = stored.with_name(stored.name + ".part")
+    nbformat.write(nb, part)
+    os.replace(part, stored)
+
+
 def executed(path: pathlib.Path, cwd: pathlib.Path = NOTEBOOKS, timeout: int = 300):
     """The notebook at ``path`` executed top to bottom (from the cache when its key is
     there), as a fresh node the caller may change."""
     nb = nbformat.read(path, as_version=4)
-    stored = cache_folder() / f"{pathlib.Path(path).stem}-{key(nb)}.ipynb"
-    with _locked(stored):
+    stored = stored_path(path, nb)
+    with locked(stored):
         if not stored.exists():
-            run(nb, cwd, timeout)
-            part = stored.with_name(stored.name + ".part")
-            nbformat.write(nb, part)
-            os.replace(part, stored)
+            store(stored, run(nb, cwd, timeout))
     done = nbformat.read(stored, as_version=4)
     for cell, source in zip(done.cells, nb.cells):     # today's prose, today's metadata,
         if cell.cell_type != "code":                    # and the run's own cell timings
