@@ -200,16 +200,18 @@ def _submission(student: pathlib.Path, answers: dict, target: pathlib.Path) -> p
 
 def test_a_partly_right_submission_gets_partial_marks_and_unit_feedback(built, tmp_path):
     """One chapter through otter: one right answer scores, a wrong dimension and the blanks
-    do not, and the student sees the unit feedback."""
+    do not, and the kit names the wrong dimension (a student sees feedback printed in
+    JupyterLab in test_browser and test_hub, which type answers)."""
+    from course_lib import Q_
+    from course_lib.exercises import feedback
+
     made = built["00_units_and_estimates"]
     submission = _submission(made["student"], {
         "send_time = ...": 'send_time = Q_(500, "GB")',                # wrong dimension
         "ssd_gib = ...": 'ssd_gib = "931.32 GiB"'},                   # right, as a string
         tmp_path / "00_units_and_estimates.ipynb")
-    executed = editions.execute(submission)
-    text = "".join(o.get("text", "") for c in executed.cells if c.cell_type == "code"
-                   for o in c.get("outputs", []))
-    assert "Wrong dimension: you gave 500 GB, an amount of data (bytes)" in text
+    assert "Wrong dimension: you gave 500 GB, an amount of data (bytes)" in \
+        feedback("00.1", Q_(500, "GB"), quiet=True).message
     row = editions.grade(made["autograder"], [submission])[0]
     assert row["q00_2"] == 1 and row["q00_1"] == 0
     # the questions left blank (``...``) fail their hidden tests: one point in all. Every
