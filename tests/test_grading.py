@@ -1,6 +1,8 @@
 """Grading a class: bad files become rows with reasons, submissions supply answers and never
 judge them, rows do not collide, written answers and hand scores travel, and the command
-line says what it needs. Submissions are chapter 00's student edition with answers typed in.
+line says what it needs. Submissions are chapter 00's student edition with answers typed in;
+most keep only the cells of their answers (``submit``), as a student may, and the honest ones
+run the whole chapter.
 """
 import csv
 import os
@@ -35,10 +37,18 @@ def solutions() -> dict[str, str]:
 
 
 def submit(path: pathlib.Path, answers: dict, before: str = "", written: str = "",
-           after: str = "") -> pathlib.Path:
+           after: str = "", lesson: bool = False) -> pathlib.Path:
     """The student edition with ``answers`` typed in, ``before`` and ``after`` as cells at
-    the top and at the end (what a student might add), and a written answer."""
+    the top and at the end (what a student might add), and a written answer. With
+    ``lesson``, every code cell stays (the whole chapter runs); without, only the import
+    cell and the cells of the answers given: a student may delete cells and the grader runs
+    what it is handed, in about a third of the time (the lesson matters to none of the
+    attacks, limits or runs below that leave it out)."""
     nb = student_edition(MASTER)
+    if not lesson:
+        imports = next(c for c in nb.cells if c.cell_type == "code")
+        nb.cells = [c for c in nb.cells if c.cell_type != "code" or c is imports
+                    or any(blank in c.source for blank in answers)]
     for cell in nb.cells:
         for blank, answer in answers.items():
             if cell.cell_type == "code" and blank in cell.source:
@@ -105,8 +115,9 @@ def graded(tmp_path_factory):
     subs, out = root / "submissions", root / "editions"
     full = solutions()
     name = MASTER.name
-    made = [submit(subs / "new" / "alice" / name, full, written="Bytes per parameter."),
-            submit(subs / "old" / "alice" / name, {}),
+    made = [submit(subs / "new" / "alice" / name, full, written="Bytes per parameter.",
+                   lesson=True),
+            submit(subs / "old" / "alice" / name, {}, lesson=True),
             submit(subs / "new" / "empty" / name,
                    {k: f"{k[:-3]}np.array([])" for k in full}, before="import numpy as np"),
             submit(subs / "new" / "probe" / name, {}, after=(
@@ -386,7 +397,7 @@ def hostile(tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile")
     subs, out = root / "submissions", root / "editions"
     name = MASTER.name
-    victim = submit(subs / "new" / "victim" / name, solutions())
+    victim = submit(subs / "new" / "victim" / name, solutions(), lesson=True)
     context = (f"VICTIM = {str(victim)!r}\nTARGETS = {[str(out / 'grades-00.csv'), str(out / 'grades-00.csv.partial'), str(out / 'feedback-00' / 'victim__00_units_and_estimates.ipynb.md')]!r}\n"
                f"PROTECTED = {[str(MASTER), str(ROOT / 'tools' / 'grading.py'), str(ROOT / 'tools' / 'sandbox.py'), str(ROOT / 'course_lib' / 'exercises.py')]!r}\n")
     for who, code in HOSTILE.items():              # a probe runs last, over its blank answer
