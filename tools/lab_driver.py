@@ -151,10 +151,11 @@ def open_and_run_all(page, base: str, token: str | None, notebook: str, timeout_
     open before are closed and their kernels shut down), as a student opens the next
     chapter: loading JupyterLab again costs Chromium about 3.5 s of CPU."""
     if page.url.startswith(f"{base}/lab"):
-        page.wait_for_function("() => !!window.jupyterapp?.commands", timeout=60_000,
-                               polling=250)
+        page.wait_for_function("() => window.jupyterapp?.commands.hasCommand('docmanager:open')",
+                               timeout=60_000, polling=250)
         page.evaluate("""async (path) => {
             const app = window.jupyterapp;
+            await app.restored;                   // the layout it restores, then closed
             for (const widget of Array.from(app.shell.widgets('main'))) {
                 await widget.sessionContext?.shutdown();
                 widget.dispose();
