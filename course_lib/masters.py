@@ -129,6 +129,12 @@ class Master:
                 "false, check_all_cell: false, export_cell: false, run_tests: true).")
         return _config(self.cells[self.config_cell].source, self.path, "# ASSIGNMENT CONFIG")
 
+    @property
+    def graded(self) -> tuple[Question, ...]:
+        """The questions the autograder scores: those with hidden tests (written ones are
+        graded by hand)."""
+        return tuple(q for q in self.questions if q.hidden_tests)
+
     def question(self, exercise_id: str) -> Question:
         """The question block of exercise ``"NN.k"`` (its name is ``qNN_k``)."""
         for q in self.questions:

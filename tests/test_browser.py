@@ -91,8 +91,7 @@ def chapter_in_the_browser(lab, page, chapter):
     base, token, _ = lab
     lab_driver.open_and_run_all(page, base, token, student_name(chapter))
     assert lab_driver.error_outputs(page) == []
-    graded = [q for q in read_master(ROOT / "notebooks" / chapter.notebook).questions
-              if q.hidden_tests]
+    graded = read_master(ROOT / "notebooks" / chapter.notebook).graded
     assert lab_driver.output_text(page).count("Not answered yet") == len(graded) > 0
     explorers = lab_driver.explorers(page, len(chapter.explorers))
     assert explorers.count() == len(chapter.explorers)

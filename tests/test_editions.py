@@ -66,10 +66,6 @@ def _differences(ours, otters) -> list[str]:
     return found
 
 
-def _graded(master) -> list:
-    """The questions of a master that the autograder scores (written ones are by hand)."""
-    return [q for q in read_master(master).questions if q.hidden_tests]
-
 
 def test_a_master_without_assignment_config_stops_the_build_before_running(tmp_path):
     nb = nbformat.read(CHAPTERS[0], as_version=4)
@@ -167,8 +163,8 @@ def test_every_chapters_autograder_holds_each_hidden_test_as_the_master_writes_i
     with zipfile.ZipFile(built[master.stem]["autograder"]) as z:
         files = {pathlib.PurePath(n).stem: z.read(n).decode() for n in z.namelist()
                  if n.startswith("tests/") and n.endswith(".py")}
-    assert sorted(files) == sorted(q.name for q in _graded(master))
-    for question in _graded(master):
+    assert sorted(files) == sorted(q.name for q in read_master(master).graded)
+    for question in read_master(master).graded:
         scope: dict = {}
         exec(files[question.name], scope)             # otter's test file: a dict literal
         test = scope["test"]
@@ -182,7 +178,7 @@ def test_every_chapters_autograder_holds_each_hidden_test_as_the_master_writes_i
 def test_autograder_full_marks_for_the_capstones_solutions(built):
     master = ROOT / "notebooks" / "07_capstone_earth_or_orbit.ipynb"
     made = built[master.stem]
-    n = len(_graded(master))
+    n = len(read_master(master).graded)
     solutions = editions.grade(made["autograder"], [made["solutions"]])[0]
     assert (solutions["score"], solutions["possible"]) == (n, n)
 
@@ -215,10 +211,10 @@ def test_a_partly_right_submission_gets_partial_marks_and_unit_feedback(built, t
     row = editions.grade(made["autograder"], [submission])[0]
     assert row["q00_2"] == 1 and row["q00_1"] == 0
     # the questions left blank (``...``) fail their hidden tests: one point in all. Every
-    # chapter's blank edition is run by test_student_edition, which counts its unanswered
-    # questions; the hidden tests' rule on a blank is test_checks'.
-    blank = [q.name for q in _graded(ROOT / "notebooks" / "00_units_and_estimates.ipynb")
-             if q.name not in ("q00_1", "q00_2")]
+    # chapter's blank edition is run by test_browser, which counts its unanswered questions;
+    # the hidden tests' rule on a blank is test_checks'.
+    master = read_master(ROOT / "notebooks" / "00_units_and_estimates.ipynb")
+    blank = [q.name for q in master.graded if q.name not in ("q00_1", "q00_2")]
     assert blank and all(row[name] == 0 for name in blank), row
     assert row["score"] == 1, row
 
@@ -255,5 +251,5 @@ def test_the_autograder_zip_grades_in_a_clean_environment(built, tmp_path):
     install = subprocess.run(command, capture_output=True, text=True)
     assert install.returncode == 0, install.stderr[-2000:]
     row = editions.grade(made["autograder"], [made["solutions"]], python=python)[0]
-    n = len(_graded(ROOT / "notebooks" / "00_units_and_estimates.ipynb"))
+    n = len(read_master(ROOT / "notebooks" / "00_units_and_estimates.ipynb").graded)
     assert (row["score"], row["possible"]) == (n, n), row

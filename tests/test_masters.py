@@ -38,7 +38,7 @@ def test_every_declared_exercise_is_in_its_master_with_a_hidden_verdict_and_a_pu
 @pytest.mark.parametrize("chapter", WRITTEN, ids=lambda c: c.number)
 def test_the_graded_questions_of_a_master_are_its_declared_exercises(chapter):
     master = read_master(ROOT / "notebooks" / chapter.notebook)
-    graded = [q for q in master.questions if q.hidden_tests]
+    graded = master.graded
     assert [q.exercise_id for q in graded] == [e.id for e in chapter.exercises]
     written = [q for q in master.questions if not q.hidden_tests]
     assert written and all(q.manual and q.solutions and not q.public_tests for q in written)

@@ -60,10 +60,6 @@ def test_the_build_writes_every_written_chapter(served):
         nbformat.validate(nbformat.read(path, as_version=4))
 
 
-def _graded(master) -> list:
-    """The questions of a master that the autograder scores (written ones are by hand)."""
-    return [q for q in read_master(master).questions if q.hidden_tests]
-
 
 @pytest.mark.parametrize("master", MASTERS, ids=lambda p: p.stem)
 def test_no_solution_or_hidden_test_leaks_into_the_student_edition(served, master):
@@ -108,7 +104,7 @@ def test_student_edition_runs_top_to_bottom_unanswered(served, master):
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.output_type == "error"]
     unanswered = sum("Not answered yet" in o.get("text", "") for o in outputs)
-    assert unanswered == len(_graded(master))
+    assert unanswered == len(read_master(master).graded)
 
 
 def _master_copy(folder: pathlib.Path, change=None) -> pathlib.Path:
