@@ -22,20 +22,20 @@ CHAPTERS = [ROOT / "notebooks" / c.notebook for c in DECLARED if not c.planned]
 
 
 class _Built(dict):
-    """The three editions of a chapter, built when first asked for (a worker builds only
-    the chapters its tests need), and otter assign's own student edition (``otter``: what
-    ``make editions`` built before the kit wrote its own)."""
+    """The three editions of every chapter, built together when first asked for (as ``make
+    editions`` builds them: one otter process), and otter assign's own student edition
+    (``otter``: what ``make editions`` built before the kit wrote its own)."""
 
     def __init__(self, out: pathlib.Path, work: pathlib.Path):
         super().__init__()
         self.out, self.work = out, work
 
     def __missing__(self, stem: str) -> dict:
-        master = ROOT / "notebooks" / f"{stem}.ipynb"        # fails if its tests fail
-        made = editions.build_one(master, self.out, work=self.work / stem)
-        made["otter"] = self.work / stem / "dist" / "student" / master.name
-        self[stem] = made
-        return made
+        works = {master: self.work / master.stem for master in CHAPTERS}
+        for master, made in editions.build(CHAPTERS, self.out, works).items():
+            made["otter"] = works[master] / "dist" / "student" / master.name
+            self[master.stem] = made
+        return self[stem]
 
 
 @pytest.fixture(scope="module")
