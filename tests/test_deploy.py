@@ -89,4 +89,4 @@ def test_a_hub_folder_students_cannot_reach_is_refused_before_anything_is_instal
     closed.mkdir(mode=0o700)
     with pytest.raises(SystemExit, match="closed to other users"):
         hub.setup(closed / "kit-hub")
-    assert not (closed / "kit-hub" / "venv").exists()
+    assert not (closed / "kit-hub").exists()                 # nothing made, not even it

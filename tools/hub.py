@@ -70,13 +70,15 @@ def setup(where: pathlib.Path | None = None) -> pathlib.Path:
     from tools.editions import kit_wheel, uv
 
     where = (where or hub_dir()).resolve()
-    where.mkdir(parents=True, exist_ok=True)
-    where.chmod(0o755)
-    closed = [p for p in where.parents if not p.stat().st_mode & 0o001]
-    if closed:            # students run the hub's Python: every folder above must let them
+    # students run the hub's Python: every folder above must let them through (checked
+    # before anything is made; a folder still to be made is made open, 0o755)
+    closed = [p for p in where.parents if p.exists() and not p.stat().st_mode & 0o001]
+    if closed:
         raise SystemExit(f"students could not reach the hub's environment in {where}: "
                          f"{closed[0]} is closed to other users. Choose a HUB_DIR under an "
                          f"open folder (the default is /srv/kit-hub), or chmod o+x {closed[0]}.")
+    where.mkdir(parents=True, exist_ok=True)
+    where.chmod(0o755)
     python = where / "venv" / "bin" / "python"
     wheel = kit_wheel(where / "wheel")
     fast = uv()
