@@ -7,7 +7,7 @@ nbval runs a notebook's code cells in order in one kernel, from the notebook's f
 holds it), whatever MPLBACKEND the tests set. While nbval runs a master that is not cached
 yet, it holds the cache's lock for it, so a test on another worker that needs the same
 execution waits for it instead of running the master again. Only a run in which every cell
-passed is stored; one that failed stores nothing (and nbval reports the failure).
+passed is stored; one that failed, or ran only some cells (``-k``), stores nothing.
 """
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ class _Recording:
         self.lock = contextlib.ExitStack()
         self.lock.enter_context(executed.locked(self.stored))
         self.recording = not self.stored.exists()       # stored meanwhile: nothing to do
+        self.ran: set[int] = set()
         if not self.recording:
             self.lock.close()
 
@@ -46,7 +47,8 @@ class _Recording:
             if out.output_type == "execute_result":
                 out.execution_count = number + 1
         cell.metadata["execution"] = {"iopub.execute_input": began, "shell.execute_reply": ended}
-        if number == len(self.code) - 1:
+        self.ran.add(number)
+        if len(self.ran) == len(self.code):          # every cell, in one kernel (not -k)
             executed.store(self.stored, self.nb)
             self.done()
 
