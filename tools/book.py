@@ -51,7 +51,7 @@ def chapter_notebook(master: pathlib.Path, instructor: bool = False):
     run = executed(master)
     if instructor:
         nb = run
-        nb.cells = [c for c in nb.cells if not _test_or_marker(c)]
+        nb.cells = [c for c in nb.cells if c.cell_type != "raw" and c.id not in _tests(master)]
         for cell in nb.cells:
             if cell.metadata.get("jupyter", {}).get("source_hidden"):   # worked solutions,
                 cell.metadata.setdefault("tags", []).append("hide-cell")  # folded, without
@@ -72,11 +72,14 @@ def chapter_notebook(master: pathlib.Path, instructor: bool = False):
     return nb
 
 
-def _test_or_marker(cell) -> bool:
-    """Cells the instructor site leaves out: raw otter markers, the assignment's
-    settings, public and hidden tests (the answer key belongs to the grader)."""
-    return cell.cell_type == "raw" or cell.source.startswith("# HIDDEN") or \
-        "quiet=True).passed" in cell.source
+def _tests(master: pathlib.Path) -> set[str]:
+    """The ids of a master's public and hidden test cells, as the masters' reader finds
+    them: the instructor site leaves them out (the answer key belongs to the grader), with
+    the raw cells (otter's markers and the assignment's settings)."""
+    from course_lib.masters import read_master
+
+    return {cell["id"] for q in read_master(master).questions
+            for cell in q.public_tests + q.hidden_tests}
 
 
 def _static_explorer(cell, notebook: str) -> None:
