@@ -43,7 +43,6 @@ import json
 import math
 import os
 import pathlib
-import re
 import resource
 import shutil
 import signal
@@ -59,6 +58,9 @@ MEMORY = 3 * 2**30                          # address space of the kernel, bytes
 PROCESSES = 512                             # counted per user, across sandboxes
 FILE_SIZE = 256 * 2**20
 SCRATCH_SIZE = "512m"
+# Caches a kernel starts with, copied from the grader's folders (read before the covers go
+# on): the kit's registry (COURSE_LIB_CACHE) and matplotlib's font list (MPLCONFIGDIR)
+WARM = (".cache/kit", ".config/matplotlib")
 GRACE = 5.0                                 # after an interrupt, before the kernel is killed
 ANSWERS_CAP = 1_000_000                     # bytes of the answers file read back
 HIDDEN = ("/tmp", "/var/tmp", "/dev/shm", "/run", "/root", "/home", "/srv", "/opt", "/mnt",
@@ -312,8 +314,9 @@ def inside(sandboxed: bool) -> dict:
     from nbclient import NotebookClient            # noqa: F401
     from nbclient.exceptions import DeadKernelError  # noqa: F401
 
-    warm = pathlib.Path(spec.get("kit_cache") or "")
-    cache = {p.name: p.read_bytes() for p in warm.glob("*") if p.is_file()} if spec.get("kit_cache") else {}
+    warm = {target: {p.name: p.read_bytes() for p in pathlib.Path(source).glob("*")
+                     if p.is_file()}
+            for target, source in (spec.get("warm") or {}).items() if target in WARM}
     if sandboxed:
         scratch = pathlib.Path("/tmp/submission")
         _hide_and_confine(scratch)
@@ -326,15 +329,11 @@ def inside(sandboxed: bool) -> dict:
         if spec.get("probe"):
             return {"probe": _probe_inside()}
         _environment(scratch)
-        (scratch / ".cache/kit").mkdir(parents=True)
         (scratch / ".no-masters").mkdir()
-        for name, data in cache.items():
-            (scratch / ".cache/kit" / name).write_bytes(data)
-        fonts = scratch / ".config/matplotlib"          # MPLCONFIGDIR: the grader's list
-        fonts.mkdir(parents=True)
-        for name, text in (spec.get("fonts") or {}).items():
-            if re.fullmatch(r"fontlist-v[\w.]+\.json", name):
-                (fonts / name).write_text(text)
+        for target in WARM:
+            (scratch / target).mkdir(parents=True)
+            for name, data in warm.get(target, {}).items():
+                (scratch / target / name).write_bytes(data)
         nb = nbformat.from_dict(json.loads(spec["notebook"]))   # checked outside; code only
         if not isinstance(nb.get("cells"), list):
             return {"error": "not a notebook (no list of cells)"}
