@@ -39,7 +39,7 @@ import urllib.request
 import uuid
 
 from tools import hub
-from tools.lab_driver import free_port
+from tools.lab_driver import free_port, wait_until_up
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CHAPTER = "07_capstone_earth_or_orbit.ipynb"
@@ -141,15 +141,8 @@ class ClassHub:
                 [str(self.where / "venv" / "bin" / "jupyterhub"), "-f",
                  str(ROOT / "hub" / "jupyterhub_config.py")], cwd=self.where / "state",
                 env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                self.client.api("GET", "")
-                return
-            except OSError:
-                if self._procs[-1].poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the hub did not start:\n" + self.log(3000)) from None
-                time.sleep(0.5)
+        wait_until_up(lambda: self.client.api("GET", ""), self._procs[-1], "the hub",
+                      lambda: self.log(3000))
 
     def restart(self, **changes) -> None:
         """Stop the hub as a restart of its service would (SIGTERM) and start it again,

@@ -65,6 +65,28 @@ def _scratch_env(scratch: pathlib.Path) -> dict:
                 COURSE_LIB_CACHE=os.environ.get("COURSE_LIB_CACHE", str(ROOT / ".cache" / "course_lib")))
 
 
+def wait_until_up(check, proc: subprocess.Popen, what: str, log, timeout: float = 60):
+    """Return once ``check()`` does not raise ``OSError`` (the server answers); raise, with
+    ``log()`` (its output's tail), if ``proc`` exits first or ``timeout`` passes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            check()
+            return
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{what} did not start:\n" + log()) from None
+            time.sleep(0.3)
+
+
+def _answers(url: str) -> None:
+    """Raise ``OSError`` unless ``url`` answers, with any HTTP status."""
+    try:
+        urllib.request.urlopen(url, timeout=2)
+    except urllib.error.HTTPError:             # it answers: it is up
+        pass
+
+
 @contextlib.contextmanager
 def _server(cmd: list[str], scratch: pathlib.Path, env: dict, cwd: pathlib.Path, probe: str,
             what: str):
@@ -72,18 +94,8 @@ def _server(cmd: list[str], scratch: pathlib.Path, env: dict, cwd: pathlib.Path,
     log = open(scratch / "server.log", "w")
     proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=cwd)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(probe, timeout=2)
-                break
-            except urllib.error.HTTPError:             # it answers: it is up
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"{what} did not start:\n"
-                                       + (scratch / "server.log").read_text()[-2000:])
-                time.sleep(0.3)
+        wait_until_up(lambda: _answers(probe), proc, what,
+                      lambda: (scratch / "server.log").read_text()[-2000:])
         yield
     finally:
         proc.terminate()
