@@ -173,7 +173,6 @@ def test_max_batch_is_set_by_memory_or_by_the_latency_budget():
     assert decode_step_time("Llama-3-70B", fast, 4096, "H200", "FP8", "FP8").time <= Q_(20, "ms")
 
 
-
 @given(st.sampled_from(["Llama-3-8B", "Llama-3-70B"]), st.sampled_from(["H100", "L20", "B200"]),
        st.sampled_from([0, 1, 128, 4096, 32768]), st.floats(2, 1e5), st.sampled_from([1, 2, 8]))
 def test_max_batch_is_the_last_batch_that_fits_and_meets_the_budget(name, acc, context,
@@ -186,6 +185,7 @@ def test_max_batch_is_the_last_batch_that_fits_and_meets_the_budget(name, acc, c
 
     best = max_batch(name, context, acc, Q_(budget, "ms"), "FP8", "FP8", devices)
     assert (best == 0 and not ok(1)) or (ok(best) and (best == 10 ** 9 or not ok(best + 1)))
+
 
 def test_bad_input_gets_a_clear_error():
     with pytest.raises(ValueError, match="batch"):

@@ -69,9 +69,9 @@ def test_no_solution_or_hidden_test_leaks_into_the_student_edition(served, maste
                       pathlib.Path(course_lib.__file__).parent.rglob("*") if p.is_file()
                       and p.suffix in (".py", ".md", ".txt"))   # data tables are inputs
     student = served[master.stem]
-    assert leaks(master, student.read_text(), _readable_text(student), package) == []
+    text = student.read_text()                     # sources, metadata and all
+    assert leaks(master, text, _readable_text(student), package) == []
     nb = nbformat.read(student, as_version=4)
-    text = student.read_text()
     assert not any(c.metadata.get("jupyter", {}).get("source_hidden") for c in nb.cells)
     assert "# SOLUTION" not in text and "# HIDDEN" not in text and "# BEGIN" not in text
     assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code")
