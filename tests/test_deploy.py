@@ -62,10 +62,10 @@ def test_the_image_runs_what_a_students_server_runs_on_one_server(tmp_path):
     dockerfile = (out / "Dockerfile").read_text()
     assert re.search(r"pip install .*-r /opt/kit/wheel/requirements.txt", dockerfile)
     assert hub.IMAGE_KIT == "/opt/kit" and "ENTRYPOINT [\"/opt/kit/start.sh\"]" in dockerfile
-    assert f"pip uninstall --yes {hub.UNNEEDED}" in dockerfile     # as the hub's environment
+    assert f"pip uninstall --yes {editions.UNNEEDED}" in dockerfile     # as the hub's environment
     makefile = (ROOT / "Makefile").read_text()                      # and the kit's own .venv
     removed = re.findall(r"pip uninstall --quiet --yes (\S+)", makefile)
-    assert removed and set(removed) == {hub.UNNEEDED}, removed
+    assert removed and set(removed) == {editions.UNNEEDED}, removed
 
     python = Version(re.search(r"^FROM python:(\d+\.\d+)", dockerfile, re.M).group(1))
     needs = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]

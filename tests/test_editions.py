@@ -224,7 +224,8 @@ def test_a_partly_right_submission_gets_partial_marks_and_unit_feedback(built, t
 def test_the_autograder_zip_grades_in_a_clean_environment(built, tmp_path):
     """Where instructors grade (Gradescope, otter's containers) only the zip's own
     environment exists: a fresh virtual environment with the zip's pip requirements alone
-    (otter-grader and the kit's wheel inside the zip) gives the solutions full marks."""
+    (otter-grader and the kit's wheel inside the zip), less what the zip's setup.sh removes
+    last, gives the solutions full marks."""
     import yaml
     import zipfile
 
@@ -250,6 +251,13 @@ def test_the_autograder_zip_grades_in_a_clean_environment(built, tmp_path):
         command = [str(python), "-m", "pip", "install", "--quiet", "--no-compile", *requirements]
     install = subprocess.run(command, capture_output=True, text=True)
     assert install.returncode == 0, install.stderr[-2000:]
+    last = (source / "setup.sh").read_text().strip().splitlines()[-1]
+    assert last == f"mamba run -n {env['name']} pip uninstall --yes {editions.UNNEEDED}", last
+    removed = subprocess.run([uv, "pip", "uninstall", "--quiet", "--python", str(python),
+                              editions.UNNEEDED] if uv else
+                             [str(python), "-m", "pip", "uninstall", "--quiet", "--yes",
+                              editions.UNNEEDED], capture_output=True, text=True)
+    assert removed.returncode == 0, removed.stderr[-2000:]
     row = editions.grade(made["autograder"], [made["solutions"]], python=python)[0]
     n = len(read_master(ROOT / "notebooks" / "00_units_and_estimates.ipynb").graded)
     assert (row["score"], row["possible"]) == (n, n), row

@@ -46,7 +46,6 @@ MAX_NOTEBOOK = 50 * 2 ** 20               # a submission larger than this is not
 # server's JupyterHub must be the hub's major version: Zero to JupyterHub 4.4 runs 5.5.)
 SERVER_PACKAGES = ("jupyterlab", "jupyterhub>=5,<6")
 HUB_PACKAGES = SERVER_PACKAGES + ("jupyterhub-nativeauthenticator", "jupyterhub-idle-culler")
-UNNEEDED = "rfc3987-syntax"                # removed from the hub's environment and image
 IMAGE_KIT = "/opt/kit"                    # where the image keeps the wheel, editions, tools
 PROXY = "configurable-http-proxy@4"       # JupyterHub's own proxy (Node), from npm
 _STAGING, _USERS = threading.Lock(), threading.Lock()    # logins run in threads
@@ -67,7 +66,7 @@ def setup(where: pathlib.Path | None = None) -> pathlib.Path:
     """Build (or bring up to date) the hub's folder: a Python environment with JupyterLab,
     JupyterHub, its native authenticator and idle culler, and the kit's wheel; the proxy
     from npm; the kit's ``tools``; a private ``state/`` with an admin token."""
-    from tools.editions import kit_wheel, uv
+    from tools.editions import UNNEEDED, kit_wheel, uv
 
     where = (where or hub_dir()).resolve()
     # students run the hub's Python: every folder above must let them through (checked
