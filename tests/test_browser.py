@@ -46,16 +46,14 @@ def library_readout(chapter, slider_text: str) -> str:
     return plain(explorer.readout.value)
 
 
-# The chapters in two halves, each a class with its own JupyterLab server and browser: the
-# suite's workers take a class whole (--dist loadscope), so the halves run side by side.
-HALVES = (WRITTEN[:len(WRITTEN) // 2], WRITTEN[len(WRITTEN) // 2:])
-
-
 def student_name(chapter) -> str:
     return editions.edition_path(ROOT / "notebooks" / chapter.notebook, "student").name
 
 
-@pytest.fixture(scope="class")
+# One JupyterLab server and one browser for every chapter, as a student opens one chapter
+# after another (the suite is bound by the processor: a second server and browser, to run
+# two halves side by side, cost more than they saved).
+@pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """A JupyterLab server on the student editions (built as `make lab` builds them)."""
     served = tmp_path_factory.mktemp("student")
@@ -66,25 +64,19 @@ def lab(tmp_path_factory):
         yield server
 
 
-@pytest.fixture(scope="class")
+@pytest.fixture(scope="module")
 def page():
     with lab_driver.browser() as p:
         yield p
 
 
-class TestFirstHalf:
-    @pytest.mark.parametrize("chapter", HALVES[0], ids=lambda c: c.number)
-    def test_chapter_in_the_browser(self, lab, page, chapter):
-        chapter_in_the_browser(lab, page, chapter)
+@pytest.mark.parametrize("chapter", WRITTEN, ids=lambda c: c.number)
+def test_chapter_in_the_browser(lab, page, chapter):
+    chapter_in_the_browser(lab, page, chapter)
 
 
-class TestSecondHalf:
-    @pytest.mark.parametrize("chapter", HALVES[1], ids=lambda c: c.number)
-    def test_chapter_in_the_browser(self, lab, page, chapter):
-        chapter_in_the_browser(lab, page, chapter)
-
-    def test_lecture_mode_shows_the_capstone_explorers_without_code_and_a_lever_moves(self, page):
-        lecture_mode(page)
+def test_lecture_mode_shows_the_capstone_explorers_without_code_and_a_lever_moves(page):
+    lecture_mode(page)
 
 
 def chapter_in_the_browser(lab, page, chapter):
