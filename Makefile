@@ -21,20 +21,25 @@ export EDITIONS
 # JupyterLab's news and update prompts fetch from the internet; the kit turns them off.
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 
-# Installs into the venv with uv (from PyPI, into the venv; a minute of pip becomes seconds;
-# compiled as pip compiles: a sandboxed grader cannot write __pycache__ and would recompile),
-# or with pip when uv cannot be had: the same requirements either way.
+# Installs into the venv with uv (from PyPI, into the venv; a minute of pip becomes seconds),
+# or with pip when uv cannot be had: the same requirements either way. $(2) is uv's
+# --compile-bytecode where what is installed runs where it cannot write __pycache__ (a
+# sandboxed grader, a lecture page): compiled at install, as pip compiles.
 define pip_install
-($(BIN)/python -m pip install --quiet uv && $(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python $(1)) \
+($(BIN)/python -m pip install --quiet uv && $(BIN)/uv pip install --quiet $(2) --python $(BIN)/python $(1)) \
 	|| ($(BIN)/python -m pip install --quiet --upgrade pip && $(BIN)/python -m pip install --quiet $(1))
 endef
+# The tests' own tools (pytest, otter, sphinx, playwright) are not compiled at install (20 s
+# of CPU for 8,000 files, most never imported): the test run writes the bytecode of what it
+# imports, once, even where the environment says not to (PYTHONDONTWRITEBYTECODE).
+TEST_ENV := env -u PYTHONDONTWRITEBYTECODE
 
 .PHONY: lab lab-masters student present test check bench bench-class bench-hub hub hub-image book book-serve collect return install editions grade refresh clean
 
 # The kit for students: the library and JupyterLab.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(call pip_install,-e .)
+	$(call pip_install,-e .,--compile-bytecode)
 	@# jsonschema's optional rfc3987-syntax builds a grammar at import and adds 2-3 s to
 	@# every Jupyter process; nothing in the kit validates IRIs, so it is removed.
 	$(BIN)/python -m pip uninstall --quiet --yes rfc3987-syntax 2>/dev/null || true
@@ -68,7 +73,7 @@ student: $(STAMP)
 # Lecture mode: explorers as a page without code (Voila on 127.0.0.1, with a token), the
 # capstone's by default; EXPLORERS="queue_explorer ring_explorer" picks any chapter's.
 $(PRESENT): $(STAMP)
-	$(call pip_install,-e ".[present]")
+	$(call pip_install,-e ".[present]",--compile-bytecode)
 	$(BIN)/python -m pip uninstall --quiet --yes rfc3987-syntax 2>/dev/null || true
 	touch $(PRESENT)
 
@@ -78,13 +83,13 @@ present: $(PRESENT)
 # Everything, on every core: library, notebooks (nbval), editions and otter, grading, the
 # browser. Tests that share a costly start-up stay on one worker (tests/conftest.py).
 test: $(DEV)
-	$(BIN)/python -m pytest -n $(WORKERS) --dist loadscope
+	$(TEST_ENV) $(BIN)/python -m pytest -n $(WORKERS) --dist loadscope
 
 # The inner loop, in under a minute: library, tables, doctests, fuzz (few examples),
 # feedback; no notebooks, otter, browser or fresh environment. Then the chapter recipe's
 # checks (tools/recipe.py): which step of a new chapter is missing.
 check: $(DEV)
-	HYPOTHESIS_PROFILE=dev $(BIN)/python -m pytest -n auto --dist loadscope -m "not slow" course_lib tests
+	$(TEST_ENV) HYPOTHESIS_PROFILE=dev $(BIN)/python -m pytest -n auto --dist loadscope -m "not slow" course_lib tests
 	$(BIN)/python -m tools.recipe
 
 # Speed figures (a table; never asserted): widget updates, browser latency, imports, sweeps.
@@ -99,7 +104,7 @@ bench-class: $(DEV)
 # INSTRUCTOR=1 the instructor's (worked solutions folded); `make book-serve` on 127.0.0.1.
 BOOK_STAMP := $(VENV)/.installed-book
 $(BOOK_STAMP): $(STAMP)
-	$(call pip_install,-e ".[book]")
+	$(call pip_install,-e ".[book]",--compile-bytecode)
 	touch $(BOOK_STAMP)
 
 book: $(BOOK_STAMP)
