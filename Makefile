@@ -22,12 +22,22 @@ export EDITIONS
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 
 # Installs into the venv with uv (from PyPI, into the venv; a minute of pip becomes seconds),
-# or with pip when uv cannot be had: the same requirements either way. $(2) is uv's
-# --compile-bytecode where what is installed runs where it cannot write __pycache__ (a
-# sandboxed grader, a lecture page): compiled at install, as pip compiles.
+# or with pip when uv cannot be had: the same requirements either way. The venv is made
+# without pip (its ensurepip takes 6 s); uv is put in it by the system's pip, and pip only
+# where uv cannot be had. $(2) is uv's --compile-bytecode where what is installed runs where
+# it cannot write __pycache__ (a sandboxed grader, a lecture page): compiled at install, as
+# pip compiles.
 define pip_install
-($(BIN)/python -m pip install --quiet uv && $(BIN)/uv pip install --quiet $(2) --python $(BIN)/python $(1)) \
-	|| ($(BIN)/python -m pip install --quiet --upgrade pip && $(BIN)/python -m pip install --quiet $(1))
+((test -x $(BIN)/uv || $(PYTHON) -m pip --python $(BIN)/python install --quiet uv) \
+	&& $(BIN)/uv pip install --quiet $(2) --python $(BIN)/python $(1)) \
+	|| ($(BIN)/python -m ensurepip --upgrade --default-pip >/dev/null \
+	&& $(BIN)/python -m pip install --quiet $(1))
+endef
+# jsonschema's optional rfc3987-syntax builds a grammar at import and adds 2-3 s to every
+# Jupyter process; nothing in the kit validates IRIs, so it is removed (tools/editions.py).
+define pip_uninstall_unneeded
+($(BIN)/uv pip uninstall --quiet --python $(BIN)/python rfc3987-syntax \
+	|| $(BIN)/python -m pip uninstall --quiet --yes rfc3987-syntax) 2>/dev/null || true
 endef
 # The tests' own tools (pytest, otter, sphinx, playwright) are not compiled at install (20 s
 # of CPU for 8,000 files, most never imported): the test run writes the bytecode of what it
@@ -38,11 +48,9 @@ TEST_ENV := env -u PYTHONDONTWRITEBYTECODE
 
 # The kit for students: the library and JupyterLab.
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/python || $(PYTHON) -m venv --without-pip $(VENV)
 	$(call pip_install,-e .,--compile-bytecode)
-	@# jsonschema's optional rfc3987-syntax builds a grammar at import and adds 2-3 s to
-	@# every Jupyter process; nothing in the kit validates IRIs, so it is removed.
-	$(BIN)/python -m pip uninstall --quiet --yes rfc3987-syntax 2>/dev/null || true
+	$(call pip_uninstall_unneeded)
 	mkdir -p $(dir $(LAB_SETTINGS))
 	echo '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}' > $(LAB_SETTINGS)
 	touch $(STAMP)
@@ -50,7 +58,7 @@ $(STAMP): pyproject.toml
 # Tests, editions (otter-grader) and browser tests (playwright) on top.
 $(DEV): $(STAMP)
 	$(call pip_install,-e "$(DEV_EXTRAS)")
-	$(BIN)/python -m pip uninstall --quiet --yes rfc3987-syntax 2>/dev/null || true
+	$(call pip_uninstall_unneeded)
 	touch $(DEV)
 
 install: $(STAMP)
@@ -74,7 +82,7 @@ student: $(STAMP)
 # capstone's by default; EXPLORERS="queue_explorer ring_explorer" picks any chapter's.
 $(PRESENT): $(STAMP)
 	$(call pip_install,-e ".[present]",--compile-bytecode)
-	$(BIN)/python -m pip uninstall --quiet --yes rfc3987-syntax 2>/dev/null || true
+	$(call pip_uninstall_unneeded)
 	touch $(PRESENT)
 
 present: $(PRESENT)
