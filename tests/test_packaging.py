@@ -35,13 +35,15 @@ def test_a_wheel_works_outside_the_source_tree_and_holds_no_answers(tmp_path):
     import subprocess
     import sys
 
-    from tools.editions import kit_wheel
+    from tools.editions import kit_wheel, uv
 
     wheels, target = tmp_path / "wheels", tmp_path / "site"
     wheel = kit_wheel(wheels)                  # as the editions build it for the autograder
     assert list(wheels.glob("course_lib-*.whl")) == [wheel]
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-                    "--target", str(target), str(wheel)], check=True, capture_output=True)
+    install = [uv(), "pip", "install", "--python", sys.executable] if uv() else \
+        [sys.executable, "-m", "pip", "install"]      # the kit's venv has pip only without uv
+    subprocess.run([*install, "--quiet", "--no-deps", "--target", str(target), str(wheel)],
+                   check=True, capture_output=True)
     code = ("import course_lib, pathlib; from course_lib.exercises import answer_key, feedback;"
             "print(pathlib.Path(course_lib.__file__).parent);"
             "print(course_lib.accelerator('H100').memory);"
