@@ -39,8 +39,8 @@ define pip_uninstall_unneeded
 ($(BIN)/uv pip uninstall --quiet --python $(BIN)/python rfc3987-syntax \
 	|| $(BIN)/python -m pip uninstall --quiet --yes rfc3987-syntax) 2>/dev/null || true
 endef
-# The tests' own tools (pytest, otter, sphinx, playwright) are not compiled at install (20 s
-# of CPU for 8,000 files, most never imported): the test run writes the bytecode of what it
+# The tests' own tools (pytest, otter, sphinx, playwright) are not compiled at install (about
+# 20 s of CPU, most of it for files never imported): the test run writes the bytecode of what it
 # imports, once, even where the environment says not to (PYTHONDONTWRITEBYTECODE).
 TEST_ENV := env -u PYTHONDONTWRITEBYTECODE
 
@@ -89,7 +89,7 @@ present: $(PRESENT)
 	$(BIN)/python -m tools.present $(EXPLORERS) --port=$(PORT)
 
 # Everything, on every core: library, notebooks (nbval), editions and otter, grading, the
-# browser. Tests that share a costly start-up stay on one worker (tests/conftest.py).
+# browser. Tests that share a costly start-up stay on one worker (tests/grouping.py).
 test: $(DEV)
 	$(TEST_ENV) $(BIN)/python -m pytest -n $(WORKERS) --dist loadscope
 
