@@ -23,8 +23,8 @@ LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 
 # Installs into the venv with uv (from PyPI, into the venv; a minute of pip becomes seconds),
 # or with pip when uv cannot be had: the same requirements either way. The venv is made
-# without pip (its ensurepip takes 6 s); uv is put in it by the system's pip, and pip only
-# where uv cannot be had. $(2) is uv's --compile-bytecode where what is installed runs where
+# without pip (its ensurepip takes 6 s); uv is put in it by the system's pip, and uv puts
+# pip in with the kit (a student's %pip still works). $(2) is uv's --compile-bytecode where what is installed runs where
 # it cannot write __pycache__ (a sandboxed grader, a lecture page): compiled at install, as
 # pip compiles.
 define pip_install
@@ -49,7 +49,7 @@ TEST_ENV := env -u PYTHONDONTWRITEBYTECODE
 # The kit for students: the library and JupyterLab.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv --without-pip $(VENV)
-	$(call pip_install,-e .,--compile-bytecode)
+	$(call pip_install,-e . pip,--compile-bytecode)
 	$(call pip_uninstall_unneeded)
 	mkdir -p $(dir $(LAB_SETTINGS))
 	echo '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}' > $(LAB_SETTINGS)
