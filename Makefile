@@ -24,9 +24,9 @@ LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 # Installs into the venv with uv (from PyPI, into the venv; a minute of pip becomes seconds),
 # or with pip when uv cannot be had: the same requirements either way. The venv is made
 # without pip (its ensurepip takes 6 s); uv is put in it by the system's pip, and uv puts
-# pip in with the kit (a student's %pip still works). $(2) is uv's --compile-bytecode where what is installed runs where
-# it cannot write __pycache__ (a sandboxed grader, a lecture page): compiled at install, as
-# pip compiles.
+# pip in with the kit (a student's %pip still works). $(2) is uv's --compile-bytecode
+# where what is installed runs where it cannot write __pycache__ (a sandboxed grader, a
+# lecture page): compiled at install, as pip compiles.
 define pip_install
 ((test -x $(BIN)/uv || $(PYTHON) -m pip --python $(BIN)/python install --quiet uv) \
 	&& $(BIN)/uv pip install --quiet $(2) --python $(BIN)/python $(1)) \
@@ -39,9 +39,10 @@ define pip_uninstall_unneeded
 ($(BIN)/uv pip uninstall --quiet --python $(BIN)/python rfc3987-syntax \
 	|| $(BIN)/python -m pip uninstall --quiet --yes rfc3987-syntax) 2>/dev/null || true
 endef
-# The tests' own tools (pytest, otter, sphinx, playwright) are not compiled at install (about
-# 20 s of CPU, most of it for files never imported): the test run writes the bytecode of what it
-# imports, once, even where the environment says not to (PYTHONDONTWRITEBYTECODE).
+# The tests' own tools (pytest, otter, sphinx, playwright) are not compiled at install
+# (about 20 s of CPU, most of it for files never imported): the test run writes the
+# bytecode of what it imports, once, even where the environment says not to
+# (PYTHONDONTWRITEBYTECODE).
 TEST_ENV := env -u PYTHONDONTWRITEBYTECODE
 
 .PHONY: lab lab-masters student present test check bench bench-class bench-hub hub hub-image book book-serve collect return install editions grade refresh clean

@@ -24,8 +24,8 @@ _SLOW = {"test_browser", "test_grading", "test_student_edition", "test_editions"
 
 
 # The longest modules, longest first (seconds of CPU of each alone: grading 89, browser 88,
-# hub 69, editions 45, explorers 41, book 37), the masters
-# (nbval) after the browser; the rest keep their order.
+# hub 69, editions 45, explorers 41, book 37), the masters (nbval) after the browser; the
+# rest keep their order.
 _LONGEST = ("test_browser", "*.ipynb", "test_grading", "test_hub", "test_editions",
             "test_book", "test_explorers", "test_student_edition", "test_exercises",
             "test_deploy", "test_packaging")

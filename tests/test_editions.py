@@ -70,7 +70,6 @@ def _differences(ours, otters) -> list[str]:
     return found
 
 
-
 def test_a_master_without_assignment_config_stops_the_build_before_running(tmp_path):
     nb = nbformat.read(CHAPTERS[0], as_version=4)
     nb.cells = [c for c in nb.cells if not c.source.startswith("# ASSIGNMENT CONFIG")]
@@ -167,8 +166,9 @@ def test_every_chapters_autograder_holds_each_hidden_test_as_the_master_writes_i
     with zipfile.ZipFile(built[master.stem]["autograder"]) as z:
         files = {pathlib.PurePath(n).stem: z.read(n).decode() for n in z.namelist()
                  if n.startswith("tests/") and n.endswith(".py")}
-    assert sorted(files) == sorted(q.name for q in read_master(master).graded)
-    for question in read_master(master).graded:
+    graded = read_master(master).graded
+    assert sorted(files) == sorted(q.name for q in graded)
+    for question in graded:
         scope: dict = {}
         exec(files[question.name], scope)             # otter's test file: a dict literal
         test = scope["test"]

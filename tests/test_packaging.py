@@ -41,7 +41,7 @@ def test_a_wheel_works_outside_the_source_tree_and_holds_no_answers(tmp_path):
     wheel = kit_wheel(wheels)                  # as the editions build it for the autograder
     assert list(wheels.glob("course_lib-*.whl")) == [wheel]
     install = [uv(), "pip", "install", "--python", sys.executable] if uv() else \
-        [sys.executable, "-m", "pip", "install"]      # the kit's venv has pip only without uv
+        [sys.executable, "-m", "pip", "install"]      # pip where uv cannot be had
     subprocess.run([*install, "--quiet", "--no-deps", "--target", str(target), str(wheel)],
                    check=True, capture_output=True)
     code = ("import course_lib, pathlib; from course_lib.exercises import answer_key, feedback;"

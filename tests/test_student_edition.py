@@ -60,7 +60,6 @@ def test_the_build_writes_every_written_chapter(served):
         nbformat.validate(nbformat.read(path, as_version=4))
 
 
-
 @pytest.mark.parametrize("master", MASTERS, ids=lambda p: p.stem)
 def test_no_solution_or_hidden_test_leaks_into_the_student_edition(served, master):
     import course_lib
