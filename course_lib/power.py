@@ -183,6 +183,18 @@ class CostBreakdown(Breakdown):
     MADE_BY = "annualized_cost()"
 
 
+def annuity_share(years, rate):
+    """:func:`annuity_factor` on plain numbers: the share of a capital cost paid each year
+    over ``years`` at a cost of capital ``rate`` (floats or arrays)."""
+    if np.ndim(rate) == 0 and rate == 0:
+        return 1 / np.asarray(years, dtype=float) if np.ndim(years) else 1 / years
+    # 1 - (1 + r)^-n without cancellation for tiny r (it would divide 0 by 0); arrays of
+    # rates (a Monte Carlo) take 1/n where a rate is zero
+    r = np.asarray(rate, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(r == 0, 1 / years, r / -np.expm1(-years * np.log1p(r)))
+
+
 def annuity_factor(life, rate: float):
     """Share of a capital cost paid each year over ``life``: ``1/life`` without financing,
     the capital recovery factor ``r / (1 - (1 + r)^-n)`` with a cost of capital ``r``
@@ -191,15 +203,22 @@ def annuity_factor(life, rate: float):
     >>> annuity_factor(Q_(5, "year"), 0.0), round(annuity_factor(Q_(5, "year"), 0.08), 4)
     (<Quantity(0.2, '1 / year')>, <Quantity(0.2505, '1 / year')>)
     """
-    n = life.m_as("year")
-    if np.ndim(rate) == 0 and rate == 0:
-        return 1 / n / Q_(1, "year")
-    # 1 - (1 + r)^-n without cancellation for tiny r (it would divide 0 by 0); arrays of
-    # rates (a Monte Carlo) take 1/n where a rate is zero
-    r = np.asarray(rate, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(r == 0, 1 / n, r / -np.expm1(-n * np.log1p(r)))
-    return share / Q_(1, "year")
+    return annuity_share(life.m_as("year"), rate) / Q_(1, "year")
+
+
+HOURS_PER_YEAR = Q_(1, "year").m_as("hour")          # pint's Julian year: 8,766 hours
+
+
+def annualized_parts(count, it_watts, price, life, facility_cost, facility_life, pue,
+                     electricity_price, load_factor, other_opex, rate) -> dict:
+    """:func:`annualized_cost`'s four parts, in USD per year, from plain numbers in its
+    units (``it_watts`` in W, prices in USD, USD/W, USD/kWh and USD/W/year, lives in
+    years); arrays broadcast. The one formula of the ground's cost: the capstone's scans
+    call it on thousands of values at once, where pint's cost per operation would dominate."""
+    return {"accelerators": price * count * annuity_share(life, rate),
+            "facility": facility_cost * it_watts * annuity_share(facility_life, rate),
+            "energy": it_watts * pue * load_factor * HOURS_PER_YEAR / 1e3 * electricity_price,
+            "other": other_opex * it_watts}
 
 
 @accepts(count=count(positive=True),
@@ -235,16 +254,16 @@ def annualized_cost(count, accelerator="GB200", price_per_accelerator=None,
     """
     it = it_power(accelerator, count)
     facility = facility_power(it, pue)
-    year = Q_(1, "year")
-    drawn = energy(facility, year, load_factor)
-    return CostBreakdown(
-        accelerators=(price_per_accelerator * count
-                      * annuity_factor(accelerator_life, cost_of_capital)).to("USD/year"),
-        facility=(facility_cost * it
-                  * annuity_factor(facility_life, cost_of_capital)).to("USD/year"),
-        energy=(energy_cost(drawn, electricity_price) / year).to("USD/year"),
-        other=(other_opex * it).to("USD/year"),
-        it_power=it, facility_power=facility, load_factor=load_factor, energy_per_year=drawn)
+    if electricity_price is None:
+        electricity_price = energy_cost.defaults["price"]
+    parts = annualized_parts(count, it.m_as("W"), price_per_accelerator.m_as("USD"),
+                             accelerator_life.m_as("year"), facility_cost.m_as("USD/W"),
+                             facility_life.m_as("year"), facility.m_as("W") / it.m_as("W"),
+                             electricity_price.m_as("USD/kWh"), load_factor,
+                             other_opex.m_as("USD/W/year"), cost_of_capital)
+    return CostBreakdown(**{k: Q_(v, "USD/year") for k, v in parts.items()},
+                         it_power=it, facility_power=facility, load_factor=load_factor,
+                         energy_per_year=energy(facility, Q_(1, "year"), load_factor))
 
 
 @dataclass(frozen=True)

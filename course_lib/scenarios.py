@@ -62,8 +62,8 @@ import pint
 from .breakdown import Breakdown, NotANumber
 from .data import accelerator, build_time, constant, constant_record, launch_vehicle, launches
 from .declare import accepts, count, flag, quantity, ratio
-from .orbit import launches_per_year, spares_needed, specific_power
-from .power import annuity_factor, annualized_cost, it_power
+from .orbit import spares_needed, specific_power
+from .power import HOURS_PER_YEAR, annualized_parts, annuity_share, it_power
 from .units import Q_, as_quantity
 
 __all__ = ["Lever", "Scenario", "scenario", "scenario_names", "parse_scenario", "LEVERS", "GroundCost",
@@ -532,6 +532,9 @@ def scenario(name: str = "baseline-2026", **overrides) -> Scenario:
 
 # ---- the two sides ---------------------------------------------------------------------
 
+_USD_YEAR = Q_(1, "USD/year").units
+
+
 class _Costs(Breakdown):
     """Shared by both sides: totals per IT watt, per MWh of IT energy, per GPU-hour."""
 
@@ -556,12 +559,17 @@ class _Costs(Breakdown):
     def per_gpu_hour(self) -> pint.Quantity:
         """Cost per GPU-hour delivered (accelerators x load factor x a year), in USD per
         hour of one accelerator."""
-        return (self.total / (self.gpus * self.load_factor)).to("USD/hour")
+        return Q_(self.total.m_as(_USD_YEAR) / self._gpu_hours(), "USD/hour")
 
     def parts_per_gpu_hour(self) -> dict[str, pint.Quantity]:
         """Each part's share of :attr:`per_gpu_hour`, in the order of ``PARTS``."""
-        return {k: (v / (self.gpus * self.load_factor)).to("USD/hour")
-                for k, v in self.as_dict().items()}
+        hours = self._gpu_hours()
+        return {k: Q_(v.m_as(_USD_YEAR) / hours, "USD/hour") for k, v in self.as_dict().items()}
+
+    def _gpu_hours(self):
+        """GPU-hours delivered in a year (an explorer asks many times a second: plain
+        numbers, the parts being USD/year)."""
+        return self.gpus * self.load_factor * HOURS_PER_YEAR
 
 
 @dataclass(frozen=True)
@@ -623,56 +631,59 @@ KINDS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = MappingProxyType(
 })
 
 
-def _gpus(acc: str, power) -> float:
-    """Accelerators whose servers draw ``power`` of IT power (chapter 04's it_power)."""
-    return (power / it_power(acc, 1)).m_as("")
+# The model runs on plain numbers, each lever in its declared unit (LEVERS): a scan or a
+# Monte Carlo evaluates it on arrays of thousands of values, and an explorer many times a
+# second, where pint's cost per operation (tens of microseconds) would dominate. Units are
+# checked where values come in (_quantity) and put back on the records that go out.
+_RACK = constant("rack mass per power").m_as("kg/W")     # the computers' own mass
 
 
-def _values(scn: Scenario, values, where: str) -> dict[str, pint.Quantity]:
-    """Every lever's value, ``values`` replacing some: each checked as any lever value is."""
-    v = scn.values()
+@functools.lru_cache(maxsize=16)
+def _watts_per_gpu(acc: str) -> float:
+    """IT watts of one accelerator with its server (chapter 04's :func:`it_power`)."""
+    return it_power(acc, 1).m_as("W")
+
+
+def _magnitudes(scn: Scenario, values, where: str) -> dict:
+    """Every lever's value in its declared unit, ``values`` replacing some: each checked
+    as any lever value is."""
+    v = {k: lever.value.m for k, lever in scn.levers.items()}
     if values is None:
         return v
     if not isinstance(values, Mapping):
         raise TypeError(f"{where}(): values must map levers' names to values (arrays allowed), "
                         f"got {type(values).__name__}.")
     for name, value in values.items():
-        v[_known(name)] = _quantity(value, name, f"{where}(): values[{name!r}]")
+        v[_known(name)] = _quantity(value, name, f"{where}(): values[{name!r}]").m
     return v
 
 
-def ground_cost(scn: Scenario, values: dict | None = None) -> GroundCost:
-    """A year of the ground side of ``scn`` (``values`` overrides levers, arrays allowed:
-    :func:`monte_carlo` passes samples; each checked as a scenario's levers are). Chapter
-    04's :func:`annualized_cost`."""
-    scn = _scenario(scn, "ground_cost")
-    v = _values(scn, values, "ground_cost")
-    gpus = _gpus(scn.accelerator, v["power"])
-    rate = v["cost_of_capital"].m_as("")
-    c = annualized_cost(gpus, scn.accelerator, v["accelerator_price"], v["accelerator_life"],
-                        v["facility_cost"], v["facility_life"], v["pue"],
-                        v["electricity_price"], v["load_factor"], v["other_opex"], rate)
-    life = v["accelerator_life"]
+def _carry(rate, years):
+    """What capital spent evenly over ``years`` costs in interest before the gigawatt
+    delivers, as a share of it: ``(1 + rate)^(years / 2) - 1`` (half the wait on average)."""
+    return np.expm1(years / 2 * np.log1p(np.asarray(rate, dtype=float)))
+
+
+def _ground(acc: str, m: dict):
+    """The ground's parts (USD/year), accelerators and accelerators replaced, from lever
+    magnitudes ``m``: chapter 04's :func:`annualized_parts`, plus failures after the
+    warranty and the interest of the capital that waits for power."""
+    watts = m["power"] * 1e9
+    gpus = watts / _watts_per_gpu(acc)
+    rate = m["cost_of_capital"]
+    parts = annualized_parts(gpus, watts, m["accelerator_price"], m["accelerator_life"],
+                             m["facility_cost"], m["facility_life"], m["pue"],
+                             m["electricity_price"], m["load_factor"], m["other_opex"], rate)
     # failures after the warranty: bought at the accelerator's price as they come (the
     # expected number: a shop can order more, unlike a constellation)
-    after = np.maximum((life - v["warranty"]).m_as("year"), 0)
-    replaced = gpus * v["failure_rate"].m_as("1/year") * after
-    # (the accelerators' line is gpus x price x annuity: the replacements' share of it)
-    spares = (c.accelerators * (replaced / gpus)).to("USD/year")
+    per_gpu = m["failure_rate"] * np.maximum(m["accelerator_life"] - m["warranty"], 0)
     # the building, power and cooling are paid while the site waits for its power: their
     # interest is paid back over the building's life, as the building is
-    wait = v["ground_build_time"]
-    waiting = (c.facility * _carry(rate, wait)).to("USD/year")
-    return GroundCost(c.accelerators, c.facility, c.energy, c.other, it_power=c.it_power,
-                      gpus=gpus, load_factor=v["load_factor"].m_as(""),
-                      years_to_deliver=wait, spares=spares, waiting=waiting,
-                      replaced_gpus=replaced if np.ndim(replaced) else float(replaced))
-
-
-def _carry(rate, wait) -> np.ndarray:
-    """What capital spent evenly over ``wait`` costs in interest before the gigawatt
-    delivers, as a share of it: ``(1 + rate)^(wait / 2) - 1`` (half the wait on average)."""
-    return np.expm1(wait.m_as("year") / 2 * np.log1p(np.asarray(rate, dtype=float)))
+    return ({"accelerators": parts["accelerators"], "spares": parts["accelerators"] * per_gpu,
+             "facility": parts["facility"], "energy": parts["energy"],
+             "operations": parts["other"],
+             "waiting": parts["facility"] * _carry(rate, m["ground_build_time"])},
+            gpus, gpus * per_gpu)
 
 
 @functools.lru_cache(maxsize=8)
@@ -685,43 +696,73 @@ def _design_shares() -> dict[str, float]:
     return {p: m / sum(rest.values()) for p, m in rest.items()}
 
 
+def _orbit(acc: str, m: dict):
+    """The orbit's parts (USD/year) and what it launches (accelerators, spares, kg,
+    launches, years of launching) from lever magnitudes ``m`` (the module's conventions)."""
+    watts = m["power"] * 1e9
+    gpus = watts / _watts_per_gpu(acc)
+    rate = m["cost_of_capital"]
+    unit_price = m["accelerator_price"] * m["space_premium"]
+    spares = np.asarray(spares_needed(np.rint(gpus), Q_(m["failure_rate"], "1/year"),
+                                      Q_(m["accelerator_life"], "year"), CONFIDENCE), float)
+    design = watts / m["specific_power"]          # kg: the design at the IT load alone
+    computers = watts * _RACK
+    # the rest (arrays, radiators, batteries, structure) supplies and rejects the IT power
+    # times the overhead: housekeeping, pumps, arrays sized for their end of life; it
+    # keeps the proportions of chapter 05's design
+    bus = (design - computers) * m["orbit_overhead"]
+    capex = {part: bus * share * m["spacecraft_cost"] for part, share in _design_shares().items()}
+    mass = computers + bus + spares * _watts_per_gpu(acc) * _RACK
+    trips = mass / (m["payload"] * 1e3)   # chapter 05's launches_per_year: every launch full
+    years = trips / m["launch_cadence"]
+    capex.update(accelerators=gpus * unit_price, spares=spares * unit_price,
+                 launch=mass * m["launch_price"])
+    per_year = annuity_share(m["accelerator_life"], rate)
+    # everything launched is paid as it flies, evenly over the launch campaign
+    carried = sum(capex.values()) * _carry(rate, years)
+    parts = {part: cost * per_year for part, cost in capex.items()}
+    parts.update(operations=m["other_opex"] * watts, waiting=carried * per_year)
+    return parts, (gpus, spares, mass, trips, years)
+
+
+def _scalar(x):
+    return x if np.ndim(x) else float(x)
+
+
+def ground_cost(scn: Scenario, values: dict | None = None) -> GroundCost:
+    """A year of the ground side of ``scn`` (``values`` overrides levers, arrays allowed:
+    :func:`monte_carlo` passes samples; each checked as a scenario's levers are). Chapter
+    04's :func:`annualized_cost`."""
+    scn = _scenario(scn, "ground_cost")
+    m = _magnitudes(scn, values, "ground_cost")
+    parts, gpus, replaced = _ground(scn.accelerator, m)
+    return GroundCost(**{k: Q_(_scalar(v), _USD_YEAR) for k, v in parts.items()},
+                      it_power=Q_(_scalar(m["power"] * 1e3), "MW"), gpus=_scalar(gpus),
+                      load_factor=_scalar(m["load_factor"]),
+                      years_to_deliver=Q_(m["ground_build_time"], "year"),
+                      replaced_gpus=_scalar(replaced))
+
+
 def orbit_cost(scn: Scenario, values: dict | None = None) -> OrbitCost:
     """A year of the orbit side of ``scn`` (see the module's conventions); ``values`` as
     for :func:`ground_cost`. Chapter 05's :func:`specific_power` (part shares),
     :func:`spares_needed` and :func:`launches_per_year`."""
     scn = _scenario(scn, "orbit_cost")
-    v = _values(scn, values, "orbit_cost")
-    acc = scn.accelerator
-    gpus = _gpus(acc, v["power"])
-    life = v["accelerator_life"]
-    rate = v["cost_of_capital"].m_as("")
-    per_year = annuity_factor(life, rate)
-    unit_price = v["accelerator_price"] * v["space_premium"].m_as("")
-    spares = np.asarray(spares_needed(np.rint(gpus), v["failure_rate"], life, CONFIDENCE), float)
-    design = (v["power"] / v["specific_power"]).to("kg")   # the design at the IT load alone
-    rack = constant("rack mass per power")
-    computers = (v["power"] * rack).to("kg")
-    spare_mass = (it_power(acc, spares) * rack).to("kg")
-    # the rest (arrays, radiators, batteries, structure) supplies and rejects the IT power
-    # times the overhead: housekeeping, pumps, arrays sized for their end of life
-    bus = (design - computers) * v["orbit_overhead"].m_as("")
-    shares = _design_shares()                    # the rest of the design, in its proportions
-    capex = {part: bus * shares[part] * v["spacecraft_cost"] for part in shares}
-    mass = computers + bus + spare_mass
-    trips = (launches_per_year(v["power"] / Q_(1, "year"), v["power"] / mass, v["payload"])
-             * Q_(1, "year")).m_as("")
-    years = (trips / v["launch_cadence"]).to("year")
-    capex.update(accelerators=gpus * unit_price, spares=spares * unit_price,
-                 launch=mass * v["launch_price"])
-    # everything launched is paid as it flies, evenly over the launch campaign
-    carried = sum(capex.values()) * _carry(rate, years)
-    return OrbitCost(
-        **{part: (cost * per_year).to("USD/year") for part, cost in capex.items()},
-        operations=(v["other_opex"] * v["power"]).to("USD/year"),
-        waiting=(carried * per_year).to("USD/year"),
-        it_power=v["power"].to("MW"), gpus=gpus, load_factor=v["load_factor"].m_as(""),
-        spare_gpus=spares if np.ndim(spares) else float(spares), mass=mass.to("t"),
-        launches=trips, years_to_deliver=years)
+    m = _magnitudes(scn, values, "orbit_cost")
+    parts, (gpus, spares, mass, trips, years) = _orbit(scn.accelerator, m)
+    return OrbitCost(**{k: Q_(_scalar(v), _USD_YEAR) for k, v in parts.items()},
+                     it_power=Q_(_scalar(m["power"] * 1e3), "MW"), gpus=_scalar(gpus),
+                     load_factor=_scalar(m["load_factor"]), spare_gpus=_scalar(spares),
+                     mass=Q_(_scalar(mass / 1e3), "t"), launches=_scalar(trips),
+                     years_to_deliver=Q_(_scalar(years), "year"))
+
+
+def _per_gpu_hour(acc: str, m: dict):
+    """Both sides' cost per GPU-hour delivered (USD/hour), from lever magnitudes."""
+    ground, gpus, _ = _ground(acc, m)
+    orbit, _ = _orbit(acc, m)
+    hours = gpus * m["load_factor"] * HOURS_PER_YEAR
+    return sum(ground.values()) / hours, sum(orbit.values()) / hours
 
 
 # ---- what must be true -------------------------------------------------------------------
@@ -753,14 +794,15 @@ def _gaps(scn: Scenario, grids: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Orbit minus ground (USD/year) with each lever of ``grids`` moved along its grid and
     the others at their values: every lever's scan in one vectorised evaluation."""
     sizes = [len(g) for g in grids.values()]
-    values = {}
+    # the grids lie inside each lever's physical range: no check needed
+    m = {k: lever.value.m for k, lever in scn.levers.items()}
     for i, (name, grid) in enumerate(grids.items()):
-        unit = LEVERS[name].unit
-        column = np.full(sum(sizes), scn[name].m_as(unit))
+        column = np.full(sum(sizes), m[name])
         start = sum(sizes[:i])
         column[start:start + sizes[i]] = grid
-        values[name] = Q_(column, unit)
-    gap = (orbit_cost(scn, values).total - ground_cost(scn, values).total).m_as("USD/year")
+        m[name] = column
+    acc = scn.accelerator
+    gap = sum(_orbit(acc, m)[0].values()) - sum(_ground(acc, m)[0].values())
     gap = np.broadcast_to(gap, (sum(sizes),))
     return dict(zip(grids, np.split(gap, np.cumsum(sizes)[:-1])))
 
@@ -930,10 +972,10 @@ def monte_carlo(scn: Scenario, samples=100_000, seed=0) -> MonteCarlo:
                          f"percentiles are steady long before), got {samples:,.0f}.")
     drawn = {name: _draw(lever, int(seed), int(samples))
              for name, lever in scn.levers.items() if lever.uncertain}
-    ground = ground_cost(scn, drawn).per_gpu_hour
-    orbit = orbit_cost(scn, drawn).per_gpu_hour
-    ratio = np.broadcast_to((orbit / ground).m_as(""), (int(samples),))
-    return MonteCarlo(ground, orbit, ratio,
+    m = {k: lever.value.m for k, lever in scn.levers.items()}
+    ground, orbit = _per_gpu_hour(scn.accelerator, {**m, **{k: q.m for k, q in drawn.items()}})
+    ratio = np.broadcast_to(orbit / ground, (int(samples),))
+    return MonteCarlo(Q_(ground, "USD/hour"), Q_(orbit, "USD/hour"), ratio,
                       dict(zip((5, 50, 95), map(float, np.percentile(ratio, (5, 50, 95))))),
                       float(np.mean(ratio < 1)), int(samples), int(seed), drawn)
 
@@ -955,7 +997,8 @@ class Sensitivity:
 
 
 def _ratio(scn: Scenario, values: dict | None = None):
-    return (orbit_cost(scn, values).total / ground_cost(scn, values).total).m_as("")
+    ground, orbit = _per_gpu_hour(scn.accelerator, _magnitudes(scn, values, "sensitivity"))
+    return orbit / ground
 
 
 def sensitivity(scn: Scenario) -> list[Sensitivity]:

@@ -160,7 +160,11 @@ class Explorer:
     """Controls -> ``update`` -> figure artists and readout.
 
     ``setup(fig)`` builds the axes and artists once and returns whatever ``update`` needs
-    (for instance a dict of artists). ``update(artists, **values)`` changes those artists
+    (for instance a dict of artists); the artists in it are redrawn at each update, over a
+    cached picture of the rest. An axis among them (``ax.xaxis``: its ticks, labels and
+    grid) may change its limits without a full redraw, provided nothing static on those
+    axes is placed in data coordinates along it; it is drawn under the other artists, as
+    ``ax.set_axisbelow(True)`` draws it. ``update(artists, **values)`` changes those artists
     in place and returns the readout text (HTML allowed). ``values`` are quantities for
     controls with a unit. ``inactive(**values)``, if given, returns ``{control: reason}``
     for the controls that do not apply to the current setting: they are disabled and the
@@ -180,9 +184,14 @@ class Explorer:
         self.figure = Figure(figsize=figsize, dpi=dpi, layout="constrained")
         self._canvas = FigureCanvasAgg(self.figure)
         self.artists = setup(self.figure)
-        self._moving = _artists_in(self.artists)
-        for artist in self._moving:
-            artist.set_animated(True)
+        from matplotlib.axis import Axis
+
+        moving = _artists_in(self.artists)
+        for artist in moving:
+            artist.set_animated(True)         # left out of the cached background
+        # an axis is drawn into a background of its own limits; the rest at every update
+        self._axes_moving = [a for a in moving if isinstance(a, Axis)]
+        self._moving = [a for a in moving if not isinstance(a, Axis)]
         self._update = update
         self._inactive = inactive
         self._stops = stops
@@ -252,28 +261,55 @@ class Explorer:
         self.image.value = self._render()
         self.last_update_ms = (time.perf_counter() - start) * 1e3
 
-    def _render(self) -> bytes:
-        """PNG of the figure: cached background plus the moving artists."""
-        from PIL import Image
+    def _state(self, limits: bool) -> tuple:
+        """What a background shows (tuples, to be a key): the axes' limits and legend
+        texts; without the limits of a moving axis unless ``limits``."""
+        return tuple((ax.get_xlim() if limits or not ax.xaxis.get_animated() else None,
+                      ax.get_ylim() if limits or not ax.yaxis.get_animated() else None,
+                      tuple(t.get_text() for t in ax.get_legend().get_texts())
+                      if ax.get_legend() else ()) for ax in self.figure.axes)
 
-        canvas, axes = self._canvas, self.figure.axes
-        # what the background shows: axis limits and legend texts (tuples, to be a key)
-        state = tuple((ax.get_xlim(), ax.get_ylim(),
-                       tuple(t.get_text() for t in ax.get_legend().get_texts())
-                       if ax.get_legend() else ()) for ax in axes)
+    def _background(self, state):
+        """The cached pixels for ``state`` (kept as the most recent), or None. The last
+        few are kept (0.5 MB each): a slider moved back and forth across a change of
+        limits or labels redraws the figure (about 40 ms) once, not at every crossing."""
         background = self._backgrounds.pop(state, None)
-        if background is None:
-            canvas.draw()                                   # static parts, full layout
-            self.figure.set_layout_engine("none")           # keep that layout from now on
-            background = canvas.copy_from_bbox(self.figure.bbox)
-        else:
-            canvas.restore_region(background)
-        # the last few backgrounds are kept (0.5 MB each): a slider moved back and forth
-        # across a change of limits or labels redraws the figure (about 90 ms) once, not
-        # at every crossing
+        if background is not None:
+            self._backgrounds[state] = background
+        return background
+
+    def _keep(self, state, background) -> None:
         self._backgrounds[state] = background
         while len(self._backgrounds) > _BACKGROUNDS:
             self._backgrounds.pop(next(iter(self._backgrounds)))
+
+    def _render(self) -> bytes:
+        """PNG of the figure: cached background plus the moving artists. A moving axis
+        (its ticks, labels and grid) is drawn once per limits over the background of the
+        rest (about 6 ms), not with a full redraw."""
+        from PIL import Image
+
+        canvas = self._canvas
+        state = self._state(limits=True)
+        background = self._background(state)
+        if background is None:
+            base_state = self._state(limits=False)
+            base = self._background(base_state) if self._axes_moving else None
+            if base is None:
+                canvas.draw()                               # static parts, full layout
+                self.figure.set_layout_engine("none")       # keep that layout from now on
+                if self._axes_moving:
+                    self._keep(base_state, canvas.copy_from_bbox(self.figure.bbox))
+            else:
+                canvas.restore_region(base)
+            for axis in self._axes_moving:
+                self.figure.draw_artist(axis)
+            if base is None:                # each axis has placed its label: keep it there
+                _pin_labels(self._axes_moving, canvas.get_renderer())
+            background = canvas.copy_from_bbox(self.figure.bbox)
+            self._keep(state, background)
+        else:
+            canvas.restore_region(background)
         for artist in self._moving:
             if artist.get_visible():
                 self.figure.draw_artist(artist)
@@ -295,6 +331,17 @@ class Explorer:
 
 
 _BACKGROUNDS = 8                          # backgrounds an explorer keeps
+
+
+def _pin_labels(axes, renderer) -> None:
+    """Pin each moving x axis's label where the layout put it: the layout is kept, so
+    new limits do not move it, and placing it again is a quarter of the axis's drawing."""
+    for axis in axes:
+        label = axis.label
+        if axis.axis_name == "x" and label.get_text():
+            top = label.get_window_extent(renderer).y1          # the label hangs from it
+            axis.set_label_coords(label.get_position()[0],
+                                  axis.axes.transAxes.inverted().transform((0, top))[1])
 
 
 REOPEN_NOTE = ("Interactive explorer. After reopening the notebook, run this cell again "
