@@ -922,11 +922,15 @@ class MonteCarlo:
 LEVER_ROWS = {name: i for i, name in enumerate(LEVERS)}
 
 
-@functools.lru_cache(maxsize=4)
-def _uniforms(seed: int, samples: int) -> np.ndarray:
-    """One row of uniform draws per lever, in the order of :data:`LEVERS`: the same lever
-    always gets the same draws, whichever others are uncertain."""
-    u = np.random.default_rng(seed).random((len(LEVERS), samples))
+@functools.lru_cache(maxsize=48)
+def _uniforms(seed: int, samples: int, row: int) -> np.ndarray:
+    """Row ``row`` of a block of uniform draws, one row per lever in the order of
+    :data:`LEVERS`: the same lever always gets the same draws, whichever others are
+    uncertain. Each row is made alone (PCG64 jumps ahead to it): a new seed draws only the
+    uncertain levers' rows, not the whole block."""
+    bits = np.random.PCG64(seed)
+    bits.advance(row * samples)                  # one 64-bit output per uniform
+    u = np.random.Generator(bits).random(samples)
     u.flags.writeable = False                # shared by every caller of the cache
     return u
 
@@ -941,7 +945,7 @@ def _draw(lever: Lever, seed: int, samples: int) -> pint.Quantity:
 
 @functools.lru_cache(maxsize=64)
 def _draw_cached(row, a, b, c, distribution, unit, seed, samples) -> pint.Quantity:
-    u = _uniforms(seed, samples)[row]
+    u = _uniforms(seed, samples, row)
     if distribution == "loguniform":
         x = np.exp(np.log(a) + u * np.log(b / a))
     elif distribution == "triangular":

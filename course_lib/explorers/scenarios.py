@@ -115,6 +115,7 @@ def _mc_setup(fig):
     ax.axvline(1, color="k", ls=":", lw=1, label="equal cost")
     median = ax.axvline(1, color="tab:red", lw=1.5, label="median")
     ax.set_xscale("log")
+    ax.xaxis.set_major_formatter("{x:g}")    # 0.1, 1, 10, 100: plain numbers, not 10⁻¹
     ax.set_xlim(_BINS[0], _BINS[-1])
     ax.set_ylim(0, 0.3)
     ax.legend(loc="upper right", fontsize=8, frameon=False)
