@@ -48,6 +48,7 @@ import functools
 import inspect
 import math
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -247,15 +248,42 @@ def _combine(errors: list[Exception]) -> Exception:
     return type(first)(text)
 
 
-def _defaults_section(declared, defaults) -> str:
-    """The docstring's "Defaults" lines, written from the constants table."""
+class Defaults(Mapping):
+    """A declared function's defaults (``fn.defaults["price"]``), converted at their first
+    use: converting every function's rows when the kit is imported would cost 20 ms, a
+    tenth of the import."""
+
+    def __init__(self, convert: Callable[[], dict]):
+        self._convert, self._values = convert, None
+
+    def converted(self) -> dict:
+        if self._values is None:
+            self._values = self._convert()
+        return self._values
+
+    def __getitem__(self, name):
+        return self.converted()[name]
+
+    def __iter__(self):
+        return iter(self.converted())
+
+    def __len__(self) -> int:
+        return len(self.converted())
+
+    def __repr__(self) -> str:
+        return repr(self.converted())
+
+
+def _defaults_section(declared) -> str:
+    """The docstring's "Defaults" lines, written from the constants table (each row as the
+    table gives it)."""
     lines = []
     for name, arg in declared.items():
         if arg.default is None:
             continue
         row = constant_record(arg.default)
-        value = defaults[name]
-        shown = f"{value:.4g~P}" if isinstance(value, pint.Quantity) else f"{value:.4g}"
+        value = constant(arg.default)
+        shown = f"{value:.4g~P}" if arg.kind == "quantity" else f"{value.m:.4g}"
         lines.append(f"        {name} = {shown}: {row.name} ({row.status}; {row.source})")
     if not lines:
         return ""
@@ -380,18 +408,24 @@ def accepts(returns: str | None = None, finite: bool = True, **declared: Declare
             raise TypeError(f"@accepts on {where}: *args and keyword-only parameters are "
                             "not supported")
         required = frozenset(n for n, p in params.items() if p.default is p.empty)
-        # defaults: a constants row, or the signature's literal, converted once, now
-        defaults = {}
-        for name, p in params.items():
-            arg = declared.get(name)
-            if arg is not None and arg.default is not None:
-                if p.default is not None:
-                    raise TypeError(f"@accepts on {where}: {name} takes its default from "
-                                    f"the constants table; its signature default must be None")
-                defaults[name] = arg.convert(constant(arg.default), name, where)
-            elif p.default is not p.empty:
-                defaults[name] = (arg.convert(p.default, name, where)
-                                  if arg is not None and p.default is not None else p.default)
+        for name, arg in declared.items():
+            if arg.default is not None and params[name].default is not None:
+                raise TypeError(f"@accepts on {where}: {name} takes its default from "
+                                f"the constants table; its signature default must be None")
+
+        def convert_defaults() -> dict:
+            """A constants row, or the signature's literal, converted as an argument."""
+            out = {}
+            for name, p in params.items():
+                arg = declared.get(name)
+                if arg is not None and arg.default is not None:
+                    out[name] = arg.convert(constant(arg.default), name, where)
+                elif p.default is not p.empty:
+                    out[name] = (arg.convert(p.default, name, where)
+                                 if arg is not None and p.default is not None else p.default)
+            return out
+
+        defaults = Defaults(convert_defaults)
         filled = {n for n, a in declared.items() if a.default is not None}
         unit = ureg.Unit(returns) if returns else None     # parsed once, here
         checks = tuple(declared.items())
@@ -403,14 +437,14 @@ def accepts(returns: str | None = None, finite: bool = True, **declared: Declare
                     or not kwargs.keys() <= params.keys() or not required <= (given.keys() | kwargs.keys()):
                 signature.bind(*args, **kwargs)            # raises Python's own TypeError
             given.update(kwargs)
-            values = dict(defaults)
+            values = dict(defaults.converted())
             values.update(given)
             errors, refused = [], []
             for name, arg in checks:
                 if name in given:
                     value = given[name]
                     if value is None and name in filled:
-                        values[name] = defaults[name]        # None: the table's default
+                        values[name] = defaults.converted()[name]   # None: the table's default
                         continue
                     try:
                         values[name] = arg.convert(value, name, where)
@@ -442,7 +476,7 @@ def accepts(returns: str | None = None, finite: bool = True, **declared: Declare
         wrapper.declared = declared
         wrapper.defaults = defaults
         wrapper.returns = returns
-        wrapper.__doc__ = (fn.__doc__ or "").rstrip() + _defaults_section(declared, defaults)
+        wrapper.__doc__ = (fn.__doc__ or "").rstrip() + _defaults_section(declared)
         return wrapper
 
     return decorate

@@ -15,6 +15,7 @@ Conventions
 from __future__ import annotations
 
 import functools
+import statistics
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,7 +58,7 @@ def _published_overheads() -> dict[str, float]:
 
 # Median of the published systems' ratios (DGX H100 1.82, DGX B200 1.79, GB200 NVL72
 # 1.39), computed from the table: used for accelerators without a system of their own.
-DEFAULT_OVERHEAD = float(np.median(list(_published_overheads().values())))
+DEFAULT_OVERHEAD = statistics.median(_published_overheads().values())   # not np.median: numpy.ma
 
 
 def _overhead_for(acc: Accelerator) -> float:

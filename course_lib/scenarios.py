@@ -49,7 +49,6 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import functools
-import tomllib
 from collections.abc import Mapping
 from importlib import resources
 from dataclasses import dataclass, field
@@ -472,6 +471,8 @@ def parse_scenario(text: str, file: str = "<text>") -> Scenario:
                         f"{type(text).__name__}.")
     if not isinstance(file, str):
         raise TypeError(f"parse_scenario(): file must be a file's name, got {type(file).__name__}.")
+    import tomllib                     # here: scenarios are read when asked for, not at import
+
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
