@@ -90,13 +90,25 @@ def browser_updates(samples: int = 20):
         return
     with lab_driver.lab_server() as (base, token, _), lab_driver.browser() as page:
         for chapter in WRITTEN:
-            lab_driver.open_and_run_all(page, base, token, chapter.notebook)
+            # the chapter up to its first explorer (the browser test runs every cell)
+            lab_driver.open_and_run_all(page, base, token, chapter.notebook,
+                                        through=_first_explorer_cell(chapter))
             times = [1e3 * t for t in lab_driver.slider_latency(
                 page, lab_driver.explorers(page, len(chapter.explorers)).first, lab_driver.slider_index(chapter),
                 samples)]
             stem = chapter.number
             row(f"slider to readout {stem}, median (browser)", statistics.median(times), 100, 1, "ms")
             row(f"slider to readout {stem}, p95 (browser)", p95(times), 100, 1, "ms")
+
+
+def _first_explorer_cell(chapter) -> int:
+    """Index, in the chapter's file, of the cell that builds its first explorer."""
+    import nbformat
+
+    nb = nbformat.read(ROOT / "notebooks" / chapter.notebook, as_version=4)
+    name = chapter.explorers[0][0]
+    return next(i for i, c in enumerate(nb.cells) if c.cell_type == "code"
+                and f"{name}(" in c.source)
 
 
 def _floor_notebook(master: pathlib.Path):
@@ -298,9 +310,12 @@ def website():
     import tempfile
 
     from tools import book
+    from tools.editions import chapters
+    from tools.executed import stored_path
 
     with tempfile.TemporaryDirectory() as tmp:
-        book.build(False, pathlib.Path(tmp))                     # the cache, warm
+        if not all(stored_path(path).exists() for path in chapters()):
+            book.build(False, pathlib.Path(tmp) / "warm")        # executes into the cache
         start = time.perf_counter()
         built = book.build(False, pathlib.Path(tmp))
         took = time.perf_counter() - start
