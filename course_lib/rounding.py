@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["nice_limit", "finite_float"]
+__all__ = ["nice_limit", "finite_float", "superscript"]
 
 
 def finite_float(where: str, name: str, v) -> float:
@@ -22,6 +22,19 @@ def finite_float(where: str, name: str, v) -> float:
     if not np.isfinite(x):
         raise ValueError(f"{where}: {name} must be finite, got {v!r}")
     return x
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def superscript(text: str) -> str:
+    """An exponent in superscript digits, as readouts and axes print powers of ten
+    (``10`` + ``superscript("-3")`` is 10⁻³): plain text, which any font and any output shows.
+
+    >>> superscript("-12")
+    '⁻¹²'
+    """
+    return str(text).translate(_SUPERSCRIPT)
 
 
 def nice_limit(x: float) -> float:

@@ -29,7 +29,7 @@ from typing import Any, Callable, Mapping
 import ipywidgets as W
 import numpy as np
 
-from .rounding import finite_float, nice_limit
+from .rounding import finite_float, nice_limit, superscript
 from .units import Q_, ureg
 
 __all__ = ["Control", "slider", "choice", "Explorer", "nice_limit", "round_values", "readable"]
@@ -359,7 +359,6 @@ def _restop(control: Control, stops) -> None:
     widget.value = keep                                    # ...so put it back
 
 
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 _PREFIXES = {-9: "nano", -6: "micro", -3: "milli", 0: "", 3: "kilo", 6: "mega", 9: "giga",
              12: "tera", 15: "peta"}         # the ones every reader knows; beyond: x 10^n
 _NO_PREFIX = {"minute", "hour", "day", "week", "month", "year", "percent", "kelvin",
@@ -384,7 +383,7 @@ def _number(x: float, digits: int) -> str:
         return text.rstrip("0").rstrip(".") if "." in text else text
     mantissa = f"{x / 10.0 ** power:.{digits - 1}f}"
     mantissa = mantissa.rstrip("0").rstrip(".") if "." in mantissa else mantissa
-    return f"{mantissa}×10{str(power).translate(_SUPERSCRIPT)}"
+    return f"{mantissa}×10{superscript(power)}"
 
 
 def readable(q, digits: int = 3) -> str:

@@ -12,7 +12,7 @@ from ..inference import (critical_intensity, decode_step_time, devices_needed, m
 from ..compute import peak_rate
 from ..units import Q_
 from ..widgets import Explorer, choice, readable, slider
-from .charts import curve_and_marker
+from .charts import curve_and_marker, log_scale
 
 ACCELERATORS = ["H100 SXM", "H200 SXM", "B200", "L20", "MI300X"]
 MODELS = ["Llama-3-8B", "Llama-3-70B"]
@@ -89,8 +89,7 @@ def _latency_setup(fig):
     curves = [ax.plot([1, 2], [1, 2], "o-", ms=3, label=label)[0] for label in ("A", "B")]
     budget = ax.axvline(_per_user_target().m, color="k", ls=":", lw=1,
                         label="3 x speech, per user")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
+    log_scale(ax)
     ax.set_xlim(1, 3e3)              # batch 1 of Llama-3-8B in FP8 on a B200: about 1,000
     ax.set_ylim(10, 1e6)
     ax.set_xlabel("tokens per second, per user")

@@ -11,6 +11,7 @@ from ..limits import flop_per_joule, landauer_energy, mmc_wait, power_for
 from ..power import doubling_time, grow
 from ..units import Q_
 from ..widgets import Explorer, choice, readable, slider
+from .charts import log_scale
 
 ACCELERATORS = ["A100 SXM", "H100 SXM", "B200", "B300", "MI355X"]
 FORMATS = ["BF16", "FP8", "FP4"]                        # widest first
@@ -64,8 +65,7 @@ def _power_setup(fig):
         below = name.startswith("World electricity")     # its neighbour's label is above
         ax.text(_RATES[1], watts / 30 if below else watts * 1.6, name.replace(" (average)", ""),
                 fontsize=7, color="0.3", va="top" if below else "baseline")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
+    log_scale(ax)
     ax.set_xlim(_RATES[0], _RATES[-1])
     ax.set_ylim(*_power_range())
     ax.set_xlabel("sustained compute [FLOP/s]")
@@ -142,8 +142,7 @@ def _queue_setup(fig):
     markers = [ax.plot([0.5], [1], "o", color=c, ms=5)[0] for c in _COLORS]
     target = ax.axhline(1, color="k", ls=":", lw=1)
     # the idle share on a log axis, read as utilisation: 99 %, 99.7 % and 99.9 % spread out
-    ax.set_xscale("log")
-    ax.set_yscale("log")
+    log_scale(ax)
     ax.set_xlim(_IDLE[0], _IDLE[-1])
     ax.set_xticks(_TICKS, [f"{1 - t:.4g}" for t in _TICKS])
     ax.minorticks_off()

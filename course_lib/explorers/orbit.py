@@ -7,7 +7,7 @@ from ..data import launch_vehicle, launches
 from ..orbit import (DAWN_DUSK, MassBreakdown, launch_cost_breakeven, launches_per_year,
                      solar_array_power, specific_power)
 from ..widgets import Explorer, choice, readable, slider
-from .charts import set_shares, share_bar
+from .charts import log_scale, set_shares, share_bar
 
 DESIGN = specific_power.defaults                 # the model's own defaults, from the table
 PAYLOAD = launches_per_year.defaults["payload_per_launch"]
@@ -69,7 +69,7 @@ def _launch_setup(fig):
     ax = fig.add_subplot()
     ax.bar(_YEARS, _COUNTS, color="tab:gray", label="Falcon launches (history)")
     need = ax.axhline(1, color="tab:red", lw=2, label="launches needed per year")
-    ax.set_yscale("log")
+    log_scale(ax, "y")
     ax.set_ylim(1, 1e6)
     ax.set_xlim(_YEARS[0] - 0.8, _YEARS[-1] + 0.8)
     ax.set_ylabel("launches per year")

@@ -7,7 +7,7 @@ from ..power import (CostBreakdown, annualized_cost, emissions, energy_cost, fac
                      supply_gap)
 from ..units import Q_
 from ..widgets import Explorer, choice, readable, slider
-from .charts import set_shares, share_bar
+from .charts import log_scale, set_shares, share_bar
 
 COLORS = ("tab:blue", "tab:gray", "tab:orange", "tab:green")
 
@@ -63,7 +63,7 @@ def _growth_setup(fig):
     supply, = ax.plot(_YEARS, _YEARS, color="tab:blue", label="supply sized for the demand when started")
     gap = ax.annotate("", xy=(10, 1), xytext=(10, 1),
                       arrowprops=dict(arrowstyle="<->", color="k"))
-    ax.set_yscale("log")
+    log_scale(ax, "y")
     ax.set_xlim(0, 10)
     ax.set_xlabel("years from today")
     ax.set_ylabel("power / today's demand")
