@@ -363,3 +363,25 @@ def test_every_state_of_every_explorer_reads_in_one_number_style(chapter, name, 
         for text in [plain(ex.readout.value), *slider_labels(ex)]:
             for pattern, what in NUMBER_STYLE:
                 assert not re.search(pattern, text), (name, control, value, what, text)
+
+
+@pytest.mark.parametrize("limits, expected", [((1e-3, 1e6), ["10⁻³", "10⁰", "10³", "10⁶"]),
+                                              ((2, 30), ["10¹"]),
+                                              ((1000, 5000), ["10³", "2×10³"])])
+def test_explorer_log_axes_read_as_matplotlib_labels_them_in_plain_text(limits, expected):
+    """charts.log_scale: the ticks matplotlib labels on a log axis, with the same text, in
+    plain characters (a $ would send the label through mathtext, 0.15 s the first time)."""
+    from matplotlib.figure import Figure
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from course_lib.explorers.charts import log_scale
+
+    fig = Figure()
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    log_scale(ax, "x")
+    ax.set_xlim(*limits)
+    fig.canvas.draw()
+    shown = [t.get_text() for t in ax.get_xticklabels() + ax.get_xticklabels(minor=True)
+             if t.get_text()]
+    assert all("$" not in t for t in shown), shown
+    assert [t for t in expected if t in shown] == expected, shown

@@ -201,6 +201,27 @@ def test_monte_carlo_is_reproducible_and_fast_enough_to_vectorise():
         n for n, lever in BASE.levers.items() if lever.uncertain}
 
 
+def test_a_levers_draws_are_its_row_of_one_seeded_block_whatever_the_others_do():
+    """Lever i draws row i (in the order of LEVERS) of ``default_rng(seed).random((levers,
+    samples))``, made alone by jumping the stream ahead: fixing the other levers leaves its
+    draws unchanged, and two levers never share uniforms."""
+    every = monte_carlo(BASE, 5_000, seed=11)
+    alone = BASE
+    for name, lever in BASE.levers.items():
+        if lever.uncertain and name != "launch_price":
+            alone = alone.with_range(name, lever.value, lever.value)
+    one = monte_carlo(alone, 5_000, seed=11)
+    assert list(one.drawn) == ["launch_price"]
+    assert np.array_equal(one.drawn["launch_price"].m, every.drawn["launch_price"].m)
+    block = np.random.default_rng(11).random((len(LEVERS), 5_000))
+    lever = BASE.levers["launch_price"]
+    a, b = lever.low.m, lever.high.m_as(lever.low.units)
+    u = block[list(LEVERS).index("launch_price")]
+    assert lever.distribution == "loguniform"
+    assert np.allclose(every.drawn["launch_price"].m, np.exp(np.log(a) + u * np.log(b / a)),
+                       rtol=1e-12, atol=0)
+
+
 def test_sensitivity_is_sorted_by_swing_and_brackets_the_central_ratio():
     rows = sensitivity(BASE)
     swings = [r.swing for r in rows]
