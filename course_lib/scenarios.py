@@ -713,7 +713,7 @@ def _orbit(acc: str, m: dict):
     # keeps the proportions of chapter 05's design
     bus = (design - computers) * m["orbit_overhead"]
     capex = {part: bus * share * m["spacecraft_cost"] for part, share in _design_shares().items()}
-    mass = computers + bus + spares * _watts_per_gpu(acc) * _RACK
+    mass = computers + bus + spares * _watts_per_gpu(acc) * _RACK      # spares: computers only
     trips = mass / (m["payload"] * 1e3)   # chapter 05's launches_per_year: every launch full
     years = trips / m["launch_cadence"]
     capex.update(accelerators=gpus * unit_price, spares=spares * unit_price,
@@ -795,8 +795,7 @@ def _gaps(scn: Scenario, grids: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Orbit minus ground (USD/year) with each lever of ``grids`` moved along its grid and
     the others at their values: every lever's scan in one vectorised evaluation."""
     sizes = [len(g) for g in grids.values()]
-    # the grids lie inside each lever's physical range: no check needed
-    m = {k: lever.value.m for k, lever in scn.levers.items()}
+    m = _magnitudes(scn, None, "breakevens")     # the grids lie inside each lever's range
     for i, (name, grid) in enumerate(grids.items()):
         column = np.full(sum(sizes), m[name])
         start = sum(sizes[:i])
@@ -977,7 +976,7 @@ def monte_carlo(scn: Scenario, samples=100_000, seed=0) -> MonteCarlo:
                          f"percentiles are steady long before), got {samples:,.0f}.")
     drawn = {name: _draw(lever, int(seed), int(samples))
              for name, lever in scn.levers.items() if lever.uncertain}
-    m = {k: lever.value.m for k, lever in scn.levers.items()}
+    m = _magnitudes(scn, None, "monte_carlo")    # the draws lie inside each lever's range
     ground, orbit = _per_gpu_hour(scn.accelerator, {**m, **{k: q.m for k, q in drawn.items()}})
     ratio = np.broadcast_to(orbit / ground, (int(samples),))
     return MonteCarlo(Q_(ground, "USD/hour"), Q_(orbit, "USD/hour"), ratio,
