@@ -9,7 +9,7 @@ import numpy as np
 from ..scenarios import (LEVERS, GroundCost, OrbitCost, breakevens, ground_cost, monte_carlo,
                          orbit_cost, scenario, scenario_names)
 from ..widgets import Explorer, choice, readable, slider
-from .charts import nice_limit, set_stack, stacked_bar
+from .charts import log_scale, nice_limit, set_stack, stacked_bar
 
 # The parts of both stacks, in one palette: shared parts keep their colour on both rows.
 PARTS = tuple(dict.fromkeys(GroundCost.PARTS + OrbitCost.PARTS))
@@ -114,8 +114,8 @@ def _mc_setup(fig):
                           label="share of draws")
     ax.axvline(1, color="k", ls=":", lw=1, label="equal cost")
     median = ax.axvline(1, color="tab:red", lw=1.5, label="median")
-    ax.set_xscale("log")
-    ax.xaxis.set_major_formatter("{x:g}")    # 0.1, 1, 10, 100: plain numbers, not 10⁻¹
+    log_scale(ax, "x")
+    ax.xaxis.set_major_formatter("{x:g}")    # ratios read 0.1, 1, 10, 100, not 10⁻¹
     ax.set_xlim(_BINS[0], _BINS[-1])
     ax.set_ylim(0, 0.3)
     ax.legend(loc="upper right", fontsize=8, frameon=False)
