@@ -26,8 +26,9 @@ number, got an array of 2``). Every other argument accepts numpy arrays and the 
 vectorised over it.
 
 ``default="row name"`` takes the default from ``data/constants.csv`` (source and status
-there), once, when the module is imported; ``None`` passed by a caller means "the default".
-Literal defaults in the signature (``latency="0 s"``) are also parsed once, at import.
+there), converted once, at the function's first use; ``None`` passed by a caller means "the
+default". Literal defaults in the signature (``latency="0 s"``) are also converted once,
+at first use (a test converts every declared function's defaults).
 The docstring gains a **Defaults** section written from the table, and
 ``fn.defaults`` maps each argument to its default value (explorers read it rather than
 restating a number). ``returns`` converts a Quantity result to that unit.
@@ -283,7 +284,7 @@ def _defaults_section(declared) -> str:
             continue
         row = constant_record(arg.default)
         value = constant(arg.default)
-        shown = f"{value:.4g~P}" if arg.kind == "quantity" else f"{value.m:.4g}"
+        shown = f"{value:.4g~P}" if arg.kind == "quantity" else f"{value.m_as(arg.unit):.4g}"
         lines.append(f"        {name} = {shown}: {row.name} ({row.status}; {row.source})")
     if not lines:
         return ""
@@ -414,15 +415,20 @@ def accepts(returns: str | None = None, finite: bool = True, **declared: Declare
                                 f"the constants table; its signature default must be None")
 
         def convert_defaults() -> dict:
-            """A constants row, or the signature's literal, converted as an argument."""
+            """A constants row, or the signature's literal, converted as an argument; a
+            default that does not convert is the kit's error, not the caller's."""
             out = {}
             for name, p in params.items():
                 arg = declared.get(name)
-                if arg is not None and arg.default is not None:
-                    out[name] = arg.convert(constant(arg.default), name, where)
-                elif p.default is not p.empty:
-                    out[name] = (arg.convert(p.default, name, where)
-                                 if arg is not None and p.default is not None else p.default)
+                try:
+                    if arg is not None and arg.default is not None:
+                        out[name] = arg.convert(constant(arg.default), name, where)
+                    elif p.default is not p.empty:
+                        out[name] = (arg.convert(p.default, name, where)
+                                     if arg is not None and p.default is not None else p.default)
+                except (TypeError, ValueError, KeyError) as exc:
+                    raise TypeError(f"@accepts on {where}: the default of {name} does not "
+                                    f"convert ({exc})") from None
             return out
 
         defaults = Defaults(convert_defaults)

@@ -193,7 +193,7 @@ def annuity_share(years, rate):
     # rates (a Monte Carlo) take 1/n where a rate is zero
     r = np.asarray(rate, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(r == 0, 1 / years, r / -np.expm1(-years * np.log1p(r)))
+        return one_or_many(np.where(r == 0, 1 / years, r / -np.expm1(-years * np.log1p(r))))
 
 
 def annuity_factor(life, rate: float):

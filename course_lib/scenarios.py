@@ -732,8 +732,8 @@ def _scalar(x):
 
 def ground_cost(scn: Scenario, values: dict | None = None) -> GroundCost:
     """A year of the ground side of ``scn`` (``values`` overrides levers, arrays allowed:
-    :func:`monte_carlo` passes samples; each checked as a scenario's levers are). Chapter
-    04's :func:`annualized_cost`."""
+    :func:`monte_carlo` passes samples; each checked as a scenario's levers are): chapter
+    04's :func:`annualized_cost`, through the formula it uses (:func:`annualized_parts`)."""
     scn = _scenario(scn, "ground_cost")
     m = _magnitudes(scn, values, "ground_cost")
     parts, gpus, replaced = _ground(scn.accelerator, m)
@@ -747,7 +747,8 @@ def ground_cost(scn: Scenario, values: dict | None = None) -> GroundCost:
 def orbit_cost(scn: Scenario, values: dict | None = None) -> OrbitCost:
     """A year of the orbit side of ``scn`` (see the module's conventions); ``values`` as
     for :func:`ground_cost`. Chapter 05's :func:`specific_power` (part shares),
-    :func:`spares_needed` and :func:`launches_per_year`."""
+    :func:`spares_needed`, and the formula of :func:`launches_per_year` (every launch full:
+    mass / payload; a test holds the two equal)."""
     scn = _scenario(scn, "orbit_cost")
     m = _magnitudes(scn, values, "orbit_cost")
     parts, (gpus, spares, mass, trips, years) = _orbit(scn.accelerator, m)
@@ -797,7 +798,7 @@ def _gaps(scn: Scenario, grids: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     sizes = [len(g) for g in grids.values()]
     m = _magnitudes(scn, None, "breakevens")     # the grids lie inside each lever's range
     for i, (name, grid) in enumerate(grids.items()):
-        column = np.full(sum(sizes), m[name])
+        column = np.full(sum(sizes), m[name], dtype=float)   # an int must not floor the grid
         start = sum(sizes[:i])
         column[start:start + sizes[i]] = grid
         m[name] = column

@@ -163,8 +163,9 @@ class Explorer:
     (for instance a dict of artists); the artists in it are redrawn at each update, over a
     cached picture of the rest. An axis among them (``ax.xaxis``: its ticks, labels and
     grid) may change its limits without a full redraw, provided nothing static on those
-    axes is placed in data coordinates along it; it is drawn under the other artists, as
-    ``ax.set_axisbelow(True)`` draws it. ``update(artists, **values)`` changes those artists
+    axes is placed in data coordinates along it; it is drawn over every static artist
+    (spines, a legend inside the axes) and under the moving ones, so give it
+    ``ax.set_axisbelow(True)`` and keep static artists clear of its grid. ``update(artists, **values)`` changes those artists
     in place and returns the readout text (HTML allowed). ``values`` are quantities for
     controls with a unit. ``inactive(**values)``, if given, returns ``{control: reason}``
     for the controls that do not apply to the current setting: they are disabled and the

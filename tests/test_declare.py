@@ -30,7 +30,7 @@ def test_values_arrive_converted_and_the_result_in_the_declared_unit():
 
 def test_defaults_come_from_the_table_parsed_once_and_none_means_default():
     assert f.defaults["price"] == constant("US industrial electricity price")
-    assert f.defaults["latency"] == Q_(0, "s")                 # the literal, parsed at import
+    assert f.defaults["latency"] == Q_(0, "s")                 # the literal, converted once
     f("1 GB", "1 GB/s", price=None)
     assert f.seen["price"] == constant("US industrial electricity price")
     f("1 GB", "1 GB/s", price="0.2 USD/kWh")
@@ -245,3 +245,29 @@ def test_flags_take_true_or_false_only():
             quantize([1e6], "FP16", saturate=bad)
     assert quantize([1e6], "FP16", saturate=True)[0] == 65504      # and infinities still pass
     assert np.isinf(quantize([1e6], "FP16")[0])
+
+
+def test_every_declared_functions_defaults_convert():
+    """Defaults are converted at a function's first use, not at import: convert them all
+    here, so that a wrong row or literal fails the suite, not a student's first call."""
+    import importlib
+    import pkgutil
+
+    import course_lib
+
+    declared = {f"{m.name}.{n}": fn for m in pkgutil.iter_modules(course_lib.__path__)
+                for n, fn in vars(importlib.import_module(f"course_lib.{m.name}")).items()
+                if callable(fn) and hasattr(fn, "declared") and hasattr(fn, "defaults")}
+    assert len(declared) > 60
+    for name, fn in declared.items():
+        converted = dict(fn.defaults)                   # raises if one does not convert
+        assert {n for n, a in fn.declared.items() if a.default} <= converted.keys(), name
+
+
+def test_a_default_that_does_not_convert_is_the_kits_error_not_the_callers():
+    @accepts(t=quantity("s"))
+    def g(t="5 kg"):
+        return t
+
+    with pytest.raises(TypeError, match=r"@accepts on g: the default of t does not convert"):
+        g("2 s")

@@ -201,6 +201,28 @@ def test_monte_carlo_is_reproducible_and_fast_enough_to_vectorise():
         n for n, lever in BASE.levers.items() if lever.uncertain}
 
 
+def test_orbit_launches_are_chapter_05s_launches_per_year():
+    """The capstone counts launches with chapter 05's formula (every launch full), written
+    on plain numbers: the two must agree, in every scenario."""
+    from course_lib.orbit import launches_per_year
+
+    for name in scenario_names():
+        s = scenario(name)
+        o = orbit_cost(s)
+        expected = launches_per_year(s["power"] / Q_(1, "year"), s["power"] / o.mass,
+                                     s["payload"]) * Q_(1, "year")
+        assert o.launches == pytest.approx(expected.m_as(""), rel=1e-12), name
+
+
+def test_a_break_even_scan_of_a_lever_given_as_a_whole_number_is_not_floored():
+    """accelerator_life given as the integer 5 years: the scan's grid must keep its
+    fractions (an integer column would floor 4.5 years to 4)."""
+    whole = BASE.replace(accelerator_life=Q_(5, "year"))
+    grid = np.array([4.0, 4.5, 5.0])
+    gaps = scenarios._gaps(whole, {"accelerator_life": grid})["accelerator_life"]
+    assert len(set(np.round(gaps, 6))) == 3
+
+
 def test_a_levers_draws_are_its_row_of_one_seeded_block_whatever_the_others_do():
     """Lever i draws row i (in the order of LEVERS) of ``default_rng(seed).random((levers,
     samples))``, made alone by jumping the stream ahead: fixing the other levers leaves its

@@ -164,6 +164,9 @@ def open_and_run_all(page, base: str, token: str | None, notebook: str, timeout_
     page already shows this server's JupyterLab, the notebook opens in it (the notebooks
     open before are closed and their kernels shut down), as a student opens the next
     chapter: loading JupyterLab again costs Chromium about 3.5 s of CPU."""
+    if through is not None and not (isinstance(through, int) and through >= 0):
+        raise ValueError(f"open_and_run_all(): through must be a cell's index (>= 0), "
+                         f"got {through!r}")
     if page.url.startswith(f"{base}/lab"):
         page.wait_for_function("() => window.jupyterapp?.commands.hasCommand('docmanager:open')",
                                timeout=60_000, polling=250)
@@ -190,7 +193,9 @@ def open_and_run_all(page, base: str, token: str | None, notebook: str, timeout_
     page.evaluate("""async (last) => {
         const app = window.jupyterapp, notebook = app.shell.currentWidget.content;
         await app.commands.execute('notebook:clear-all-cell-outputs');
-        if (last < 0) { await app.commands.execute('notebook:run-all-cells'); return; }
+        if (last < 0 || last >= notebook.widgets.length - 1) {     // through the last cell
+            await app.commands.execute('notebook:run-all-cells'); return;
+        }
         notebook.activeCellIndex = last + 1;
         await app.commands.execute('notebook:run-all-above');
     }""", last)
