@@ -136,8 +136,8 @@ import math
 import numpy as np
 from matplotlib.figure import Figure
 
-from course_lib.explorers.charts import (curve_and_marker, set_shares, set_stack, share_bar,
-                                         stacked_bar)
+from course_lib.explorers.charts import (curve_and_marker, log_scale, set_shares, set_stack,
+                                         share_bar, stacked_bar)
 from course_lib.widgets import nice_limit, readable, round_values
 
 
@@ -216,6 +216,9 @@ def _figure():
     (lambda: curve_and_marker(_figure(), [2, 1], "x", "y"), ValueError, "x"),
     (lambda: curve_and_marker(_figure(), [1, 2], "x", "y", ylim=(math.nan, 1)), ValueError, "ylim"),
     (lambda: curve_and_marker(_figure(), [1, 2], "x", "y", ylim=(10, 1)), ValueError, "ylim"),
+    (lambda: log_scale(_figure().add_subplot(), "z"), ValueError, "axes"),
+    (lambda: log_scale(_figure().add_subplot(), ""), ValueError, "axes"),
+    (lambda: log_scale(_figure().add_subplot(), ["x"]), ValueError, "axes"),
 ])
 def test_helpers_refuse_nan_and_negative_widths_naming_the_argument(call, error, name):
     with pytest.raises(error, match=rf"\b{name}\b"):

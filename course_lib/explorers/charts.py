@@ -159,6 +159,8 @@ def log_scale(ax, axes: str = "xy") -> None:
     """Log scale on ``ax``'s x and/or y axis (``axes``), labelled by
     :class:`PlainLogFormatter` (major and minor ticks, as matplotlib labels them), minor
     ticks at 2 and 5 of each decade (eight a decade: each tick is an artist to build)."""
+    if not isinstance(axes, str) or not axes or set(axes) - {"x", "y"}:
+        raise ValueError(f"log_scale(): axes must be 'x', 'y' or 'xy', got {axes!r:.40}")
     for name in axes:
         {"x": ax.set_xscale, "y": ax.set_yscale}[name]("log")
         axis = ax.xaxis if name == "x" else ax.yaxis
