@@ -60,6 +60,14 @@ for _name in ("accepts", "quantity", "count", "fraction", "ratio"):
     setattr(globals()["units"], _name, getattr(importlib.import_module(".declare", __name__), _name))
 del _name
 
+# In a Jupyter kernel whose cell imported pyplot first (every chapter's import cell does),
+# each figure is drawn once less: see course_lib.explorers.charts.draw_inline_figures_once.
+if "matplotlib.pyplot" in sys.modules and "ipykernel" in sys.modules:
+    from .explorers.charts import draw_inline_figures_once
+
+    draw_inline_figures_once()
+    del draw_inline_figures_once
+
 
 def __getattr__(name: str):
     """``__version__``, read from the installed metadata when first asked for: importing

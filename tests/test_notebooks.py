@@ -144,6 +144,29 @@ def test_nbval_fills_the_execution_cache_as_nbclient_would(tmp_path, monkeypatch
     assert timing["iopub.execute_input"] <= timing["shell.execute_reply"]
 
 
+def test_an_inline_figure_is_drawn_twice_not_three_times(tmp_path):
+    """charts.draw_inline_figures_once, in a kernel as a chapter runs it: after an import
+    cell that imports pyplot, then course_lib, a figure is still shown, drawn for its tight
+    box and its pixels only; another backend gets pyplot's redraw hook back."""
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from tools.executed import run
+
+    count = ("from matplotlib.figure import Figure\ndraws = []\n_draw = Figure.draw\n"
+             "Figure.draw = lambda self, r: (draws.append(1), _draw(self, r))[1]\n")
+    hooked = ("print(any(getattr(f, '__name__', '') == '_draw_all_if_interactive'\n"
+              "          for f in get_ipython().events.callbacks['post_execute']))")
+    nb = new_notebook(cells=[
+        new_code_cell("import matplotlib.pyplot as plt\nimport course_lib"), new_code_cell(count),
+        new_code_cell("fig, ax = plt.subplots()\nax.plot([0, 1]);"),
+        new_code_cell("print(len(draws))"), new_code_cell(hooked),
+        new_code_cell("plt.switch_backend('agg')"), new_code_cell(hooked)],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}})
+    run(nb, cwd=tmp_path)
+    assert "image/png" in nb.cells[2].outputs[0].data
+    assert [nb.cells[i].outputs[0].text.strip() for i in (3, 4, 6)] == ["2", "False", "True"]
+
+
 @pytest.mark.parametrize("chapter", [c for c in CHAPTERS if not c.planned], ids=lambda c: c.number)
 def test_notebook_shows_the_declared_explorers_in_order(chapter):
     """The browser test and the benchmarks find explorers by their place on the page."""
