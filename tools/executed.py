@@ -26,6 +26,7 @@ import os
 import pathlib
 import platform
 import sys
+import tempfile
 
 import nbformat
 
@@ -76,14 +77,20 @@ def locked(path: pathlib.Path):
 def run(nb, cwd: pathlib.Path = NOTEBOOKS, timeout: int = 300):
     """Execute the notebook node ``nb`` in place in a fresh kernel, from ``cwd``."""
     from nbclient import NotebookClient
+    from traitlets.config import Config
 
     # every output is in ``nb`` when execute() returns: stop the kernel at once rather than
     # wait up to a second for a graceful exit that has nothing left to flush. The kernel
     # draws as in JupyterLab (inline): a caller's MPLBACKEND=Agg (the tests') would leave
     # every figure out of the outputs, and out of the website built from them.
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
-    NotebookClient(nb, timeout=timeout, kernel_name="python3", shutdown_kernel="immediate",
-                   resources={"metadata": {"path": str(cwd)}}).execute(env=env)
+    # The kernel talks over Unix sockets, not TCP ports: no other process can take a port
+    # between its choice and the kernel's bind (a kernel then dies before it answers)
+    with tempfile.TemporaryDirectory(prefix="kit-kernel-") as sockets:
+        ipc = Config({"KernelManager": {"transport": "ipc",
+                                        "ip": os.path.join(sockets, "kernel")}})
+        NotebookClient(nb, timeout=timeout, kernel_name="python3", shutdown_kernel="immediate",
+                       config=ipc, resources={"metadata": {"path": str(cwd)}}).execute(env=env)
     return nb
 
 

@@ -156,17 +156,12 @@ def browser():
             b.close()
 
 
-def open_and_run_all(page, base: str, token: str | None, notebook: str, timeout_s: float = 120,
-                     through: int | None = None):
-    """Open a notebook, run all cells (or the code cells up to the ``through``-th cell of
-    the file, counting from 0), wait until the kernel is idle with each of them run.
+def open_and_run_all(page, base: str, token: str | None, notebook: str, timeout_s: float = 120):
+    """Open a notebook, run all cells, wait until the kernel is idle with each of them run.
     ``token``: the server's token, or None where a login cookie serves (a hub). Where the
     page already shows this server's JupyterLab, the notebook opens in it (the notebooks
     open before are closed and their kernels shut down), as a student opens the next
     chapter: loading JupyterLab again costs Chromium about 3.5 s of CPU."""
-    if through is not None and not (isinstance(through, int) and through >= 0):
-        raise ValueError(f"open_and_run_all(): through must be a cell's index (>= 0), "
-                         f"got {through!r}")
     if page.url.startswith(f"{base}/lab"):
         page.wait_for_function("() => window.jupyterapp?.commands.hasCommand('docmanager:open')",
                                timeout=60_000, polling=250)
@@ -189,25 +184,18 @@ def open_and_run_all(page, base: str, token: str | None, notebook: str, timeout_
                    panel.sessionContext?.session?.kernel?.status === 'idle';
         }""", arg=notebook, timeout=60_000, polling=250)
     # saved outputs carry execution counts: clear them so "every cell ran" means this run
-    last = -1 if through is None else through
-    page.evaluate("""async (last) => {
-        const app = window.jupyterapp, notebook = app.shell.currentWidget.content;
-        await app.commands.execute('notebook:clear-all-cell-outputs');
-        if (last < 0 || last >= notebook.widgets.length - 1) {     // through the last cell
-            await app.commands.execute('notebook:run-all-cells'); return;
-        }
-        notebook.activeCellIndex = last + 1;
-        await app.commands.execute('notebook:run-all-above');
-    }""", last)
+    page.evaluate("""async () => {
+        await window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs');
+        await window.jupyterapp.commands.execute('notebook:run-all-cells');
+    }""")
     page.wait_for_function(
-        """([path, last]) => {
+        """(path) => {
             const panel = window.jupyterapp.shell.currentWidget;
             if (panel?.context?.path !== path) return false;
-            const cells = panel.content.widgets.filter((c, i) => c.model.type === 'code' &&
-                                                              (last < 0 || i <= last));
+            const cells = panel.content.widgets.filter(c => c.model.type === 'code');
             return panel.sessionContext?.session?.kernel?.status === 'idle' &&
                    cells.length > 0 && cells.every(c => c.model.executionCount !== null);
-        }""", arg=[notebook, last], timeout=timeout_s * 1000, polling=250)
+        }""", arg=notebook, timeout=timeout_s * 1000, polling=250)
 
 
 CURRENT = ".jp-NotebookPanel:not(.lm-mod-hidden)"   # the notebook tab in front
