@@ -63,7 +63,7 @@ from .data import accelerator, build_time, constant, constant_record, launch_veh
 from .declare import accepts, count, flag, quantity, ratio
 from .orbit import spares_needed, specific_power
 from .power import HOURS_PER_YEAR, annualized_parts, annuity_share, it_power
-from .units import Q_, as_quantity
+from .units import Q_, UnitArgumentError, as_quantity
 
 __all__ = ["Lever", "Scenario", "scenario", "scenario_names", "parse_scenario", "LEVERS", "GroundCost",
            "OrbitCost", "ground_cost", "orbit_cost", "Breakeven", "breakeven", "breakevens",
@@ -386,7 +386,11 @@ def _quantity(value, name: str, where: str) -> pint.Quantity:
                             f"got {str(value)[:60]!r}.") from None
         q = Q_(float(m) if m.ndim == 0 else m, "")
     else:
-        q = as_quantity(value, name, spec.unit, where=where).to(spec.unit)
+        try:
+            q = as_quantity(value, name, spec.unit).to(spec.unit)
+        except UnitArgumentError as exc:      # ``where`` names a place, not a function
+            exc.extra_msg = f"{where}: {exc.extra_msg}"
+            raise exc.with_traceback(None) from None
     low, high = spec.bounds
     m = q.m
     # NaN fails both comparisons; an array's min and max make no temporary arrays

@@ -327,6 +327,10 @@ RANGE = r"must lie between {} and {}"
     (lambda: orbit_cost(BASE, {"specific_power": Q_([20, 1e4], "W/kg")}), ValueError, "array from 20 to 10000"),
     (lambda: ground_cost(BASE, {"electricity_price": Q_(np.nan, "USD/kWh")}), ValueError, "electricity_price"),
     (lambda: ground_cost(BASE, {"pue": Q_(1.2, "W")}), UnitArgumentError, "pue"),
+    (lambda: ground_cost(BASE, {"launch_price": "5 kg"}), UnitArgumentError,
+     r"^ground_cost\(\): values\['launch_price'\]: launch_price must be a price per mass"),
+    (lambda: BASE.replace(launch_price=3), UnitArgumentError,
+     r"^baseline-2026 \(launch_price=\): launch_price needs a price per mass"),
     (lambda: ground_cost(BASE, {"puee": 1.2}), KeyError, "No lever 'puee'. Did you mean 'pue'"),
     (lambda: ground_cost(BASE, [("pue", 1.2)]), TypeError, "values must map"),
     # overrides and ranges
