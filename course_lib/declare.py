@@ -40,11 +40,13 @@ that the body calls names the caller's argument: ``specific_power(radiator_tempe
 temperature ...`` (an argument passed on unchanged is recognised by identity). A result
 (a quantity, a number, an array, or the fields of a returned record) that is infinite or
 NaN although every argument was finite means the arithmetic overflowed: a ``ValueError``
-names the function and the extreme arguments (``finite=False`` lets a function such as
+names the function and the extreme arguments, as it does for an overflow on the way that
+numpy would only have warned about (``finite=False`` lets a function such as
 ``block_quantize`` return the infinities it models).
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import math
@@ -462,7 +464,10 @@ def accepts(returns: str | None = None, finite: bool = True, **declared: Declare
                 exc.kit_call = _Call(where, given, tuple(refused))
                 raise exc.with_traceback(None) from None
             try:
-                result = fn(**values)
+                # an overflow inside the body is refused below, naming the argument, rather
+                # than shown as numpy's warning about a line of the library
+                with np.errstate(over="raise") if finite else contextlib.nullcontext():
+                    result = fn(**values)
             except (TypeError, ValueError) as exc:
                 if getattr(exc, "kit_call", None) is None:    # this body's own error
                     exc.kit_call = _Call(where, given)

@@ -142,6 +142,7 @@ def test_every_public_model_declares_its_arguments():
 
 # ---- results that overflow, arrays where one number is meant, errors of inner calls ---------
 
+@pytest.mark.filterwarnings("error")      # refused, not shown as numpy's overflow warning
 def test_a_result_that_overflows_is_refused_naming_the_function_and_the_argument():
     from course_lib import collective_time, decode_step_time, training_flops
 
