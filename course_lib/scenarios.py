@@ -665,10 +665,25 @@ def _magnitudes(scn: Scenario, values, where: str) -> dict:
 
 def _carry(rate, years):
     """What capital spent evenly over ``years`` costs in interest before the gigawatt
-    delivers, as a share of it: ``(1 + rate)^(years / 2) - 1`` (half the wait on average)."""
+    delivers, as a share of it: ``(1 + rate)^(years / 2) - 1`` (half the wait on average).
+    Infinite where the wait is so long that the interest passes every float: see
+    :func:`_overflow_is_infinite`."""
     return np.expm1(years / 2 * np.log1p(np.asarray(rate, dtype=float)))
 
 
+def _overflow_is_infinite(model):
+    """Run a plain-number cost model with numpy's overflow silent: an overflow is an
+    infinite cost (a break-even scan reaches 1 launch a year for 50 GW, a wait whose
+    interest passes every float), which the scans read as "orbit dearer" and the
+    declared functions refuse as a result that overflows."""
+    @functools.wraps(model)
+    def run(*args):
+        with np.errstate(over="ignore"):
+            return model(*args)
+    return run
+
+
+@_overflow_is_infinite
 def _ground(acc: str, m: dict):
     """The ground's parts (USD/year), accelerators and accelerators replaced, from lever
     magnitudes ``m``: chapter 04's :func:`annualized_parts`, plus failures after the
@@ -701,6 +716,7 @@ def _design_shares() -> dict[str, float]:
     return {p: m / sum(rest.values()) for p, m in rest.items()}
 
 
+@_overflow_is_infinite
 def _orbit(acc: str, m: dict):
     """The orbit's parts (USD/year) and what it launches (accelerators, spares, kg,
     launches, years of launching) from lever magnitudes ``m`` (the module's conventions)."""
@@ -794,6 +810,7 @@ class Breakeven(NotANumber):
 # set by payload, launch_cadence and ground_build_time, cost the interest on the capital
 # that waits, so they change a cost whenever the cost of capital is above zero).
 COST_LEVERS = tuple(n for n in LEVERS if n != "power")
+_DELIVERY = ("payload", "launch_cadence", "ground_build_time")   # they set the times to deliver
 
 
 def _gaps(scn: Scenario, grids: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -837,10 +854,11 @@ def breakevens(scn: Scenario, levers=None, refine: bool = True,
     """:func:`breakeven` for several levers (default: every lever that changes a cost), all
     scans (``points`` values each, at most 100,000) evaluated together. ``refine=False``
     interpolates on the first scan (to about 1 % with 120 points), fast enough for an
-    explorer. A lever that changes no cost (``payload``, ``launch_cadence``,
-    ``ground_build_time`` change only the time to deliver, which costs nothing without a
-    cost of capital) has no break-even, and its note
-    says so."""
+    explorer. A lever that changes no cost difference has no break-even, and its note
+    says why: ``payload``, ``launch_cadence`` and ``ground_build_time`` change only the
+    time to deliver, which costs nothing without a cost of capital; ``other_opex`` is
+    paid per IT watt on both sides. A scan that reaches an infinite cost (1 launch a year
+    for 50 GW: the interest of the wait passes every float) reads it as orbit dearer."""
     scn = _scenario(scn, "breakevens")
     if points > MAX_POINTS:
         raise ValueError(f"breakevens(): points must be at most {MAX_POINTS:,}, got {points:,.0f}.")
@@ -880,8 +898,10 @@ def breakevens(scn: Scenario, levers=None, refine: bool = True,
         if n not in found:
             cheaper = first[n] < 0
             stays = f"orbit stays {'cheaper' if cheaper else 'dearer'} than the ground"
-            if np.ptp(gaps[n]) <= 1e-9 * abs(first[n]):
-                note = f"{n} changes no cost (only the time to deliver), so no break-even: {stays}"
+            if np.all(np.isfinite(gaps[n])) and np.ptp(gaps[n]) <= 1e-9 * abs(first[n]):
+                why = ("only the time to deliver" if n in _DELIVERY
+                       else "it costs orbit and the ground the same per watt")
+                note = f"{n} changes no cost difference ({why}), so no break-even: {stays}"
             else:
                 note = f"{stays} for every {n} from {low:g} to {high:g} {unit}"
             out[n] = Breakeven(n, None, current, "everywhere" if cheaper else "nowhere",

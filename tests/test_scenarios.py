@@ -391,15 +391,29 @@ def test_levers_that_change_no_cost_have_no_break_even_and_say_so():
     free = BASE.replace(cost_of_capital=0)         # waiting costs nothing without interest
     for lever in ("payload", "launch_cadence", "ground_build_time"):
         b = breakeven(free, lever)
-        assert b.value is None and "changes no cost" in b.note, lever
+        assert b.value is None and "changes no cost difference (only the time to deliver)" \
+            in b.note, lever
         assert ground_cost(BASE.replace(**{lever: BASE.levers[lever].value * 2})).total \
             != ground_cost(BASE).total or lever != "ground_build_time"
+    # paid per IT watt on both sides: the difference does not move, for that reason
+    assert "(it costs orbit and the ground the same per watt)" in breakeven(BASE, "other_opex").note
     power = breakeven(BASE, "power")               # the spares pool: not quite proportional
     assert power.value is None and power.orbit_cheaper == "nowhere"
     wide = BASE.with_range("power", "1 GW", "2 GW").with_range("payload", "50 t", "150 t")
     rows = {r.lever: r for r in sensitivity(wide.replace(cost_of_capital=0))}
     assert rows["payload"].swing == 0 and rows["power"].swing < 0.01
     assert monte_carlo(wide, 1000).ratio.shape == (1000,)
+
+
+@pytest.mark.filterwarnings("error")
+def test_a_scan_that_reaches_an_infinite_cost_reads_it_as_orbit_dearer():
+    """1 launch a year for 50 GW: the interest of the wait passes every float on the scan's
+    low end; the scan goes on (it failed as an overflow), and the note does not call the
+    lever cost-free (inf - inf spread)."""
+    big = breakevens(scenario(power="50 GW"))
+    assert big["launch_cadence"].orbit_cheaper == "nowhere"
+    assert "changes no cost" not in big["launch_cadence"].note
+    assert "changes no cost" not in breakeven(scenario(payload="2 t"), "launch_cadence").note
 
 
 @pytest.mark.parametrize("call, error, match", [
