@@ -453,9 +453,9 @@ def as_quantity(value, name: str, unit: str, example: str | None = None,
     <Quantity(50.0, 'gigabyte / second')>
     """
     expected = dimensionality_of(unit)
-    example = example or f'{name}="1 {unit}"'
+    example = example or (f'{name}="1 {unit}"' if unit else f"{name}=1")
     who = argument_name(name, where)
-    wanted = describe_dimension(expected)
+    wanted = describe_dimension(expected) + (f", like {unit}" if unit else "")
     if isinstance(value, str):
         try:
             value = parse_quantity(value)
@@ -472,13 +472,13 @@ def as_quantity(value, name: str, unit: str, example: str | None = None,
         fix = f"{advice()}." if callable(advice) and not number else f"Write it like {example}."
         raise UnitArgumentError(
             describe_value(value), unit, "dimensionless", expected,
-            extra_msg=f"{who} needs {wanted}, like {unit}, but got {what}{describe_value(value)}. "
+            extra_msg=f"{who} needs {wanted}, but got {what}{describe_value(value)}. "
             + fix,
         )
     if value.dimensionality != expected:
         raise UnitArgumentError(
             value.units, unit, value.dimensionality, expected,
-            extra_msg=f"{who} must be {wanted}, like {unit}, but {describe_value(value)} is "
+            extra_msg=f"{who} must be {wanted}, but {describe_value(value)} is "
             f"{describe_dimension(value)}. Write it like {example}.",
         )
     return value

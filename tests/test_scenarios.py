@@ -326,7 +326,9 @@ RANGE = r"must lie between {} and {}"
     (lambda: ground_cost(BASE, {"pue": 50}), ValueError, r"'pue' \(PUE\) must lie between 1 and 3, got 50"),
     (lambda: orbit_cost(BASE, {"specific_power": Q_([20, 1e4], "W/kg")}), ValueError, "array from 20 to 10000"),
     (lambda: ground_cost(BASE, {"electricity_price": Q_(np.nan, "USD/kWh")}), ValueError, "electricity_price"),
-    (lambda: ground_cost(BASE, {"pue": Q_(1.2, "W")}), UnitArgumentError, "pue"),
+    (lambda: ground_cost(BASE, {"pue": Q_(1.2, "W")}), UnitArgumentError,
+     r"values\['pue'\]: pue must be a plain number \(no unit\), but 1.2 W is a power "
+     r"\(watts\)\. Write it like pue=1\.$"),
     (lambda: ground_cost(BASE, {"launch_price": "5 kg"}), UnitArgumentError,
      r"^ground_cost\(\): values\['launch_price'\]: launch_price must be a price per mass"),
     (lambda: BASE.replace(launch_price=3), UnitArgumentError,
