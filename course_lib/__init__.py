@@ -60,7 +60,7 @@ for _name in ("accepts", "quantity", "count", "fraction", "ratio"):
     setattr(globals()["units"], _name, getattr(importlib.import_module(".declare", __name__), _name))
 del _name
 
-# In a Jupyter kernel whose cell imported pyplot first (every chapter's import cell does),
+# In a Jupyter kernel whose cell imported pyplot first (chapters 01-07's import cells do),
 # each figure is drawn once less: see course_lib.explorers.charts.draw_inline_figures_once.
 if "matplotlib.pyplot" in sys.modules and "ipykernel" in sys.modules:
     from .explorers.charts import draw_inline_figures_once

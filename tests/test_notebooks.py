@@ -144,6 +144,33 @@ def test_nbval_fills_the_execution_cache_as_nbclient_would(tmp_path, monkeypatch
     assert timing["iopub.execute_input"] <= timing["shell.execute_reply"]
 
 
+@pytest.mark.parametrize("deep", [False, True])
+def test_a_notebook_runs_over_unix_sockets_or_tcp_under_a_deep_tmpdir(tmp_path, monkeypatch,
+                                                                      deep):
+    """tools.executed.run: a kernel over Unix sockets where their path fits (107 bytes),
+    over TCP under a deep TMPDIR (it failed with zmq's "File name too long"); no socket
+    folder left behind."""
+    import shutil
+    import tempfile
+
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from tools.executed import run
+
+    folder = tmp_path / ("t" * 90) if deep else pathlib.Path(tempfile.mkdtemp(dir="/tmp"))
+    folder.mkdir(exist_ok=True)
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    nb = new_notebook(cells=[new_code_cell(
+        "from ipykernel.kernelapp import IPKernelApp\nprint(IPKernelApp.instance().transport)")],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}})
+    try:
+        run(nb, cwd=tmp_path)
+        assert nb.cells[0].outputs[0].text.strip() == ("tcp" if deep else "ipc")
+        assert list(folder.iterdir()) == []
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def test_an_inline_figure_is_drawn_twice_not_three_times(tmp_path):
     """charts.draw_inline_figures_once, in a kernel as a chapter runs it: after an import
     cell that imports pyplot, then course_lib, a figure is still shown, drawn for its tight

@@ -85,10 +85,13 @@ def run(nb, cwd: pathlib.Path = NOTEBOOKS, timeout: int = 300):
     # every figure out of the outputs, and out of the website built from them.
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
     # The kernel talks over Unix sockets, not TCP ports: no other process can take a port
-    # between its choice and the kernel's bind (a kernel then dies before it answers)
+    # between its choice and the kernel's bind (a kernel then dies before it answers). A
+    # socket's path holds at most 107 bytes, "-<port>" included: under a deep TMPDIR the
+    # kernel keeps TCP.
     with tempfile.TemporaryDirectory(prefix="kit-kernel-") as sockets:
-        ipc = Config({"KernelManager": {"transport": "ipc",
-                                        "ip": os.path.join(sockets, "kernel")}})
+        path = os.path.join(sockets, "kernel")
+        ipc = Config({"KernelManager": {"transport": "ipc", "ip": path}}) \
+            if len(path.encode()) <= 96 else Config()
         NotebookClient(nb, timeout=timeout, kernel_name="python3", shutdown_kernel="immediate",
                        config=ipc, resources={"metadata": {"path": str(cwd)}}).execute(env=env)
     return nb

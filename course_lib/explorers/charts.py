@@ -178,9 +178,12 @@ def draw_inline_figures_once() -> None:
     figure, for nothing: the inline backend has no window. That third draw is 30-40 % of
     a lesson figure's time (0.1-0.2 s a chapter). This removes the hook while the inline
     backend is the one in use and no figure is open; pyplot installs it again when it
-    switches to another backend (``%matplotlib widget``).
-    ``import course_lib`` calls it in a kernel where pyplot is already imported (as every
-    chapter's import cell does)."""
+    switches backend (``%matplotlib widget``, ``%matplotlib inline``) and with
+    ``plt.ion()`` or at the end of ``with plt.ioff():``.
+    ``import course_lib`` calls it in a kernel where pyplot is already imported (as the
+    import cells of chapters 01-07 do). It loads the inline backend at once, as pyplot
+    does at the first figure: a ``plt.ioff()`` after it then holds figures back until
+    ``plt.show()``, as it does after any first figure."""
     import matplotlib
     import matplotlib.pyplot as plt
 
