@@ -540,6 +540,12 @@ def scenario(name: str = "baseline-2026", **overrides) -> Scenario:
 _USD_YEAR = Q_(1, "USD/year").units
 
 
+def _gpu_hours(gpus, load_factor):
+    """GPU-hours delivered in a year, plain numbers (the parts being USD/year): the
+    records' per-GPU-hour figures and the Monte Carlo's, many times a second."""
+    return gpus * load_factor * HOURS_PER_YEAR
+
+
 class _Costs(Breakdown):
     """Shared by both sides: totals per IT watt, per MWh of IT energy, per GPU-hour."""
 
@@ -572,9 +578,7 @@ class _Costs(Breakdown):
         return {k: Q_(v.m_as(_USD_YEAR) / hours, "USD/hour") for k, v in self.as_dict().items()}
 
     def _gpu_hours(self):
-        """GPU-hours delivered in a year (an explorer asks many times a second: plain
-        numbers, the parts being USD/year)."""
-        return self.gpus * self.load_factor * HOURS_PER_YEAR
+        return _gpu_hours(self.gpus, self.load_factor)
 
 
 @dataclass(frozen=True)
@@ -783,7 +787,7 @@ def _per_gpu_hour(acc: str, m: dict):
     """Both sides' cost per GPU-hour delivered (USD/hour), from lever magnitudes."""
     ground, gpus, _ = _ground(acc, m)
     orbit, _ = _orbit(acc, m)
-    hours = gpus * m["load_factor"] * HOURS_PER_YEAR
+    hours = _gpu_hours(gpus, m["load_factor"])
     return sum(ground.values()) / hours, sum(orbit.values()) / hours
 
 
