@@ -165,11 +165,12 @@ class Explorer:
     grid) may change its limits without a full redraw, provided nothing static on those
     axes is placed in data coordinates along it; it is drawn over every static artist
     (spines, a legend inside the axes) and under the moving ones, so give it
-    ``ax.set_axisbelow(True)`` and keep static artists clear of its grid. ``update(artists, **values)`` changes those artists
-    in place and returns the readout text (HTML allowed). ``values`` are quantities for
-    controls with a unit. ``inactive(**values)``, if given, returns ``{control: reason}``
-    for the controls that do not apply to the current setting: they are disabled and the
-    reason is shown under the readout. ``stops(**values)``, if given, returns ``{control:
+    ``ax.set_axisbelow(True)`` and keep static artists clear of its grid.
+    ``update(artists, **values)`` changes those artists in place and returns the readout
+    text (HTML allowed). ``values`` are quantities for controls with a unit.
+    ``inactive(**values)``, if given, returns ``{control: reason}`` for the controls that
+    do not apply to the current setting: they are disabled and the reason is shown under
+    the readout. ``stops(**values)``, if given, returns ``{control:
     [values]}`` for sliders whose stops follow another control (a ring of n GPUs has
     2(n - 1) steps); the value moves to the nearest stop left.
     """

@@ -6,7 +6,8 @@
   axes (cost and mass breakdowns);
 * :func:`curve_and_marker`: a curve over a fixed x grid and a marker for the current
   value, log-log by default (time against size or speed);
-* :func:`log_scale`: a log axis labelled in plain text (10⁶, 2×10³).
+* :func:`log_scale`: a log axis labelled in plain text (10⁶, 2×10³);
+* :func:`draw_inline_figures_once`: a notebook's figures drawn twice, not three times.
 
 Fixed axes are the point: an update that does not change the limits redraws only the
 moving artists over a cached background (see :class:`course_lib.widgets.Explorer`).
