@@ -144,6 +144,14 @@ def test_nbval_fills_the_execution_cache_as_nbclient_would(tmp_path, monkeypatch
     assert timing["iopub.execute_input"] <= timing["shell.execute_reply"]
 
 
+def _notebook(*sources):
+    """A notebook of code cells, for a kernel to run."""
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    return new_notebook(cells=[new_code_cell(s) for s in sources],
+                        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}})
+
+
 @pytest.mark.parametrize("deep", [False, True])
 def test_a_notebook_runs_over_unix_sockets_or_tcp_under_a_deep_tmpdir(tmp_path, monkeypatch,
                                                                       deep):
@@ -153,16 +161,13 @@ def test_a_notebook_runs_over_unix_sockets_or_tcp_under_a_deep_tmpdir(tmp_path, 
     import shutil
     import tempfile
 
-    from nbformat.v4 import new_code_cell, new_notebook
-
     from tools.executed import run
 
     folder = tmp_path / ("t" * 90) if deep else pathlib.Path(tempfile.mkdtemp(dir="/tmp"))
     folder.mkdir(exist_ok=True)
     monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    nb = new_notebook(cells=[new_code_cell(
-        "from ipykernel.kernelapp import IPKernelApp\nprint(IPKernelApp.instance().transport)")],
-        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}})
+    nb = _notebook("from ipykernel.kernelapp import IPKernelApp\n"
+                   "print(IPKernelApp.instance().transport)")
     try:
         run(nb, cwd=tmp_path)
         assert nb.cells[0].outputs[0].text.strip() == ("tcp" if deep else "ipc")
@@ -175,20 +180,15 @@ def test_an_inline_figure_is_drawn_twice_not_three_times(tmp_path):
     """charts.draw_inline_figures_once, in a kernel as a chapter runs it: after an import
     cell that imports pyplot, then course_lib, a figure is still shown, drawn for its tight
     box and its pixels only; another backend gets pyplot's redraw hook back."""
-    from nbformat.v4 import new_code_cell, new_notebook
-
     from tools.executed import run
 
     count = ("from matplotlib.figure import Figure\ndraws = []\n_draw = Figure.draw\n"
              "Figure.draw = lambda self, r: (draws.append(1), _draw(self, r))[1]\n")
     hooked = ("print(any(getattr(f, '__name__', '') == '_draw_all_if_interactive'\n"
               "          for f in get_ipython().events.callbacks['post_execute']))")
-    nb = new_notebook(cells=[
-        new_code_cell("import matplotlib.pyplot as plt\nimport course_lib"), new_code_cell(count),
-        new_code_cell("fig, ax = plt.subplots()\nax.plot([0, 1]);"),
-        new_code_cell("print(len(draws))"), new_code_cell(hooked),
-        new_code_cell("plt.switch_backend('agg')"), new_code_cell(hooked)],
-        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}})
+    nb = _notebook("import matplotlib.pyplot as plt\nimport course_lib", count,
+                   "fig, ax = plt.subplots()\nax.plot([0, 1]);", "print(len(draws))", hooked,
+                   "plt.switch_backend('agg')", hooked)
     run(nb, cwd=tmp_path)
     assert "image/png" in nb.cells[2].outputs[0].data
     assert [nb.cells[i].outputs[0].text.strip() for i in (3, 4, 6)] == ["2", "False", "True"]
